@@ -1,0 +1,91 @@
+import pytest
+
+from indexer.captions import (
+    CaptionError,
+    Snippet,
+    parse_captions,
+    parse_json,
+    parse_srt,
+    parse_vtt,
+    snippets_to_json,
+    video_id_from_vtt,
+)
+
+VTT = """WEBVTT
+Kind: captions
+Language: en
+Video: abcdefghijk
+
+00:00:01.500 --> 00:00:04.250
+Hello and welcome
+
+00:01:02.000 --> 00:01:05.000 align:start position:0%
+to the <c>talk</c>
+"""
+
+SRT = """1
+00:00:01,500 --> 00:00:04,250
+Hello and welcome
+
+2
+01:00:00,000 --> 01:00:02,000
+to the talk
+"""
+
+
+def test_vtt_keeps_milliseconds_and_the_video_header():
+    snippets = parse_vtt(VTT)
+    assert snippets == [Snippet("Hello and welcome", 1.5, 2.75), Snippet("to the talk", 62.0, 3.0)]
+    assert video_id_from_vtt(VTT) == "abcdefghijk"
+    assert video_id_from_vtt("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nVideo: no\n") is None
+
+
+def test_vtt_with_broken_timings_is_an_error():
+    broken = "WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nhello\n\n00:00:03.000 --> 00:00:04.000\nok\n"
+    with pytest.raises(CaptionError, match="1 of 2 cue timings unreadable"):
+        parse_vtt(broken)
+    with pytest.raises(CaptionError, match="not valid WebVTT"):
+        parse_vtt("this is not a caption file")
+
+
+def test_srt():
+    assert parse_srt(SRT) == [
+        Snippet("Hello and welcome", 1.5, 2.75),
+        Snippet("to the talk", 3600.0, 2.0),
+    ]
+
+
+def test_json_round_trip_and_validation():
+    snippets = [Snippet('a "quote" é', 0.0, 1.25), Snippet("b", 1.25, 0.0)]
+    assert parse_json(snippets_to_json(snippets)) == snippets
+    for bad, message in [
+        ("{", "not valid JSON at line 1"),
+        ('{"text": "x"}', "expected a JSON list"),
+        ('["x"]', "item 1 is not an object"),
+        ('[{"start": 1, "duration": 1}]', "item 1: text is missing"),
+        ('[{"text": "a", "start": -1, "duration": 1}]', "item 1: start/duration"),
+        ('[{"text": "a", "start": "1", "duration": 1}]', "item 1: start/duration"),
+        ('[{"text": "a", "start": NaN, "duration": 1}]', "item 1: start/duration"),
+        ('[{"text": "a", "start": true, "duration": 1}]', "item 1: start/duration"),
+    ]:
+        with pytest.raises(CaptionError, match=message):
+            parse_json(bad)
+
+
+def test_unknown_format():
+    with pytest.raises(CaptionError, match="unknown caption format"):
+        parse_captions("", "ass")
+
+
+def test_every_real_vtt_track_parses_with_its_video_id(corpus):
+    tracks = sorted((corpus / "captions-vtt").glob("*.vtt"))
+    assert len(tracks) == 84
+    cues = 0
+    for track in tracks:
+        text = track.read_text(encoding="utf-8")
+        snippets = parse_vtt(text)
+        assert snippets, track.name
+        assert all(s.duration >= 0 for s in snippets)
+        assert len(video_id_from_vtt(text)) == 11
+        cues += len(snippets)
+    assert cues > 15_000

@@ -1,0 +1,169 @@
+from pathlib import Path
+
+from indexer.notes import parse_notes, read_notes_folder
+
+
+def talks_by_title(parsed):
+    return {talk.title: talk for talk in parsed.talks}
+
+
+def test_bundled_notes_give_eight_talks_with_eight_videos(bundled_notes):
+    parsed = read_notes_folder(bundled_notes)
+    assert len(parsed.talks) == 8
+    assert sum(len(talk.videos) for talk in parsed.talks) == 8
+    keynote = talks_by_title(parsed)["Peter DeSantis - SVP AWS"]
+    assert (keynote.speaker, keynote.role) == ("Peter DeSantis", "SVP AWS")
+    assert keynote.event == "AWS re:Invent 2022"
+    assert keynote.section == ("Keynotes",)
+    assert keynote.videos[0].video_id == "R11YgBEZzqE"
+    ena = next(item for item in keynote.notes if "ENA Express" in item.text)
+    assert ena.line == 21
+    nested = next(item for item in keynote.notes if item.text == "Reducing cold start latency")
+    assert (nested.line, nested.depth) == (23, 1)
+    sections = {talk.section for talk in parsed.talks}
+    assert sections == {("Keynotes",), ("Breakout Sessions",)}
+
+
+def test_channel_link_in_bundled_notes_is_reported_not_a_talk(bundled_notes):
+    parsed = read_notes_folder(bundled_notes)
+    assert [str(w) for w in parsed.warnings] == [
+        "reinvent-2022.md:7: link is not a YouTube video: https://www.youtube.com/user/amazonwebservices"
+    ]
+
+
+def test_headings_become_talks_sections_and_notes_only_talks(test_notes):
+    parsed = read_notes_folder(test_notes)
+    talks = talks_by_title(parsed)
+    hopper = talks["Grace Hopper - Rear Admiral"]
+    assert hopper.videos[0].video_id == "aaaaaaaaaaa"
+    assert hopper.videos[0].start == 65.0
+    assert hopper.videos[0].url == "https://www.youtube.com/watch?v=aaaaaaaaaaa&t=65s"
+    assert [(n.text, n.depth) for n in hopper.notes] == [
+        ("Nanoseconds explained with a length of wire", 0),
+        ("Thirty centimetres per nanosecond", 1),
+        ("Compilers save programmer time", 0),
+    ]
+    closing = talks["Closing keynote: the future of search"]
+    assert closing.videos[0].video_id == "bbbbbbbbbbb"
+    assert "Why inverted indexes still win" in [n.text for n in closing.notes]
+    caching = talks["Hands-on caching"]
+    assert [v.video_id for v in caching.videos] == ["ccccccccccc", "ddddddddddd"]
+    assert caching.section == ("Workshops",)
+    hallway = talks["Hallway track"]
+    assert hallway.videos == ()
+    assert len(hallway.notes) == 2
+    assert "Reading list" not in talks
+    assert "Keynotes" not in talks and "Workshops" not in talks
+    assert {talk.event for talk in parsed.talks if talk.source == "devcon-2024.md"} == {
+        "DevCon 2024"
+    }
+
+
+def test_front_matter_file_is_one_talk(test_notes):
+    talks = talks_by_title(read_notes_folder(test_notes))
+    ada = talks["Growth loops, explained | Ada Example"]
+    assert ada.id == "episode-ada"
+    assert ada.speaker == "Ada Example"
+    assert ada.event == "Example Podcast"
+    assert ada.keywords == ("growth", "retention")
+    assert ada.publish_date == "2023-04-21"
+    assert [v.video_id for v in ada.videos] == ["eeeeeeeeeee"]
+    assert [n.text for n in ada.notes] == [
+        "Loops beat funnels because output feeds input",
+        "Retention is the loop's engine",
+    ]
+    peter = talks["Peter Example"]
+    assert peter.videos == () and peter.keywords == ("hiring",)
+
+
+def test_talk_ids_are_unique_and_url_safe(test_notes, bundled_notes):
+    for folder in (test_notes, bundled_notes):
+        ids = [talk.id for talk in read_notes_folder(folder).talks]
+        assert len(ids) == len(set(ids))
+        assert all(i.replace("-", "").isalnum() and i.islower() for i in ids)
+
+
+def test_broken_yaml_is_reported_with_line_and_body_still_read():
+    text = (
+        "---\ntitle: Broken\nkeywords: [a, b\n---\n\n## Talk\n\n[v](https://youtu.be/aaaaaaaaaaa)\n"
+    )
+    parsed = parse_notes(text, "broken.md")
+    assert len(parsed.warnings) == 1
+    warning = parsed.warnings[0]
+    assert warning.path == "broken.md" and warning.line in (3, 4)
+    assert "not valid YAML" in warning.message
+    assert [t.title for t in parsed.talks] == ["Talk"]
+
+
+def test_front_matter_that_is_not_a_mapping():
+    parsed = parse_notes("---\n- just\n- a list\n---\n# Nothing\n", "list.md")
+    assert [w.message for w in parsed.warnings] == ["front matter is not a mapping of keys"]
+
+
+def test_front_matter_id_that_is_not_youtube_is_a_local_transcript(tmp_path):
+    text = "---\ntitle: Gokul\nguest: G\nyoutube_url: https://www.youtube.com/watch?v=gokul\nvideo_id: gokul\n---\n"
+    parsed = parse_notes(text, "g.md")
+    (talk,) = parsed.talks
+    assert [(v.video_id, v.kind) for v in talk.videos] == [("gokul", "local")]
+    assert str(parsed.warnings[0]).startswith("g.md:5: video_id 'gokul' is not a YouTube id")
+    hostile = parse_notes("---\nguest: X\nvideo_id: ../../etc/passwd\n---\n", "h.md")
+    assert hostile.talks[0].videos == ()
+    assert "not a usable id" in hostile.warnings[0].message
+
+
+def test_external_video_page_with_local_transcript_id():
+    text = "---\ntitle: A TED talk\nspeaker: S\nvideo_url: https://www.ted.com/talks/x_y\nid: x_y\n---\n"
+    (talk,) = parse_notes(text, "ted.md").talks
+    (video,) = talk.videos
+    assert (video.video_id, video.kind, video.url) == (
+        "x_y",
+        "external",
+        "https://www.ted.com/talks/x_y",
+    )
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_folder_indexed(tmp_path: Path, test_notes):
+    for file in test_notes.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    (tmp_path / "latin1.md").write_bytes(
+        b"# Talk\n\n* caf\xe9 notes\n\n[v](https://youtu.be/zzzzzzzzzzz)\n"
+    )
+    (tmp_path / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "missing")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deep.md").write_text("## Deep\n\n- a\n  - b\n    - c\n      - d\n")
+    parsed = read_notes_folder(tmp_path)
+    messages = {w.path: (w.line, w.message) for w in parsed.warnings}
+    assert messages["latin1.md"][0] == 3 and "invalid UTF-8" in messages["latin1.md"][1]
+    assert "binary" in messages["binary.md"][1]
+    assert "cannot read" in messages["folder.md"][1]
+    assert "cannot read" in messages["dangling.md"][1]
+    titles = [t.title for t in parsed.talks]
+    assert "Talk" in titles and "Deep" in titles and "Hallway track" in titles
+    latin = next(t for t in parsed.talks if t.source == "latin1.md")
+    assert latin.notes[0].text == "caf\N{REPLACEMENT CHARACTER} notes"
+    deep = next(t for t in parsed.talks if t.title == "Deep")
+    assert [n.depth for n in deep.notes] == [0, 1, 2, 3]
+
+
+def test_duplicate_talk_ids_are_reported_and_both_kept(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "same.md").write_text("---\nguest: X\nvideo_id: aaaaaaaaaaa\n---\n")
+    parsed = read_notes_folder(tmp_path)
+    assert sorted(t.id for t in parsed.talks) == ["same", "same-2"]
+    assert "duplicate talk" in parsed.warnings[0].message
+
+
+def test_lenny_notes_give_244_talks_and_one_notes_only(corpus):
+    parsed = read_notes_folder(corpus / "lenny" / "notes")
+    assert len(parsed.talks) == 244
+    no_video = [t.id for t in parsed.talks if not t.videos]
+    assert no_video == ["peter-deng"]
+    assert len({v.video_id for t in parsed.talks for v in t.videos}) == 243
+    assert [str(w) for w in parsed.warnings] == [
+        "gokul-rajaram.md:5: video_id 'gokul-rajaram' is not a YouTube id; "
+        "only a local transcript file can be used"
+    ]
