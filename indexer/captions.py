@@ -49,19 +49,19 @@ def parse_json(text: str) -> list[Snippet]:
         text, start, duration = item.get("text"), item.get("start"), item.get("duration", 0.0)
         if not isinstance(text, str):
             raise CaptionError(f"item {number}: text is missing or not a string")
-        if not _is_time(start) or not _is_time(duration):
+        if not _is_time(start) or not _is_number(duration):
             raise CaptionError(f"item {number}: start/duration must be non-negative numbers")
-        snippets.append(Snippet(text, float(start), float(duration)))
+        # Real transcripts carry negative durations where turns were re-ordered: keep the text.
+        snippets.append(Snippet(text, float(start), max(float(duration), 0.0)))
     return snippets
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _is_time(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
+    return _is_number(value) and value >= 0  # type: ignore[operator]
 
 
 def parse_vtt(text: str) -> list[Snippet]:

@@ -7,9 +7,11 @@ what may pass on a later try with bounded backoff, and never waits forever.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from xml.etree.ElementTree import ParseError
 
 import requests
@@ -48,6 +50,7 @@ _STATUS_OF: list[tuple[type[BaseException] | tuple[type[BaseException], ...], st
     ((YouTubeDataUnparsable, ParseError, ValueError, KeyError, TypeError), "invalid"),
     (CouldNotRetrieveTranscript, "unavailable"),
 ]
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 _RETRIED = (RequestBlocked, YouTubeRequestFailed, requests.RequestException)
 
 
@@ -72,6 +75,12 @@ class Fetched:
     translated: bool
 
 
+class Fetcher(Protocol):
+    """Anything that fetches one video's transcript or raises FetchFailed."""
+
+    def fetch(self, video_id: str) -> Fetched: ...
+
+
 def status_for(error: BaseException) -> str:
     """The store status for an exception raised while fetching."""
     for kinds, status in _STATUS_OF:
@@ -85,7 +94,11 @@ def describe(error: BaseException) -> str:
     if isinstance(error, CouldNotRetrieveTranscript):
         cause = " ".join(str(error.cause).split())
         return f"{type(error).__name__}: {cause}" if cause else type(error).__name__
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
+    text = " ".join(str(error).split())
+    if isinstance(error, requests.ConnectionError):
+        errno = _ERRNO.search(text)
+        text = f"cannot reach YouTube ({errno.group(1) if errno else text[:200]})"
+    return f"{type(error).__name__}: {text}"[:500]
 
 
 class _TimeoutSession(requests.Session):

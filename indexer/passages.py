@@ -24,6 +24,7 @@ UNIT_MAX_WORDS = 40
 UNIT_MAX_SECONDS = 12.0
 OVERLAP_WORDS = 8
 ROLLING_MIN_WORDS = 3
+ROLLING_MAX_WORDS = 30  # a caption line is shorter; longer texts are not rolling repeats
 
 _SOUNDS = {
     "music", "applause", "applauds", "applauding", "laughter", "laughs", "laughing",
@@ -74,10 +75,13 @@ def clean_text(text: str) -> str:
 def _timed(snippets: Sequence[Snippet]) -> list[tuple[float, float, str]]:
     """(start, end, cleaned text) in time order, ends clipped where the next cue starts."""
     ordered = sorted((s for s in snippets if s.start >= 0), key=lambda snippet: snippet.start)
+    next_start: list[float | None] = [None] * len(ordered)  # the next *later* start of each
+    for index in range(len(ordered) - 2, -1, -1):
+        later = ordered[index + 1].start
+        next_start[index] = later if later > ordered[index].start else next_start[index + 1]
     timed = []
-    for index, snippet in enumerate(ordered):
+    for snippet, following in zip(ordered, next_start, strict=True):
         end = snippet.start + max(snippet.duration, 0.0)
-        following = next((s.start for s in ordered[index + 1 :] if s.start > snippet.start), None)
         if following is not None and (end > following or snippet.duration <= 0):
             end = following
         text = clean_text(snippet.text)
@@ -90,7 +94,7 @@ def _without_rolling_repeat(previous: Sequence[str], words: list[str]) -> list[s
     """Drop the start of a cue that repeats the end of the previous one (auto captions)."""
     if previous and words == list(previous[-len(words) :]):
         return []
-    longest = min(len(previous), len(words))
+    longest = min(len(previous), len(words), ROLLING_MAX_WORDS)
     for size in range(longest, ROLLING_MIN_WORDS - 1, -1):
         if list(previous[-size:]) == words[:size]:
             return words[size:]

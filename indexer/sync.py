@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from indexer.captions import CaptionError, Snippet
-from indexer.fetcher import FetchFailed, YouTubeFetcher
+from indexer.fetcher import Fetcher, FetchFailed
 from indexer.talks import VideoRef
 from indexer.transcripts import (
     INVALID,
@@ -22,7 +22,7 @@ from indexer.transcripts import (
 def sync_video(
     store: TranscriptStore,
     video: VideoRef,
-    fetcher: YouTubeFetcher | None,
+    fetcher: Fetcher | None,
     refresh: bool = False,
 ) -> tuple[TranscriptStatus, list[Snippet]]:
     """The video's status and snippets after using the cache or fetching.

@@ -72,6 +72,12 @@ def test_json_round_trip_and_validation():
             parse_json(bad)
 
 
+def test_negative_durations_in_real_transcripts_are_clamped_not_rejected():
+    assert parse_json('[{"text": "[inaudible]", "start": 621.0, "duration": -1.0}]') == [
+        Snippet("[inaudible]", 621.0, 0.0)
+    ]
+
+
 def test_unknown_format():
     with pytest.raises(CaptionError, match="unknown caption format"):
         parse_captions("", "ass")

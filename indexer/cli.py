@@ -1,0 +1,153 @@
+"""The `talkseek` command: thin click commands over the indexer library."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from indexer.captions import CaptionError
+from indexer.collect import Collection, DataFolder, read_talks, recorded, sync_transcripts
+from indexer.fetcher import YouTubeFetcher
+from indexer.talks import VideoRef
+from indexer.transcripts import OK, STATUSES, TranscriptStatus
+
+SHOWN_PROBLEMS = 20
+
+data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="data",
+    envvar="TALKSEEK_DATA",
+    show_default=True,
+    help="Data folder holding notes/, transcripts/ and index/ (env TALKSEEK_DATA).",
+)
+
+
+@click.group()
+@click.version_option(package_name="talkseek")
+def main() -> None:
+    """talkseek: search conference talks and your notes about them, down to the moment."""
+
+
+@main.command()
+@data_option
+@click.option("--offline", is_flag=True, help="Fetch nothing; use cached transcripts only.")
+@click.option("--refresh", is_flag=True, help="Fetch again, also videos that failed for good.")
+@click.option("--full", is_flag=True, help="Rebuild the index from scratch.")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Transcript languages in order of preference, comma separated.",
+)
+@click.option(
+    "--proxy", envvar="TALKSEEK_PROXY", help="HTTP(S) proxy URL for YouTube (env TALKSEEK_PROXY)."
+)
+def index(
+    data: Path, offline: bool, refresh: bool, full: bool, lang: str, proxy: str | None
+) -> None:
+    """Read notes, fetch or load transcripts, and build the search index."""
+    folder = DataFolder(data)
+    languages = [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
+    fetcher = None if offline else YouTubeFetcher(languages, proxy=proxy)
+    err = Console(stderr=True)
+    try:
+        collection = read_talks(folder)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    with Progress(
+        TextColumn("[bold]transcripts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=len(collection.videos))
+
+        def advance(video: VideoRef, status: TranscriptStatus) -> None:
+            bar.update(task, advance=1, description=f"{video.video_id} {status.status}")
+
+        sync_transcripts(collection, folder, fetcher, refresh=refresh, progress=advance)
+    _print_warnings(err, collection)
+    _print_summary(collection)
+
+
+@main.command()
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def status(data: Path, as_json: bool) -> None:
+    """Show each video's transcript status and why a transcript is missing."""
+    try:
+        collection = recorded(DataFolder(data))
+    except (FileNotFoundError, CaptionError) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(status_report(collection), indent=2))
+        return
+    titles = {talk.id: talk.title for talk in collection.talks}
+    for video_id, state in collection.statuses.items():
+        talks = "; ".join(titles[talk_id] for talk_id in collection.talks_of_video[video_id])
+        click.echo(f"{video_id}  {state.status:<14} {talks}")
+        if state.message and state.status != OK:
+            click.echo(f"{'':13}{state.message}")
+    _print_summary(collection)
+
+
+def status_report(collection: Collection) -> dict:
+    """The `status --json` structure."""
+    return {
+        "talks": len(collection.talks),
+        "videos": len(collection.videos),
+        "passages": collection.passage_count(),
+        "transcripts": dict(_ordered(collection.status_counts())),
+        "warnings": [str(warning) for warning in collection.warnings],
+        "videos_detail": [
+            {
+                "video_id": video_id,
+                "status": state.status,
+                "message": state.message,
+                "checked_at": state.checked_at,
+                "last_error": state.last_error or None,
+                "talks": collection.talks_of_video[video_id],
+            }
+            for video_id, state in collection.statuses.items()
+        ],
+    }
+
+
+def _print_warnings(err: Console, collection: Collection) -> None:
+    for warning in collection.warnings:
+        err.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+    problems = [s for s in collection.statuses.values() if s.status != OK]
+    for state in problems[:SHOWN_PROBLEMS]:
+        err.print(
+            f"[yellow]{state.status}[/]: {state.video_id}: {state.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(problems) > SHOWN_PROBLEMS:
+        err.print(f"... and {len(problems) - SHOWN_PROBLEMS} more (see `talkseek status`)")
+
+
+def _ordered(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Status counts with ok first, then in the store's order."""
+    order = {name: place for place, name in enumerate(STATUSES)}
+    return sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def _print_summary(collection: Collection) -> None:
+    counts = ", ".join(f"{count} {name}" for name, count in _ordered(collection.status_counts()))
+    no_video = sum(1 for talk in collection.talks if not talk.videos)
+    click.echo(
+        f"{len(collection.talks)} talks ({no_video} notes only), {len(collection.videos)} videos; "
+        f"transcripts: {counts or 'none'}; {collection.passage_count()} passages; "
+        f"{len(collection.warnings)} warnings"
+    )

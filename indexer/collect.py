@@ -1,0 +1,129 @@
+"""Notes folder + transcript store → everything the index is built from.
+
+This is the ingest half of `talkseek index`: read the notes, bring each linked
+video's transcript up to date, and cut transcripts into passages. It reports
+progress through a callback and never prints, so the CLI and tests share it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.fetcher import Fetched, Fetcher, FetchFailed
+from indexer.notes import read_notes_folder
+from indexer.passages import Passage, build_passages
+from indexer.sync import sync_video
+from indexer.talks import NoteWarning, Talk, VideoRef
+from indexer.transcripts import TranscriptStatus, TranscriptStore
+
+Progress = Callable[[VideoRef, TranscriptStatus], None]
+#: Consecutive network failures after which the rest of a run stays offline.
+UNREACHABLE_AFTER = 3
+
+
+@dataclass
+class DataFolder:
+    """Where talkseek keeps things under one `--data` folder."""
+
+    root: Path
+
+    @property
+    def notes(self) -> Path:
+        return self.root / "notes"
+
+    @property
+    def transcripts(self) -> Path:
+        return self.root / "transcripts"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+
+@dataclass
+class Collection:
+    """Talks, their videos' statuses and passages, and every warning met on the way."""
+
+    talks: list[Talk]
+    videos: dict[str, VideoRef]
+    talks_of_video: dict[str, list[str]]
+    statuses: dict[str, TranscriptStatus] = field(default_factory=dict)
+    passages: dict[str, list[Passage]] = field(default_factory=dict)
+    warnings: list[NoteWarning] = field(default_factory=list)
+
+    def status_counts(self) -> Counter[str]:
+        return Counter(status.status for status in self.statuses.values())
+
+    def passage_count(self) -> int:
+        return sum(len(passages) for passages in self.passages.values())
+
+
+def read_talks(folder: DataFolder) -> Collection:
+    """Talks from the notes and the distinct videos they link, in notes order."""
+    if not folder.notes.is_dir():
+        raise FileNotFoundError(f"no notes folder at {folder.notes}")
+    parsed = read_notes_folder(folder.notes)
+    videos: dict[str, VideoRef] = {}
+    talks_of_video: dict[str, list[str]] = {}
+    for talk in parsed.talks:
+        for video in talk.videos:
+            videos.setdefault(video.video_id, video)
+            talks_of_video.setdefault(video.video_id, []).append(talk.id)
+    return Collection(parsed.talks, videos, talks_of_video, warnings=list(parsed.warnings))
+
+
+class UnreachableGuard:
+    """Stops a run from waiting on YouTube once it has failed with network errors in a row."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self.in_a_row = 0
+
+    def fetch(self, video_id: str) -> Fetched:
+        if self.in_a_row >= UNREACHABLE_AFTER:
+            raise FetchFailed(
+                "network", f"not tried: the {self.in_a_row} fetches before it had network errors", 0
+            )
+        try:
+            fetched = self.fetcher.fetch(video_id)
+        except FetchFailed as failure:
+            self.in_a_row = self.in_a_row + 1 if failure.status == "network" else 0
+            raise
+        self.in_a_row = 0
+        return fetched
+
+
+def sync_transcripts(
+    collection: Collection,
+    folder: DataFolder,
+    fetcher: Fetcher | None,
+    refresh: bool = False,
+    progress: Progress | None = None,
+) -> Collection:
+    """Sync every video's transcript (fetcher None = offline) and cut it into passages."""
+    store = TranscriptStore(folder.transcripts)
+    guarded = UnreachableGuard(fetcher) if fetcher is not None else None
+    for video_id, video in collection.videos.items():
+        status, snippets = sync_video(store, video, guarded, refresh=refresh)
+        collection.statuses[video_id] = status
+        collection.passages[video_id] = build_passages(snippets)
+        if progress is not None:
+            progress(video, status)
+    return collection
+
+
+def recorded(folder: DataFolder) -> Collection:
+    """Talks with the last recorded transcript statuses, without fetching anything."""
+    collection = read_talks(folder)
+    store = TranscriptStore(folder.transcripts)
+    for video_id in collection.videos:
+        status = store.status(video_id)
+        collection.statuses[video_id] = status or TranscriptStatus(
+            video_id, "unknown", "not indexed yet: run `talkseek index`"
+        )
+        if status is not None and status.status == "ok":
+            collection.passages[video_id] = build_passages(store.load(video_id))
+    return collection

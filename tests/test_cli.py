@@ -1,0 +1,97 @@
+"""The `talkseek` command as a user runs it, on real data folders built per test."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+
+
+@pytest.fixture()
+def data(tmp_path, test_notes):
+    shutil.copytree(test_notes, tmp_path / "notes")
+    return tmp_path
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result
+
+
+def test_index_offline_reports_talks_videos_and_why_transcripts_are_missing(data):
+    (data / "transcripts").mkdir()
+    (data / "transcripts" / "aaaaaaaaaaa.json").write_text(
+        json.dumps(
+            [
+                {"text": f"Sentence {i} about wires.", "start": i * 4.0, "duration": 4.0}
+                for i in range(30)
+            ]
+        )
+    )
+    result = run("index", "--data", str(data), "--offline")
+    assert result.exit_code == 0, result.output
+    assert "6 talks (2 notes only), 5 videos; transcripts: 1 ok, 4 offline;" in result.stdout
+    assert "passages; 1 warnings" in result.stdout
+    assert (
+        "devcon-2024.md:5: link is not a YouTube video: https://www.youtube.com/@devcon"
+        in result.stderr
+    )
+    assert "offline: bbbbbbbbbbb: not fetched: offline and no cached transcript" in result.stderr
+
+
+def test_status_json_has_the_documented_shape(data):
+    run("index", "--data", str(data), "--offline")
+    result = run("status", "--data", str(data), "--json")
+    report = json.loads(result.stdout)
+    assert report["talks"] == 6 and report["videos"] == 5 and report["passages"] == 0
+    assert report["transcripts"] == {"offline": 5}
+    first = report["videos_detail"][0]
+    assert first["video_id"] == "aaaaaaaaaaa" and first["status"] == "offline"
+    assert first["talks"] == ["devcon-2024-grace-hopper-rear-admiral"]
+    assert "offline" in first["message"]
+
+
+def test_status_before_any_index_says_so(data):
+    result = run("status", "--data", str(data))
+    assert result.exit_code == 0
+    assert "unknown" in result.stdout and "not indexed yet" in result.stdout
+
+
+def test_data_folder_comes_from_the_environment(data):
+    result = run("index", "--offline", env={"TALKSEEK_DATA": str(data)})
+    assert result.exit_code == 0 and "6 talks" in result.stdout
+
+
+def test_missing_notes_folder_is_a_clear_error(tmp_path):
+    result = run("index", "--data", str(tmp_path / "nowhere"), "--offline")
+    assert result.exit_code == 1
+    assert "no notes folder at" in result.stderr
+
+
+def test_every_command_has_help():
+    for command in main.commands.values():
+        assert command.help, command.name
+        assert run(command.name, "--help").exit_code == 0
+
+
+def test_bundled_data_offline_gives_8_talks_8_videos_each_offline(bundled_notes, tmp_path):
+    shutil.copytree(bundled_notes, tmp_path / "notes")
+    result = run("index", "--data", str(tmp_path), "--offline")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("8 talks (0 notes only), 8 videos; transcripts: 8 offline;")
+    report = json.loads(run("status", "--data", str(tmp_path), "--json").stdout)
+    assert report["transcripts"] == {"offline": 8}
+    assert all(v["message"] for v in report["videos_detail"])
+
+
+def test_lenny_corpus_offline_gives_244_talks_and_243_transcripts(corpus, tmp_path):
+    shutil.copytree(corpus / "lenny" / "notes", tmp_path / "notes")
+    shutil.copytree(corpus / "lenny" / "transcripts", tmp_path / "transcripts")
+    result = run("index", "--data", str(tmp_path), "--offline")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("244 talks (1 notes only), 243 videos; transcripts: 243 ok;")
+    report = json.loads(run("status", "--data", str(tmp_path), "--json").stdout)
+    assert report["transcripts"] == {"ok": 243}
+    assert report["passages"] > 10_000
