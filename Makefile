@@ -25,7 +25,7 @@ index: install
 	$(BIN)/talkseek index --data $(DATA)
 
 run: index
-	$(BIN)/talkseek search --data $(DATA) "ENA Express"
+	$(BIN)/talkseek status --data $(DATA)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
