@@ -10,9 +10,14 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from indexer.build import build_index
 from indexer.captions import CaptionError
 from indexer.collect import Collection, DataFolder, read_talks, recorded, sync_transcripts
 from indexer.fetcher import YouTubeFetcher
+from indexer.generations import BuildLocked
+from indexer.render import print_results
+from indexer.search import IndexMissing
+from indexer.search import search as run_search
 from indexer.talks import VideoRef
 from indexer.transcripts import OK, STATUSES, TranscriptStatus
 
@@ -62,7 +67,7 @@ def index(
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
     with Progress(
-        TextColumn("[bold]transcripts"),
+        TextColumn("[bold]talkseek"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
@@ -76,8 +81,18 @@ def index(
             bar.update(task, advance=1, description=f"{video.video_id} {status.status}")
 
         sync_transcripts(collection, folder, fetcher, refresh=refresh, progress=advance)
+        bar.update(task, completed=0, total=len(collection.talks), description="indexing talks")
+
+        def indexed(done: int, total: int) -> None:
+            bar.update(task, completed=done, description="indexing talks")
+
+        try:
+            report = build_index(collection, folder.index, full=full, progress=indexed)
+        except BuildLocked as error:
+            raise click.ClickException(str(error)) from None
     _print_warnings(err, collection)
     _print_summary(collection)
+    click.echo(str(report))
 
 
 @main.command()
@@ -99,6 +114,25 @@ def status(data: Path, as_json: bool) -> None:
         if state.message and state.status != OK:
             click.echo(f"{'':13}{state.message}")
     _print_summary(collection)
+
+
+@main.command()
+@data_option
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result structure as JSON.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50),
+              help="Talks per page.")  # fmt: skip
+def search(data: Path, query: tuple[str, ...], as_json: bool, page: int, limit: int) -> None:
+    """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
+    try:
+        result = run_search(DataFolder(data).index, " ".join(query), page=page, per_page=limit)
+    except IndexMissing as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    print_results(result)
 
 
 def status_report(collection: Collection) -> dict:

@@ -1,0 +1,121 @@
+"""The one text analyzer, shared by indexing, querying and highlighting.
+
+Words are split so that `S3`, `re:Invent`, `Gall's`, `event-driven` and
+`Amazon.com` are findable whole and by their parts: a compound yields its parts
+at consecutive positions plus the joined form at the first part's position.
+Then lowercase, accents folded, and nltk's Snowball stemmer (pure Python, so
+stems are cached). Stop words stay in the index, so quoted phrases can match
+them; plain query words drop them (see `is_stop_word`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib.resources import files
+
+from nltk.stem.snowball import SnowballStemmer
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    Token,
+)
+from whoosh.support.charset import accent_map
+
+WORD = r"\w+(?:['\u2019]\w+)*(?:[-.:/]\w+(?:['\u2019]\w+)*)*"
+_SEPARATORS = re.compile(r"[-.:/]")
+_APOSTROPHE = re.compile(r"['\u2019]")
+_POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
+_stemmer = SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lowercase word, cached: the stemmer is the hot spot of indexing."""
+    return _stemmer.stem(word)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    lines = files("indexer").joinpath("stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_stop_word(word: str) -> bool:
+    """True for a lowercase, apostrophe-free word on the shipped stop list."""
+    return word in stop_words()
+
+
+class CompoundFilter(Filter):
+    """Split `re:Invent` into `re`, `invent` (+ `reinvent`), drop possessive `'s`."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        shift = 0
+        for token in tokens:
+            text = _POSSESSIVE.sub("", token.text)
+            if text != token.text and hasattr(token, "endchar"):
+                token.endchar -= len(token.text) - len(text)
+            text = _APOSTROPHE.sub("", text)
+            parts = [part for part in _SEPARATORS.split(text) if part]
+            if hasattr(token, "pos"):
+                token.pos += shift
+            if len(parts) <= 1:
+                token.text = parts[0] if parts else text
+                yield token
+                continue
+            yield from self._parts(token, parts)
+            shift += len(parts) - 1
+
+    @staticmethod
+    def _parts(token: Token, parts: list[str]) -> Iterator[Token]:
+        base_pos = getattr(token, "pos", 0)
+        base_char = getattr(token, "startchar", 0)
+        end_char = getattr(token, "endchar", 0)
+        original = token.text
+        token.text = "".join(parts)
+        yield token
+        cursor = 0
+        for offset, part in enumerate(parts):
+            found = original.find(part, cursor)
+            cursor = found + len(part) if found >= 0 else cursor
+            token.text = part
+            if hasattr(token, "pos"):
+                token.pos = base_pos + offset
+            if hasattr(token, "startchar") and found >= 0:
+                token.startchar = base_char + found
+                token.endchar = base_char + found + len(part)
+            yield token
+        if hasattr(token, "endchar"):
+            token.endchar = end_char
+
+
+def make_analyzer() -> Analyzer:
+    """Tokenize, split compounds, lowercase, fold accents, stem."""
+    return (
+        RegexTokenizer(WORD)
+        | CompoundFilter()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StemFilter(stemfn=stem, cachesize=None)
+    )
+
+
+ANALYZER = make_analyzer()
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text, in order (compound joins included)."""
+    return [token.text for token in ANALYZER(text)]
+
+
+_WORDS = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units."""
+    return [token.text for token in _WORDS(text)]

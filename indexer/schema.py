@@ -1,0 +1,56 @@
+"""The Whoosh schema, in one place.
+
+One index holds three kinds of document, all keyed by `talk_id`:
+- `talk`: title, speaker, event, section, description, keywords, and a stored
+  JSON record of the talk for result pages;
+- `note`: one bullet or paragraph, its source line and aligned start time;
+- `passage`: a stretch of transcript with video, start and end seconds.
+Text fields share the one analyzer; their weights live here too.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import ANALYZER
+
+TALK, NOTE, PASSAGE = "talk", "note", "passage"
+
+#: Fields searched for plain words, with their weight: titles and notes above transcripts.
+FIELD_WEIGHTS = {
+    "title": 4.0,
+    "speaker": 3.0,
+    "keywords": 2.0,
+    "description": 1.5,
+    "note": 2.0,
+    "transcript": 1.0,
+}
+
+
+def _text(stored: bool = False, spelling: bool = False) -> TEXT:
+    return TEXT(analyzer=ANALYZER, phrase=True, stored=stored, spelling=spelling)
+
+
+def make_schema() -> Schema:
+    return Schema(
+        doc_id=ID(unique=True, stored=True),
+        kind=ID(stored=True, sortable=True),
+        talk_id=ID(stored=True, sortable=True),
+        video_id=ID(stored=True, sortable=True),
+        title=_text(spelling=True),
+        speaker=_text(),
+        event=_text(),
+        section=_text(),
+        keywords=_text(),
+        description=_text(),
+        note=_text(spelling=True),
+        transcript=_text(spelling=True),
+        text=STORED(),
+        start=NUMERIC(float, stored=True),
+        # A column for fast per-hit lookup (float columns are broken in Whoosh 2.7).
+        start_ms=NUMERIC(int, bits=64, sortable=True),
+        end=STORED(),
+        line=STORED(),
+        talk=STORED(),
+        content_hash=STORED(),
+    )
