@@ -17,7 +17,8 @@ from indexer.analysis import is_stop_word, stem, words
 from indexer.passages import Passage
 
 MIN_SHARED = 2
-MIN_SCORE = 4.0
+MIN_SCORE = 2.0
+LEAD_IN = 3.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,25 @@ def _content_stems(text: str) -> set[str]:
             if len(part) > 1 and not is_stop_word(part) and not part.isdigit():
                 found.add(stem(part))
     return found
+
+
+def _time_of_first(passage: Passage, stems: set[str]) -> float:
+    """When the passage reaches the first shared word, by its share of the text, a bit early.
+
+    Passages keep only their start and end, so the time inside one is estimated
+    from the word's position; LEAD_IN seconds earlier so playback starts before it.
+    """
+    text = passage.text
+    offset = 0
+    for word in text.split():
+        if _content_stems(word) & stems:
+            break
+        offset += len(word) + 1
+    else:
+        return passage.start
+    share = offset / max(len(text), 1)
+    estimate = passage.start + share * (passage.end - passage.start) - LEAD_IN
+    return round(max(passage.start, estimate), 1)
 
 
 def align_notes(
@@ -62,5 +82,5 @@ def align_notes(
             aligned.append(None)
             continue
         video_id, passage = passages[best]
-        aligned.append(Alignment(video_id, passage.start))
+        aligned.append(Alignment(video_id, _time_of_first(passage, _content_stems(note))))
     return aligned

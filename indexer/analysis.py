@@ -108,6 +108,20 @@ def make_analyzer() -> Analyzer:
 ANALYZER = make_analyzer()
 
 
+def phrase_parts(text: str) -> tuple[list[str], list[str]]:
+    """All index terms of a text, and the terms that follow each other in it.
+
+    The second list leaves out compound joins (they share a position with their
+    first part), so it is what a phrase query must find in order.
+    """
+    tokens = [(token.text, token.pos) for token in ANALYZER(text, positions=True)]
+    ordered = [
+        term for index, (term, pos) in enumerate(tokens)
+        if index + 1 == len(tokens) or tokens[index + 1][1] != pos
+    ]  # fmt: skip
+    return [term for term, _ in tokens], ordered
+
+
 def terms(text: str) -> list[str]:
     """The index terms of a text, in order (compound joins included)."""
     return [token.text for token in ANALYZER(text)]

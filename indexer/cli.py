@@ -185,3 +185,7 @@ def _print_summary(collection: Collection) -> None:
         f"transcripts: {counts or 'none'}; {collection.passage_count()} passages; "
         f"{len(collection.warnings)} warnings"
     )
+
+
+if __name__ == "__main__":
+    main()

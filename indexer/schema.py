@@ -22,6 +22,8 @@ FIELD_WEIGHTS = {
     "speaker": 3.0,
     "keywords": 2.0,
     "description": 1.5,
+    "event": 1.0,
+    "section": 1.0,
     "note": 2.0,
     "transcript": 1.0,
 }

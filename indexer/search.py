@@ -18,7 +18,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
 from indexer import generations
-from indexer.analysis import ANALYZER, stem
+from indexer.analysis import ANALYZER, phrase_parts, stem
 from indexer.build import moment_url
 from indexer.highlight import excerpt, mark
 from indexer.query import Clause, parse_query, unparse
@@ -108,16 +108,13 @@ class TalkIndex:
         return sum(self.reader.doc_frequency(name, term) for name in fieldnames)
 
     def _word_query(self, word: str, fieldnames, corrections: dict[str, str]) -> Query:
-        tokens = list(ANALYZER(word, positions=True))
-        texts = [t.text for t in tokens]
+        texts, parts = phrase_parts(word)
         if not texts:
             return NullQuery
         if len(texts) > 1:  # a compound: its joined form, or its parts in order
-            parts = [t.text for i, t in enumerate(tokens) if i + 1 == len(tokens)
-                     or tokens[i + 1].pos != t.pos]  # fmt: skip
             return Or([self._terms(fieldnames, [texts[0]]), self._phrase(fieldnames, parts)])
         if self._frequency(fieldnames, texts[0]) == 0:
-            suggestions = self._suggest(word)
+            suggestions = [s for s in self._suggest(word, fieldnames) if s != word]
             if suggestions:
                 corrections[word] = suggestions[0]
                 stems = sorted({stem(s) for s in suggestions})
@@ -131,13 +128,19 @@ class TalkIndex:
     def _phrase(self, fieldnames, parts: list[str]) -> Query:
         return Or([Phrase(name, parts, slop=1, boost=FIELD_WEIGHTS[name]) for name in fieldnames])
 
-    def _suggest(self, word: str) -> list[str]:
-        """Close index words for a word the index does not have: nearest, then most frequent."""
+    def _suggest(self, word: str, fieldnames) -> list[str]:
+        """Close index words for a word the index does not have: nearest, then most frequent.
+
+        Swapped neighbouring letters, the most common typo, count as one edit.
+        """
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
         for distance in (1, 2) if len(word) > 5 else (1,):
             found: Counter[str] = Counter()
-            for name in SPELL_FIELDS:
+            for name in (name for name in SPELL_FIELDS if name in fieldnames):
                 spell = self.index.schema[name].spelling_fieldname(name)
-                for candidate in self.reader.terms_within(spell, word, distance, prefix=1):
+                candidates = set(self.reader.terms_within(spell, word, distance, prefix=1))
+                candidates |= {swap for swap in swaps if (spell, swap) in self.reader}
+                for candidate in candidates:
                     found[candidate] += self.reader.doc_frequency(spell, candidate)
             if found:
                 return [candidate for candidate, _ in found.most_common(3)]
@@ -159,9 +162,7 @@ class TalkIndex:
         if clause.kind == "prefix":
             return self._prefix_query(clause.text, fieldnames)
         if clause.kind == "phrase":
-            tokens = list(ANALYZER(clause.text, positions=True))
-            parts = [t.text for i, t in enumerate(tokens) if i + 1 == len(tokens)
-                     or tokens[i + 1].pos != t.pos]  # fmt: skip
+            _, parts = phrase_parts(clause.text)
             if len(parts) == 1:
                 return self._terms(fieldnames, parts)
             return self._phrase(fieldnames, parts) if parts else NullQuery

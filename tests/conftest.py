@@ -38,3 +38,43 @@ def bundled_notes() -> Path:
 @pytest.fixture()
 def test_notes() -> Path:
     return TEST_DATA / "notes"
+
+
+def build_data_folder(root: Path, notes: Path, transcripts: Path | None = None) -> Path:
+    """A data folder with copies of the given notes (and transcripts), indexed offline."""
+    import shutil
+
+    from indexer.build import build_index
+    from indexer.collect import DataFolder, read_talks, sync_transcripts
+
+    shutil.copytree(notes, root / "notes")
+    if transcripts is not None:
+        shutil.copytree(transcripts, root / "transcripts")
+    folder = DataFolder(root)
+    collection = sync_transcripts(read_talks(folder), folder, None)
+    build_index(collection, folder.index, full=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixture_data(tmp_path_factory) -> Path:
+    """The test notes and transcripts, indexed once for the session (do not modify)."""
+    return build_data_folder(
+        tmp_path_factory.mktemp("fixture"), TEST_DATA / "notes", TEST_DATA / "transcripts"
+    )
+
+
+@pytest.fixture(scope="session")
+def bundled_data(tmp_path_factory) -> Path:
+    """The bundled re:Invent notes, indexed offline once for the session."""
+    return build_data_folder(tmp_path_factory.mktemp("bundled"), ROOT / "data" / "notes")
+
+
+@pytest.fixture(scope="session")
+def lenny_data(corpus, tmp_path_factory) -> Path:
+    """The Lenny podcast corpus (notes and transcripts), indexed once for the session."""
+    return build_data_folder(
+        tmp_path_factory.mktemp("lenny"),
+        corpus / "lenny" / "notes",
+        corpus / "lenny" / "transcripts",
+    )

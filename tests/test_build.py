@@ -1,0 +1,150 @@
+"""Building the index: full and incremental, atomic swaps, interrupted builds, notes aligned."""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer import generations
+from indexer.build import build_index
+from indexer.collect import DataFolder, read_talks, sync_transcripts
+from indexer.search import IndexMissing, TalkIndex, search
+from tests.conftest import TEST_DATA
+
+
+def rebuild(root: Path, full: bool = False, **options):
+    folder = DataFolder(root)
+    collection = sync_transcripts(read_talks(folder), folder, None)
+    return build_index(collection, folder.index, full=full, **options)
+
+
+@pytest.fixture()
+def data(tmp_path):
+    shutil.copytree(TEST_DATA / "notes", tmp_path / "notes")
+    shutil.copytree(TEST_DATA / "transcripts", tmp_path / "transcripts")
+    rebuild(tmp_path, full=True)
+    return tmp_path
+
+
+def titles(root: Path, query: str) -> list[str]:
+    return [r["talk"]["title"] for r in search(root / "index", query)["results"]]
+
+
+def test_full_build_publishes_one_generation(data):
+    index = data / "index"
+    assert (index / "CURRENT").is_file()
+    assert [p.name.startswith("gen-") for p in index.iterdir() if p.is_dir()] == [True]
+    assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_unchanged_notes_rebuild_nothing(data):
+    report = rebuild(data)
+    assert (report.full, report.added, report.updated, report.unchanged) == (False, 0, 0, 6)
+    assert report.documents == 0
+
+
+def test_incremental_update_touches_only_changed_talks(data):
+    notes = data / "notes" / "devcon-2024.md"
+    notes.write_text(notes.read_text().replace("Coffee was good", "Coffee was superb"))
+    (data / "notes" / "episode-notes-only.md").unlink()
+    (data / "notes" / "new.md").write_text("## Brand new talk\n\n* about zeppelins\n")
+    report = rebuild(data)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 4)
+    assert titles(data, "superb") == ["Hallway track"]
+    assert titles(data, '"coffee was good"') == []
+    assert titles(data, "zeppelins") == ["Brand new talk"]
+    assert titles(data, "hiring") == []
+
+
+def test_new_transcript_updates_its_talk(data):
+    (data / "transcripts" / "ccccccccccc.json").write_text(
+        '[{"text": "Caching with write-through and write-back strategies.", "start": 3, "duration": 4}]'
+    )
+    report = rebuild(data)
+    assert (report.added, report.updated) == (0, 1)
+    assert titles(data, "write-back") == ["Hands-on caching"]
+
+
+def test_full_rebuild_keeps_at_most_two_generations(data):
+    for _ in range(3):
+        rebuild(data, full=True)
+    assert len([p for p in (data / "index").iterdir() if p.name.startswith("gen-")]) == 2
+
+
+def test_a_failing_build_leaves_the_previous_index_serving(data):
+    def explode(done, total):
+        if done == 3:
+            raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        rebuild(data, full=True, progress=explode)
+    assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+    assert list((data / "index").glob(".building-*"))
+    rebuild(data, full=True)
+    assert not list((data / "index").glob(".building-*"))
+
+
+def test_a_second_build_at_once_is_refused(data):
+    lock = generations.build_lock(data / "index")
+    with lock, pytest.raises(generations.BuildLocked, match="another talkseek build is running"):
+        rebuild(data)
+
+
+def test_missing_or_damaged_pointer_means_no_index_until_rebuilt(data):
+    with pytest.raises(IndexMissing):
+        TalkIndex(data / "elsewhere")
+    (data / "index" / "CURRENT").write_text("{not json")
+    with pytest.raises(IndexMissing, match="run `talkseek index` first"):
+        TalkIndex(data / "index")
+    rebuild(data)
+    assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_builds_killed_at_random_points_never_break_search(data):
+    rng = random.Random(20261128)
+    command = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        "index",
+        "--offline",
+        "--full",
+        "--data",
+        str(data),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    for _ in range(8):
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(0.2, 2.0))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "index full build" in result.stdout
+    assert titles(data, "moth relay") == ["Grace Hopper - Rear Admiral"]
+    assert not list((data / "index").glob(".building-*"))
+
+
+def test_note_bullets_are_aligned_to_their_moment(fixture_data):
+    result = search(fixture_data / "index", "in:notes wire OR compilers")
+    (hopper,) = [r for r in result["results"] if r["talk"]["title"].startswith("Grace")]
+    starts = {note["text"]: note["start"] for note in hopper["notes"]}
+    wire = starts["Nanoseconds explained with a length of wire"]
+    compilers = starts["Compilers save programmer time"]
+    assert wire is not None and 5 <= wire <= 30  # nanoseconds and wire: said from 8 s to 30 s
+    assert compilers is not None and 40 <= compilers <= 80  # the compiler part starts at ~45 s
+    note = next(n for n in hopper["notes"] if n["text"].startswith("Nanoseconds"))
+    assert note["url"] == f"https://www.youtube.com/watch?v=aaaaaaaaaaa&t={int(wire)}s"

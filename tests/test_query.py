@@ -1,0 +1,105 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.query import Clause, parse_query, unparse
+
+
+def groups(text):
+    return [[str(clause) for clause in group] for group in parse_query(text).groups]
+
+
+def test_words_are_and_ed_and_stop_words_dropped():
+    assert groups("the ENA Express") == [["ena"], ["express"]]
+    assert groups("the and of") == [["the"], ["and"], ["of"]]  # nothing else left: keep them
+
+
+def test_phrases_keep_stop_words():
+    assert groups('"and then it was" cold') == [['"and then it was"'], ["cold"]]
+
+
+def test_or_not_minus_and_prefix():
+    query = parse_query("lambda OR fargate -ec2 NOT kubernetes architect*")
+    assert [[str(c) for c in g] for g in query.groups] == [["lambda", "fargate"], ["architect*"]]
+    assert [str(c) for c in query.excluded] == ["ec2", "kubernetes"]
+    assert parse_query('-"cold start" lambda').excluded == [Clause("phrase", "cold start")]
+
+
+def test_field_filters_and_scopes():
+    query = parse_query('speaker:vogels event:"re:Invent 2022" video:R11YgBEZzqE in:notes pipes')
+    assert query.filters == {
+        "speaker": ["vogels"],
+        "event": ["re:Invent 2022"],
+        "video": ["R11YgBEZzqE"],
+    }
+    assert query.scope == "notes"
+    assert parse_query("in:transcript x").scope == "transcript"
+    assert parse_query("section:keynotes title:lambda").filters == {
+        "section": ["keynotes"],
+        "title": ["lambda"],
+    }
+
+
+def test_colon_words_that_are_not_fields_stay_words():
+    assert groups("re:Invent Gall's law") == [["re:invent"], ["gall's"], ["law"]]
+    assert groups("foo:bar") == [["foo:bar"]]
+    assert groups("in:nowhere lambda") == [["in:nowhere"], ["lambda"]]
+
+
+def test_broken_syntax_reads_as_plain_words():
+    assert groups('unmatched "quote marks') == [["unmatched"], ["quote"], ["marks"]]
+    assert groups("(lambda OR) AND (") == [["lambda"]]
+    assert groups("OR lambda") == [["lambda"]]
+    assert groups("NOT") == [] and groups("-") == [] and groups("*") == [] and groups('""') == []
+    assert groups("a*") == [["a"]]  # a one-letter prefix would match everything: the word "a"
+    assert parse_query("speaker:").filters == {}
+
+
+def test_many_clauses_are_capped():
+    assert len(parse_query(" ".join(f"word{i}" for i in range(100))).groups) == 16
+
+
+def test_unparse_round_trips():
+    text = 'lambda OR fargate "cold start" -ec2 speaker:vogels in:notes'
+    assert (
+        unparse(parse_query(text)) == 'lambda OR fargate "cold start" -ec2 speaker:vogels in:notes'
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_any_text_parses(text):
+    query = parse_query(text)
+    assert len(query.groups) <= 16
+    unparse(query)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "(",
+                ")",
+                "-",
+                "*",
+                "OR",
+                "NOT",
+                "AND",
+                ":",
+                "speaker:",
+                "in:",
+                "in:notes",
+                "video:",
+                "word",
+                "the",
+                "re:Invent",
+                " ",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_operator_soup_parses(parts):
+    parse_query(" ".join(parts))
+    parse_query("".join(parts))
