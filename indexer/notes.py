@@ -25,7 +25,7 @@ _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speak
 _SPEAKER_HEADING = re.compile(
     r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
 )
-_markdown = MarkdownIt("commonmark")
+_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML stays text: never rendered
 
 
 @dataclass

@@ -260,11 +260,14 @@ class TalkIndex:
     def _columns(self) -> dict[str, list]:
         """Per-document kind, talk, video and start, read from the columns once."""
         if self._column_cache is None:
-            self._column_cache = {
-                name: list(self.reader.column_reader(name))
-                for name in ("kind", "talk_id", "video_id", "start_ms")
-            }
-            self._column_cache["start"] = [ms / 1000 for ms in self._column_cache.pop("start_ms")]
+            names = ("kind", "talk_id", "video_id", "start_ms")
+            try:
+                cache = {name: list(self.reader.column_reader(name)) for name in names}
+            except NotImplementedError:  # a reader without columns (e.g. an empty index)
+                stored = [self.reader.stored_fields(d) for d in range(self.reader.doc_count_all())]
+                cache = {name: [fields.get(name) for fields in stored] for name in names}
+            cache["start"] = [(ms or 0) / 1000 for ms in cache.pop("start_ms")]
+            self._column_cache = cache
         return self._column_cache
 
     def _excluded_docs(self, parsed: ParsedQuery) -> set[int]:

@@ -1,0 +1,246 @@
+"""Search behaviour on indexes built from the project's own fixtures and the bundled notes."""
+
+import json
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.search import TalkIndex, search
+from tests.conftest import build_data_folder
+
+
+def titles(result):
+    return [r["talk"]["title"] for r in result["results"]]
+
+
+@pytest.fixture(scope="module")
+def index(fixture_data):
+    with TalkIndex(fixture_data / "index") as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("ENA Express", "Peter DeSantis - SVP AWS"),
+        ("EventBridge pipes", "Werner Vogels - CTO AWS"),
+        ("cell based architecture", "Reliable scalability: How Amazon.com scales in the cloud"),
+        ("Application Recovery Controller", "Operating highly available Multi-AZ applications"),
+        ("Gall's law", "Werner Vogels - CTO AWS"),
+        ("SnapStart", "Peter DeSantis - SVP AWS"),
+        ("shuffle sharding", "Reliable scalability: How Amazon.com scales in the cloud"),
+        ("resilience hub", "How to understand and improve resiliency for serverless systems"),
+    ],
+)
+def test_bundled_notes_find_the_right_talk_first(bundled_data, query, title):
+    result = search(bundled_data / "index", query)
+    assert titles(result)[0] == title
+    assert not result["fallback"]
+
+
+def test_result_shape(bundled_data):
+    result = search(bundled_data / "index", "ENA Express")
+    assert set(result) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "suggestion",
+        "fallback",
+        "facets",
+        "results",
+    }
+    (item,) = result["results"]
+    assert item["talk"] == {
+        "id": "reinvent-2022-peter-desantis-svp-aws",
+        "title": "Peter DeSantis - SVP AWS",
+        "speaker": "Peter DeSantis",
+        "role": "SVP AWS",
+        "event": "AWS re:Invent 2022",
+        "section": "Keynotes",
+        "video_id": "R11YgBEZzqE",
+        "url": "https://www.youtube.com/watch?v=R11YgBEZzqE",
+        "source": "reinvent-2022.md:13",
+    }
+    note = item["notes"][0]
+    assert note["line"] == 21 and note["start"] is None
+    assert "<mark>ENA</mark>" in note["html"] and "<mark>Express</mark>" in note["html"]
+    assert item["moments"] == []
+    json.dumps(result)
+
+
+def test_stems_match_and_are_highlighted(index):
+    result = index.search("compiling")
+    assert titles(result)[0] == "Grace Hopper - Rear Admiral"
+    moment = result["results"][0]["moments"][0]
+    assert "<mark>compiler</mark>" in moment["html"]
+
+
+def test_moments_carry_time_and_link(index):
+    result = index.search("moth relay")
+    (item,) = result["results"]
+    moment = item["moments"][0]
+    assert moment["video_id"] == "aaaaaaaaaaa"
+    assert moment["start"] <= 105 <= moment["end"]  # the moth is mentioned at ~104 s
+    assert moment["url"] == f"https://www.youtube.com/watch?v=aaaaaaaaaaa&t={int(moment['start'])}s"
+    assert "<mark>moth</mark>" in moment["html"] and "<mark>relay</mark>" in moment["html"]
+
+
+def test_phrases_need_the_words_in_order_stop_words_included(index):
+    assert titles(index.search('"and then it was"')) == ["Grace Hopper - Rear Admiral"]
+    assert titles(index.search('"and it then was"')) == []
+    assert titles(index.search('"it was time to hand"')) == ["Grace Hopper - Rear Admiral"]
+
+
+def test_phrase_across_caption_cues(index):
+    # "inverted" and "indexes" are on two different VTT cues
+    assert titles(index.search('"why inverted indexes still win"')) == [
+        "Closing keynote: the future of search"
+    ]
+
+
+def test_or_minus_and_not(index):
+    assert set(titles(index.search("moth OR zeppelin"))) == {"Grace Hopper - Rear Admiral"}
+    both = set(titles(index.search("compiler OR stemmer")))
+    assert both == {"Grace Hopper - Rear Admiral", "Closing keynote: the future of search"}
+    assert titles(index.search("compiler OR stemmer -finnish")) == ["Grace Hopper - Rear Admiral"]
+    assert titles(index.search("compiler OR stemmer NOT finnish")) == [
+        "Grace Hopper - Rear Admiral"
+    ]
+
+
+def test_prefix(index):
+    assert titles(index.search("nanosec*")) == ["Grace Hopper - Rear Admiral"]
+    assert "Closing keynote: the future of search" in titles(index.search("invert*"))
+
+
+def test_filters_and_scopes(index):
+    assert titles(index.search("speaker:hopper wire")) == ["Grace Hopper - Rear Admiral"]
+    assert titles(index.search("speaker:nobody wire")) == []
+    assert set(titles(index.search("section:workshops"))) == {"Hands-on caching", "Hallway track"}
+    assert titles(index.search("event:devcon coffee")) == ["Hallway track"]
+    assert titles(index.search('event:"Example Podcast" loops')) == [
+        "Growth loops, explained | Ada Example"
+    ]
+    assert titles(index.search("title:caching")) == ["Hands-on caching"]
+    assert titles(index.search("video:bbbbbbbbbbb")) == ["Closing keynote: the future of search"]
+    in_notes = index.search("in:notes wire")["results"]
+    assert in_notes and all(r["moments"] == [] for r in in_notes)
+    in_transcript = index.search("in:transcript wire")["results"]
+    assert in_transcript and all(r["notes"] == [] for r in in_transcript)
+
+
+def test_typos_are_corrected_with_did_you_mean(index):
+    result = index.search("compiler nanosecnod")
+    assert titles(result) == ["Grace Hopper - Rear Admiral"]
+    assert result["suggestion"] == "compiler nanosecond"
+    assert index.search("compiler nanosecond")["suggestion"] is None
+    assert titles(index.search("mtoh")) == ["Grace Hopper - Rear Admiral"]  # swapped letters
+
+
+def test_no_talk_with_every_word_falls_back_to_any_and_says_so(index):
+    result = index.search("zeppelins moth")
+    assert result["fallback"] is True
+    assert titles(result) == ["Grace Hopper - Rear Admiral"]
+    assert index.search("moth relay")["fallback"] is False
+
+
+def test_notes_only_talks_are_found(index):
+    result = index.search("stemming finnish")
+    assert titles(result)[0] == "Hallway track"
+    assert result["results"][0]["talk"]["video_id"] is None
+    assert titles(index.search("hiring")) == ["Peter Example"]
+
+
+def test_facets_and_pagination(index):
+    result = index.search("the", per_page=2)
+    assert result["total"] >= 3 and len(result["results"]) == 2
+    page2 = index.search("the", page=2, per_page=2)
+    assert not set(titles(result)) & set(titles(page2))
+    facets = index.search("wire OR loops OR coffee")["facets"]
+    assert {"value": "DevCon 2024", "count": 2} in facets["event"]
+    assert {"value": "Example Podcast", "count": 1} in facets["event"]
+    assert {"value": "Grace Hopper", "count": 1} in facets["speaker"]
+    assert index.search("the", page=999)["results"] == []
+
+
+def test_hostile_text_is_escaped(tmp_path):
+    notes = tmp_path / "src"
+    notes.mkdir()
+    (notes / "evil.md").write_text(
+        "## <img src=x onerror=alert(1)> talk\n\n* <script>alert('x')</script> payload & more\n"
+    )
+    root = build_data_folder(tmp_path / "data", notes)
+    item = search(root / "index", "payload")["results"][0]
+    assert item["notes"][0]["text"] == "<script>alert('x')</script> payload & more"
+    assert item["notes"][0]["html"] == (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; <mark>payload</mark> &amp; more"
+    )
+    assert item["talk"]["title"] == "<img src=x onerror=alert(1)> talk"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        '"',
+        '""',
+        "(",
+        ")",
+        "-",
+        "*",
+        "OR",
+        "NOT",
+        "AND",
+        "a*",
+        "**",
+        "speaker:",
+        "in:",
+        "video:../../etc/passwd",
+        'speaker:"',
+        "x" * 5000,
+        "\x00\x01",
+        "🙂",
+        "((((a OR b",
+        "-the",
+        "title:(",
+        "re:Invent:",
+        "%s%s%n",
+        "' OR 1=1 --",
+        "<script>",
+        "z" * 30 + "*",
+        " ".join(["w*"] * 40),
+        " ".join(f"word{i}~" for i in range(60)),
+    ],
+)
+def test_hostile_queries_never_raise(index, query):
+    result = index.search(query)
+    assert isinstance(result["results"], list)
+    json.dumps(result)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=80), st.integers(min_value=-5, max_value=10**6))
+def test_any_query_and_page_give_a_result(index, text, page):
+    result = index.search(text, page=page)
+    assert result["page"] >= 1
+    for item in result["results"]:
+        for note in item["notes"]:
+            assert "<" not in note["html"].replace("<mark>", "").replace("</mark>", "")
+
+
+def test_searching_an_empty_notes_folder(tmp_path):
+    empty = tmp_path / "src"
+    empty.mkdir()
+    root = build_data_folder(tmp_path / "data", empty)
+    assert search(root / "index", "anything")["total"] == 0
+
+
+def test_copy_of_fixture_does_not_share_state(fixture_data, tmp_path):
+    shutil.copytree(fixture_data, tmp_path / "copy")
+    assert titles(search(tmp_path / "copy" / "index", "moth"))
