@@ -10,6 +10,7 @@ falls back to any group and says so. Nothing here raises on user input.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from indexer.schema import FIELD_WEIGHTS, NOTE, PASSAGE, TALK
 from indexer.youtube import watch_url
 
 WINDOW_SECONDS = 60.0
+TALK_WEIGHT = 3.0  # a talk's own title or speaker outweighs passing mentions
 MOMENTS = 3
 NOTES_SHOWN = 5
 PER_PAGE = 10
@@ -112,6 +114,11 @@ class TalkIndex:
         if not texts:
             return NullQuery
         if len(texts) > 1:  # a compound: its joined form, or its parts in order
+            if self._frequency(fieldnames, texts[0]) == 0:
+                fixed = self._fix_parts(word, fieldnames)
+                if fixed != word:
+                    corrections[word] = fixed
+                    texts, parts = phrase_parts(fixed)
             return Or([self._terms(fieldnames, [texts[0]]), self._phrase(fieldnames, parts)])
         if self._frequency(fieldnames, texts[0]) == 0:
             suggestions = [s for s in self._suggest(word, fieldnames) if s != word]
@@ -120,6 +127,17 @@ class TalkIndex:
                 stems = sorted({stem(s) for s in suggestions})
                 return self._terms(fieldnames, stems, boost=0.8)
         return self._terms(fieldnames, texts)
+
+    def _fix_parts(self, word: str, fieldnames) -> str:
+        """A compound with each part the index lacks replaced by its best correction."""
+        fixed = []
+        for part in re.split(r"([-.:/])", word):
+            found = phrase_parts(part)[0]
+            if len(found) == 1 and self._frequency(fieldnames, found[0]) == 0:
+                suggestions = [s for s in self._suggest(part, fieldnames) if s != part]
+                part = suggestions[0] if suggestions else part
+            fixed.append(part)
+        return "".join(fixed)
 
     def _terms(self, fieldnames, texts, boost: float = 1.0) -> Query:
         return Or([Term(name, text, boost=FIELD_WEIGHTS[name] * boost)
@@ -340,7 +358,7 @@ class TalkIndex:
         }
 
     def _moment(self, window: list[_Hit], record: dict, terms: set[str]) -> dict:
-        stored = [self.reader.stored_fields(hit.docnum) for hit in window]
+        stored = [self.reader.stored_fields(hit.docnum) for hit in _tightest(window)]
         text = excerpt(" ".join(fields["text"] for fields in stored), terms)
         start = min(fields["start"] for fields in stored)
         video_id = window[0].video_id
@@ -400,7 +418,7 @@ def _score(match: _TalkMatch, wanted: int) -> None:
     match.moments = [hits for _, _, hits in chosen]
     window_scores = [score for _, score, _ in chosen]
     match.score = (
-        sum(talk_groups.values())
+        TALK_WEIGHT * sum(talk_groups.values())
         + (note_scores[0] if note_scores else 0.0)
         + 0.3 * sum(note_scores[1:4])
         + (window_scores[0] if window_scores else 0.0)
@@ -424,6 +442,29 @@ def _windows(passages: list[_Hit]) -> list[tuple[set[int], float, list[_Hit]]]:
                 best[group] = max(best.get(group, 0.0), score)
         windows.append((set(best), sum(best.values()), inside))
     return windows
+
+
+def _tightest(window: list[_Hit]) -> list[_Hit]:
+    """The shortest run of a window's passages that still holds all of its groups.
+
+    A window may open on a passage that only matched a common word; playing
+    from there would start long before the moment.
+    """
+    ordered = sorted(window, key=lambda hit: hit.start)
+    wanted = set().union(*(hit.groups for hit in ordered))
+    best = ordered
+    best_key = (ordered[-1].start - ordered[0].start, -sum(h.score for h in ordered))
+    for first in range(len(ordered)):
+        covered: set[int] = set()
+        for last in range(first, len(ordered)):
+            covered |= set(ordered[last].groups)
+            if covered == wanted:
+                span = ordered[first : last + 1]
+                key = (span[-1].start - span[0].start, -sum(h.score for h in span))
+                if key < best_key:
+                    best, best_key = span, key
+                break
+    return best
 
 
 def _pick_moments(windows) -> list[tuple[set[int], float, list[_Hit]]]:

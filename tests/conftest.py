@@ -72,9 +72,34 @@ def bundled_data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def lenny_data(corpus, tmp_path_factory) -> Path:
-    """The Lenny podcast corpus (notes and transcripts), indexed once for the session."""
-    return build_data_folder(
-        tmp_path_factory.mktemp("lenny"),
-        corpus / "lenny" / "notes",
-        corpus / "lenny" / "transcripts",
-    )
+    """The Lenny podcast corpus indexed once per session by `talkseek index --offline`.
+
+    What the command printed is kept in `index-output.txt` beside the data.
+    """
+    import shutil
+
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    root = tmp_path_factory.mktemp("lenny")
+    shutil.copytree(corpus / "lenny" / "notes", root / "notes")
+    shutil.copytree(corpus / "lenny" / "transcripts", root / "transcripts")
+    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root)])
+    assert result.exit_code == 0, result.output
+    (root / "index-output.txt").write_text(result.stdout)
+    return root
+
+
+@pytest.fixture(scope="session")
+def captions_data(corpus, tmp_path_factory) -> Path:
+    """The 84 real caption tracks as talks (one per video), indexed once for the session."""
+    from indexer.build import build_index
+    from indexer.collect import DataFolder, read_talks, sync_transcripts
+    from tests.captions_corpus import write_caption_notes
+
+    root = tmp_path_factory.mktemp("captions")
+    write_caption_notes(corpus / "captions-vtt", root)
+    folder = DataFolder(root)
+    build_index(sync_transcripts(read_talks(folder), folder, None), folder.index, full=True)
+    return root

@@ -86,12 +86,10 @@ def test_bundled_data_offline_gives_8_talks_8_videos_each_offline(bundled_notes,
     assert all(v["message"] for v in report["videos_detail"])
 
 
-def test_lenny_corpus_offline_gives_244_talks_and_243_transcripts(corpus, tmp_path):
-    shutil.copytree(corpus / "lenny" / "notes", tmp_path / "notes")
-    shutil.copytree(corpus / "lenny" / "transcripts", tmp_path / "transcripts")
-    result = run("index", "--data", str(tmp_path), "--offline")
-    assert result.exit_code == 0
-    assert result.stdout.startswith("244 talks (1 notes only), 243 videos; transcripts: 243 ok;")
-    report = json.loads(run("status", "--data", str(tmp_path), "--json").stdout)
+def test_lenny_corpus_offline_gives_244_talks_and_243_transcripts(lenny_data):
+    output = (lenny_data / "index-output.txt").read_text()
+    assert output.startswith("244 talks (1 notes only), 243 videos; transcripts: 243 ok;")
+    assert "index full build: 244 talks added" in output
+    report = json.loads(run("status", "--data", str(lenny_data), "--json").stdout)
     assert report["transcripts"] == {"ok": 243}
     assert report["passages"] > 10_000

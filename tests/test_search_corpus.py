@@ -1,0 +1,151 @@
+"""Search quality on the real corpus: words spread over captions, and a judged query set."""
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indexer.analysis import is_stop_word, words
+from indexer.captions import video_id_from_vtt
+from indexer.search import TalkIndex
+from tests.spread_cases import spread_cases
+
+# --- words spread over neighbouring passages (real WebVTT tracks) -------------------------
+
+
+@pytest.fixture(scope="module")
+def caption_index(captions_data):
+    with TalkIndex(captions_data / "index") as index:
+        yield index
+
+
+@pytest.fixture(scope="module")
+def cases(corpus):
+    tracks = {}
+    for track in sorted((corpus / "captions-vtt").glob("*.vtt")):
+        tracks.setdefault(video_id_from_vtt(track.read_text(encoding="utf-8")), track)
+    return spread_cases(tracks, count=40)
+
+
+def test_words_in_neighbouring_passages_are_found_and_beat_scattered_ones(caption_index, cases):
+    assert len(cases) == 40
+    moments_right = 0
+    for case in cases:
+        result = caption_index.search(f"{case.first} {case.second}", per_page=50)
+        assert not result["fallback"], case
+        videos = [item["talk"]["video_id"] for item in result["results"]]
+        assert case.near_video in videos, case
+        if case.far_video in videos:
+            assert videos.index(case.near_video) < videos.index(case.far_video), case
+        moments = result["results"][videos.index(case.near_video)]["moments"]
+        moments_right += any(m["start"] - 5 <= case.said_at <= m["end"] for m in moments)
+    assert moments_right >= 38
+
+
+# --- the judged set over the Lenny podcast corpus ------------------------------------------
+
+# query, the episode that must come first, and for transcript moments the start (seconds) of
+# the speaker turn where it is said, from the transcript; a moment must start within a minute.
+JUDGED = [
+    ("crazy big goals", "melanie-perkins", 890),
+    ('"add a zero"', "brian-chesky", 2792),
+    ("airbnb add zero imagine bigger", "brian-chesky", 2792),
+    ('"hire slower"', "sri-batchu", 4510),
+    ("first-principles thinking steve jobs", "sam-schillace", 612),
+    ("first principles thinking jobs quote", "sam-schillace", 612),
+    ("speaker:duke pre-mortem", "annie-duke", None),
+    ("speaker:perkins canva investors", "melanie-perkins", None),
+    ("in:transcript hiring slope intercept", "sri-batchu", 4510),
+    ("Peter Deng", "peter-deng", None),  # a notes-only talk (no video)
+    ("title:Shreyas", "shreyas-doshi", None),
+    ("melanie perkins canva", "melanie-perkins", None),
+    ("crazy bgi goals", "melanie-perkins", 890),  # a typo
+    ("frist-principles thinking steve jobs", "sam-schillace", 612),  # a typo in a compound
+]
+
+
+def reciprocal_rank(result, talk_id):
+    ids = [item["talk"]["id"] for item in result["results"]]
+    return 1 / (ids.index(talk_id) + 1) if talk_id in ids else 0.0
+
+
+@pytest.fixture(scope="module")
+def lenny_index(lenny_data):
+    with TalkIndex(lenny_data / "index") as index:
+        yield index
+
+
+def test_judged_queries(lenny_index):
+    ranks, moment_hits, moment_total = [], 0, 0
+    for query, talk_id, said_at in JUDGED:
+        result = lenny_index.search(query)
+        ranks.append(reciprocal_rank(result, talk_id))
+        if said_at is not None:
+            moment_total += 1
+            item = next((r for r in result["results"] if r["talk"]["id"] == talk_id), None)
+            starts = [m["start"] for m in item["moments"]] if item else []
+            moment_hits += any(abs(start - said_at) <= 60 for start in starts)
+    mrr = sum(ranks) / len(ranks)
+    assert mrr >= 0.9, list(zip([j[0] for j in JUDGED], ranks, strict=True))
+    assert moment_hits >= moment_total - 1
+
+
+def _known_items(corpus: Path, count: int, seed: int = 11):
+    """Queries of the three rarest words of a random long speaker turn, with where it was said."""
+    transcripts = corpus / "lenny" / "transcripts"
+    episodes: dict[str, list[str]] = {}
+    for notes in sorted((corpus / "lenny" / "notes").glob("*.md")):
+        meta = yaml.safe_load(notes.read_text(encoding="utf-8").split("---")[1])
+        if (transcripts / f"{meta['video_id']}.json").is_file():
+            episodes.setdefault(meta["video_id"], []).append(notes.stem)
+    turns, frequency, copies = {}, {}, {}
+    for video_id in sorted(episodes):
+        text = (transcripts / f"{video_id}.json").read_text(encoding="utf-8")
+        copies.setdefault(text, []).extend(episodes[video_id])
+        turns[video_id] = (json.loads(text), text)
+        for word in {w for t in turns[video_id][0] for w in words(t["text"])}:
+            frequency[word] = frequency.get(word, 0) + 1
+    rng = random.Random(seed)
+    items = []
+    while len(items) < count:
+        video_id = rng.choice(sorted(turns))
+        snippets, text = turns[video_id]
+        long_turns = [t for t in snippets if len(t["text"].split()) > 40]
+        if not long_turns:
+            continue
+        turn = rng.choice(long_turns)
+        rare = sorted(
+            {
+                w
+                for w in words(turn["text"])
+                if re.fullmatch(r"[a-z]{4,}", w) and not is_stop_word(w)
+            },
+            key=lambda w: (frequency[w], w),
+        )[:3]
+        items.append((rare, set(copies[text]), turn["start"]))  # identical re-publications count
+    return items
+
+
+def _typo(word: str) -> str:
+    return word[:2] + word[3] + word[2] + word[4:]
+
+
+def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus):
+    items = _known_items(corpus, count=60)
+    first, moment_near, typo_top3 = 0, 0, 0
+    for rare, talks, said_at in items:
+        result = lenny_index.search(" ".join(rare))
+        ids = [item["talk"]["id"] for item in result["results"]]
+        if ids and ids[0] in talks:
+            first += 1
+            moment_near += any(
+                abs(m["start"] - said_at) <= 60 for m in result["results"][0]["moments"]
+            )
+        typo = lenny_index.search(" ".join([_typo(rare[0]), *rare[1:]]))
+        typo_top3 += bool(talks & {item["talk"]["id"] for item in typo["results"][:3]})
+    assert first >= 0.9 * len(items), first
+    assert moment_near >= 0.85 * len(items), moment_near
+    assert typo_top3 >= 0.8 * len(items), typo_top3
