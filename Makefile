@@ -25,7 +25,7 @@ index: install
 	$(BIN)/talkseek index --data $(DATA)
 
 run: index
-	$(BIN)/talkseek status --data $(DATA)
+	$(BIN)/talkseek search --data $(DATA) "EventBridge pipes"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
