@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= data
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test index install clean
 
@@ -25,9 +28,18 @@ index: install
 	$(BIN)/talkseek index --data $(DATA)
 
 run: index
-	$(BIN)/talkseek search --data $(DATA) "EventBridge pipes"
+	$(BIN)/talkseek serve --data $(DATA) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# Browser tests drive Debian's Chromium; install it when missing (needs root and apt).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "No $(CHROMIUM): browser tests will be skipped (sudo apt-get install chromium)."; \
+	fi
+
+test: $(VENV)/.installed-test | $(CHROMIUM)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 

@@ -15,6 +15,7 @@ from indexer.captions import CaptionError
 from indexer.collect import Collection, DataFolder, read_talks, recorded, sync_transcripts
 from indexer.fetcher import YouTubeFetcher
 from indexer.generations import BuildLocked
+from indexer.generations import current as current_generation
 from indexer.render import print_results
 from indexer.search import IndexMissing
 from indexer.search import search as run_search
@@ -133,6 +134,39 @@ def search(data: Path, query: tuple[str, ...], as_json: bool, page: int, limit: 
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     print_results(result)
+
+
+@main.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")  # fmt: skip
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Requests answered at once.")  # fmt: skip
+def serve(data: Path, host: str, port: int, threads: int) -> None:
+    """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
+    from waitress import create_server
+
+    from webapp import create_app
+
+    folder = DataFolder(data)
+    if current_generation(folder.index) is None:
+        click.echo(f"warning: no index in {folder.index} yet; run `talkseek index`.", err=True)
+    try:
+        server = create_server(create_app({"DATA_DIR": data}), host=host, port=port,
+                               threads=threads, ident="talkseek")  # fmt: skip
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; try another --port"
+        ) from None
+    url = f"http://{server.effective_host}:{server.effective_port}/"
+    click.echo(f"talkseek: serving {folder.root} at {url}  (Ctrl-C to stop)", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("talkseek: stopped", err=True)
+    finally:
+        server.close()
 
 
 def status_report(collection: Collection) -> dict:

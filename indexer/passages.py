@@ -32,7 +32,7 @@ _SOUNDS = {
     "blank_audio", "no", "audio", "speaking", "in", "language", "background",
 }  # fmt: skip
 _BRACKETED = re.compile(r"\[([^\]]{0,40})\]|\(([^)]{0,40})\)")
-_TAG = re.compile(r"<[^>]{0,200}>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<\d{1,2}:\d{2}[:.\d]*>")  # tags and VTT cue timestamps
 _SENTENCE_END = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[\"'\u201d\u2019)\]]*\s+")
 

@@ -103,3 +103,17 @@ def captions_data(corpus, tmp_path_factory) -> Path:
     folder = DataFolder(root)
     build_index(sync_transcripts(read_talks(folder), folder, None), folder.index, full=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def web_data(tmp_path_factory) -> Path:
+    """The test notes plus a hostile two-video talk, indexed once (do not modify)."""
+    import shutil
+
+    merged = tmp_path_factory.mktemp("web-sources")
+    for part in ("notes", "transcripts"):
+        shutil.copytree(TEST_DATA / part, merged / part)
+        shutil.copytree(TEST_DATA / "web" / part, merged / part, dirs_exist_ok=True)
+    return build_data_folder(
+        tmp_path_factory.mktemp("web"), merged / "notes", merged / "transcripts"
+    )

@@ -13,6 +13,7 @@ def test_clean_text_drops_noise_but_keeps_meaningful_brackets():
     assert clean_text("(Applause) thank you ♪") == "thank you"
     assert clean_text("<c.colorE5E5E5>we</c> <00:00:01.000><c>go</c>") == "we go"
     assert clean_text("the ISF [Impôt sur la Fortune]") == "the ISF [Impôt sur la Fortune]"
+    assert clean_text("if 1 < 2 & 3 > 2, <3 it") == "if 1 < 2 & 3 > 2, <3 it"
     assert clean_text("[MUSIC PLAYING]") == "MUSIC PLAYING" or clean_text("[Music]") == ""
 
 

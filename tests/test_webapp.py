@@ -1,0 +1,324 @@
+"""The web app through Flask's test client: every route, status codes, hostile input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html import unescape
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.build import build_index
+from indexer.cli import main
+from indexer.collect import DataFolder, read_talks, sync_transcripts
+from webapp import create_app
+
+HOPPER = "devcon-2024-grace-hopper-rear-admiral"
+NOTES_ONLY_TITLE = "Hallway track"
+
+
+@pytest.fixture(scope="module")
+def client(web_data):
+    return create_app({"DATA_DIR": web_data, "TESTING": True}).test_client()
+
+
+def html_of(response) -> str:
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def hostile_talk_id(client) -> str:
+    result = client.get("/api/search?q=ampersands").get_json()
+    return result["results"][0]["talk"]["id"]
+
+
+# -- pages -----------------------------------------------------------------------------
+
+
+def test_home_has_a_focused_labelled_search_box(client):
+    page = html_of(client.get("/"))
+    assert '<label for="q"' in page
+    assert re.search(r'<input id="q" name="q" type="search"[^>]*autofocus', page)
+    assert "Search 7 talks" in page  # 6 test talks + the hostile one
+
+
+def test_search_page_groups_results_by_talk_with_notes_and_moments(client):
+    page = html_of(client.get("/search?q=moth+relay"))
+    assert "1 talk for <q>moth relay</q>" in page
+    assert f'href="/talk/{HOPPER}?q=moth+relay"' in page
+    assert "Grace Hopper, Rear Admiral" in page and "DevCon 2024" in page and "Keynotes" in page
+    # Without JavaScript a moment opens YouTube at the second; with it, the talk page.
+    moment = re.search(
+        r'<a class="stamp play" href="([^"]+)"\s+data-talk-href="([^"]+)"[^>]*>([\d:]+)</a>', page
+    )
+    assert moment is not None
+    youtube, talk_page, clock = (unescape(group) for group in moment.groups())
+    seconds = int(parse_qs(urlsplit(youtube).query)["t"][0].rstrip("s"))
+    assert youtube == f"https://www.youtube.com/watch?v=aaaaaaaaaaa&t={seconds}s"
+    assert 80 <= seconds <= 105  # the moth is mentioned at ~104 s
+    assert talk_page == f"/talk/{HOPPER}?t={seconds}&v=aaaaaaaaaaa&q=moth+relay"
+    assert clock == f"0:{seconds // 60:02d}:{seconds % 60:02d}"
+    assert "<mark>moth</mark>" in page
+
+
+def test_notes_matches_link_to_their_aligned_second(client):
+    page = html_of(client.get("/search?q=compilers"))
+    assert "From your notes" in page
+    assert re.search(r'data-talk-href="/talk/' + HOPPER + r"\?t=\d+&amp;v=aaaaaaaaaaa", page)
+
+
+def test_did_you_mean_fallback_and_empty_state(client):
+    page = html_of(client.get("/search?q=compiler+nanosecnod"))
+    assert (
+        'Did you mean\n    <a href="/search?q=compiler+nanosecond">compiler nanosecond</a>' in page
+    )
+    page = html_of(client.get("/search?q=zeppelins+moth"))
+    assert "No talk has all of these words" in page
+    page = html_of(client.get("/search?q=xylophonequartz"))
+    assert "No talks match <q>xylophonequartz</q>." in page
+    assert "Try fewer or different words" in page
+
+
+def test_facets_filter_by_event_section_and_speaker(client):
+    page = html_of(client.get("/search?q=nanosecond+OR+caching+OR+coffee"))
+    facet = re.search(r'<a href="([^"]+)">\s*Workshops</a> <span class="count">(\d+)</span>', page)
+    assert facet is not None and facet.group(2) == "2"
+    filtered = html_of(client.get(unescape(facet.group(1))))
+    assert "2 talks for" in filtered
+    assert 'aria-current="true" class="active">\n        Workshops</a>' in filtered
+    assert "Grace Hopper" not in filtered.split("<aside")[0]
+
+
+def test_pagination(client):
+    first = html_of(client.get("/search?q=the&per_page=2"))
+    total = int(re.search(r"(\d+) talks for", first).group(1))
+    assert total > 2
+    assert 'rel="next" href="/search?q=the&amp;page=2"' in first
+    second = html_of(client.get("/search?q=the&per_page=2&page=2"))
+    assert '<ol class="results" start="3">' in second
+    assert 'rel="prev"' in second
+    beyond = html_of(client.get("/search?q=the&page=999"))
+    assert "There is no page 999 for this search." in beyond
+
+
+def test_talk_page_plays_from_the_second_with_notes_and_transcript(client):
+    page = html_of(client.get(f"/talk/{HOPPER}?t=100&v=aaaaaaaaaaa"))
+    assert "https://www.youtube.com/embed/aaaaaaaaaaa?enablejsapi=1&amp;start=100&amp;" in page
+    assert 'data-start="100"' in page
+    assert "Watch on YouTube from 0:01:40" in page
+    assert "Nanoseconds explained with a length of wire" in page
+    passages = re.findall(r'<li class="passage findable-item( now)?" data-start="([\d.]+)"', page)
+    assert len(passages) > 3
+    current = [float(start) for now, start in passages if now]
+    assert len(current) == 1 and current[0] < 101
+    assert re.search(r'data-seek="[\d.]+" data-video="aaaaaaaaaaa"', page)
+
+
+def test_talk_page_defaults_to_the_linked_start(client):
+    # the notes link the video at ?t=1m5s
+    page = html_of(client.get(f"/talk/{HOPPER}"))
+    assert "start=65&amp;" in page
+
+
+def test_unreadable_start_opens_the_talk_from_the_start(client):
+    page = html_of(client.get(f"/talk/{HOPPER}?t=soon"))
+    assert "start=0&amp;" in page
+
+
+def test_talk_without_transcript_says_why(client):
+    result = client.get("/api/search?q=title:caching").get_json()
+    talk_id = result["results"][0]["talk"]["id"]
+    page = html_of(client.get(f"/talk/{talk_id}"))
+    assert "No transcript for ccccccccccc</strong> (offline)" in page
+    assert "built offline and no transcript was cached" in page
+    assert "Cache invalidation is hard" in page
+
+
+def test_talk_without_video_shows_its_notes(client):
+    result = client.get(f"/api/search?q=title:{NOTES_ONLY_TITLE.split()[0]}").get_json()
+    talk_id = result["results"][0]["talk"]["id"]
+    page = html_of(client.get(f"/talk/{talk_id}"))
+    assert "These notes link no video" in page
+    assert "Coffee was good" in page
+    assert "<iframe" not in page
+
+
+def test_two_video_talk_lists_both_transcripts(client):
+    page = html_of(client.get(f"/talk/{hostile_talk_id(client)}"))
+    assert "Video 1: eeeeeeeeeee" in page and "Video 2: fffffffffff" in page
+    assert 'data-video="fffffffffff"' in page
+
+
+# -- JSON API --------------------------------------------------------------------------
+
+
+def test_api_search_matches_the_cli_json(client, web_data):
+    for query in ("moth relay", "compiler nanosecnod", "zeppelins moth", "section:workshops"):
+        cli = CliRunner().invoke(main, ["search", "--json", "--data", str(web_data), query])
+        assert cli.exit_code == 0, cli.output
+        api = client.get("/api/search", query_string={"q": query})
+        assert api.status_code == 200
+        assert api.get_json() == json.loads(cli.stdout)
+
+
+def test_api_talk(client):
+    detail = client.get(f"/api/talks/{HOPPER}").get_json()
+    assert detail["talk"]["title"] == "Grace Hopper - Rear Admiral"
+    assert [note["line"] for note in detail["notes"]] == [15, 16, 17]
+    starts = [passage["start"] for passage in detail["passages"]]
+    assert starts == sorted(starts) and len(starts) > 3
+    assert detail["talk"]["videos"][0]["status"] == "ok"
+
+
+def test_health(client):
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["talks"] == 7
+    assert health["generation"].startswith("gen-")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/api/search", 400, "The query is empty"),
+        ("/api/search?q=", 400, "The query is empty"),
+        ("/api/search?q=%20%20", 400, "The query is empty"),
+        ("/api/search?q=" + "a" * 501, 400, "501 characters long; the limit is 500"),
+        ("/api/search?q=wire&page=0", 400, "page must be from 1 to 1000, not 0"),
+        ("/api/search?q=wire&page=-1", 400, "page must be a whole number"),
+        ("/api/search?q=wire&page=abc", 400, "page must be a whole number"),
+        ("/api/search?q=wire&page=1.5", 400, "page must be a whole number"),
+        ("/api/search?q=wire&page=99999999999999", 400, "page must be a whole number"),
+        ("/api/search?q=wire&page=%EF%BC%91", 400, "page must be a whole number"),  # fullwidth 1
+        ("/api/search?q=wire&per_page=51", 400, "per_page must be from 1 to 50"),
+        ("/api/talks/no-such-talk", 404, "No talk with id 'no-such-talk'"),
+        ("/api/talks/..%2F..%2Fetc%2Fpasswd", 404, "Not Found"),
+        ("/api/talks/" + "x" * 300, 404, "No talk with id"),
+        ("/api/nothing", 404, "Not Found"),
+    ],
+)
+def test_api_errors_are_json_with_a_message(client, path, status, message):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["status"] == status
+    assert message in error["message"] or message == error["title"]
+
+
+def test_api_rejects_other_methods_in_json(client):
+    response = client.post("/api/search?q=wire")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["status"] == 405
+
+
+def test_page_errors_are_pages(client):
+    response = client.get("/search?q=" + "b" * 600)
+    assert response.status_code == 400
+    assert "600 characters long" in html_of(response)
+    response = client.get("/talk/no-such-talk")
+    assert response.status_code == 404
+    assert "There is no talk with the id" in html_of(response)
+    assert client.get("/search?q=wire&page=x").status_code == 400
+
+
+# -- security --------------------------------------------------------------------------
+
+
+def test_untrusted_notes_and_titles_are_shown_as_text(client):
+    talk_id = hostile_talk_id(client)
+    for page in (html_of(client.get("/search?q=ampersands")),
+                 html_of(client.get(f"/talk/{talk_id}"))):  # fmt: skip
+        assert "<script>window" not in page and "<img src=x" not in page
+        assert "<b>not bold" not in page
+        assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
+    page = html_of(client.get(f"/talk/{talk_id}"))
+    assert "&lt;img src=x onerror=&#34;window.__pwned = 2&#34;&gt; stays text" in page
+
+
+def test_queries_are_escaped_everywhere(client):
+    page = html_of(client.get('/search?q=<script>alert(1)</script>"onmouseover='))
+    assert "<script>alert" not in page
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;&#34;onmouseover="' in page
+
+
+def test_every_response_has_the_content_security_policy(client):
+    for path in ("/", "/search?q=wire", f"/talk/{HOPPER}", "/api/search?q=wire", "/healthz",
+                 "/static/talkseek.css", "/no/such/page", "/api/search"):  # fmt: skip
+        with client.get(path) as response:
+            policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "script-src 'self' https://www.youtube.com https://s.ytimg.com" in policy
+        assert "frame-src https://www.youtube.com" in policy
+        assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_pages_hold_no_inline_script_or_style(client):
+    page = html_of(client.get(f"/talk/{HOPPER}"))
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/talkseek.js" defer>']
+    assert "style=" not in page and "<style" not in page and "onclick" not in page
+
+
+SAFE_CHARS = st.characters(blacklist_categories=("Cs",))
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=st.text(SAFE_CHARS, max_size=80)
+    | st.sampled_from(['"', "*", "-", "speaker:", "a OR", "<b>x</b>", "%00", "\x00"]),
+    page=st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 2000).map(str)),
+    per_page=st.one_of(st.none(), st.integers(-1, 60).map(str)),
+    talk_id=st.text(SAFE_CHARS, min_size=1, max_size=40),
+)
+def test_any_input_gives_no_server_error_and_no_markup(client, q, page, per_page, talk_id):
+    params = {"q": q}
+    if page is not None:
+        params["page"] = page
+    if per_page is not None:
+        params["per_page"] = per_page
+    response = client.get("/search", query_string=params)
+    assert response.status_code < 500, params
+    assert "<b>x</b>" not in response.get_data(as_text=True)
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code < 500, params
+    assert response.mimetype == "application/json"
+    for item in (response.get_json() or {}).get("results", []):
+        for part in item["notes"] + item["moments"]:
+            assert "<b>" not in part["html"]
+    response = client.get("/talk/" + quote(talk_id, safe=""), query_string={"t": q})
+    assert response.status_code < 500
+    response = client.get("/api/talks/x", query_string=params)
+    assert response.status_code == 404
+
+
+# -- the index behind the app ------------------------------------------------------------
+
+
+def test_a_rebuilt_index_is_served_without_a_restart(fixture_data, tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(fixture_data, root)
+    client = create_app({"DATA_DIR": root, "TESTING": True}).test_client()
+    assert client.get("/api/search?q=zeppelin+airship").get_json()["total"] == 0
+    before = client.get("/healthz").get_json()["generation"]
+    (root / "notes" / "airships.md").write_text("# Airships\n\n* The zeppelin airship era\n")
+    folder = DataFolder(root)
+    build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
+    result = client.get("/api/search?q=zeppelin+airship").get_json()
+    assert [item["talk"]["title"] for item in result["results"]] == ["Airships"]
+    assert client.get("/healthz").get_json()["generation"] != before
+
+
+def test_no_index_yet_says_what_to_run(tmp_path):
+    client = create_app({"DATA_DIR": tmp_path, "TESTING": True}).test_client()
+    response = client.get("/api/search?q=wire")
+    assert response.status_code == 503
+    assert "run `talkseek index` first" in response.get_json()["error"]["message"]
+    page = client.get("/")
+    assert page.status_code == 503 and "talkseek index" in html_of(page)

@@ -1,0 +1,121 @@
+"""HTML pages: search results grouped by talk, and one talk with its player."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+
+from indexer.render import clock
+from indexer.talk_detail import talk_detail
+from webapp import params
+from webapp.index_cache import get_index
+
+bp = Blueprint("pages", __name__)
+
+FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section"}
+FACET_VALUES = 10
+EXAMPLES = ("EventBridge pipes", '"serverless"', "speaker:vogels", "lambda -java")
+
+
+@bp.app_template_filter("clock")
+def clock_filter(seconds: float | None) -> str:
+    return clock(seconds) or "0:00:00"
+
+
+def filter_term(name: str, value: str) -> str:
+    """The query text that keeps only talks with this facet value."""
+    return f'{name}:"{" ".join(value.replace(chr(34), " ").split())}"'
+
+
+def facet_links(query: str, facets: dict[str, list[dict]]) -> list[dict]:
+    """Facets as links that add (or, when active, remove) a filter from the query."""
+    groups = []
+    for name, label in FACET_NAMES.items():
+        values = facets.get(name, [])[:FACET_VALUES]
+        active = any(filter_term(name, value["value"]) in query for value in values)
+        if not active and (len(values) < 2 or values[0]["count"] < 2):
+            continue  # one value, or one talk per value: such a facet narrows nothing
+        links = []
+        for value in values:
+            term = filter_term(name, value["value"])
+            active = term in query
+            target = " ".join(query.replace(term, " ").split()) if active else f"{query} {term}"
+            links.append({**value, "active": active, "href": url_for("pages.search", q=target)})
+        groups.append({"name": name, "label": label, "values": links})
+    return groups
+
+
+def page_links(query: str, page: int, total: int, per_page: int) -> list[dict]:
+    """Numbered pages near the current one, with the first and the last."""
+    last = max(1, math.ceil(total / per_page))
+    wanted = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
+    links, previous = [], 0
+    for number in wanted:
+        if number - previous > 1:
+            links.append({"gap": True})
+        links.append({"number": number, "current": number == page,
+                      "href": url_for("pages.search", q=query, page=number)})  # fmt: skip
+        previous = number
+    return links
+
+
+@bp.get("/")
+@bp.get("/search")
+def search():
+    """The search page; with no query, the start page with what to try."""
+    query = params.query_text(request.args)
+    page = params.page_number(request.args)
+    index = get_index()
+    if not query:
+        return render_template(
+            "home.html", query="", examples=EXAMPLES, talk_count=len(index.talks)
+        )
+    size = params.per_page(request.args)
+    result = index.search(query, page=page, per_page=size)
+    last = max(1, math.ceil(result["total"] / size))
+    return render_template(
+        "search.html",
+        query=query,
+        result=result,
+        facets=facet_links(query, result["facets"]),
+        pages=page_links(query, page, result["total"], size) if last > 1 else [],
+        previous_href=url_for("pages.search", q=query, page=page - 1) if page > 1 else None,
+        next_href=url_for("pages.search", q=query, page=page + 1) if page < last else None,
+        first_rank=(page - 1) * size + 1,
+        examples=EXAMPLES,
+    )
+
+
+@bp.get("/talk/<talk_id>")
+def talk(talk_id: str):
+    """A talk: its player at `t`, its notes and its whole transcript."""
+    detail = talk_detail(get_index(), talk_id)
+    if detail is None:
+        raise NotFound(f"There is no talk with the id {talk_id[:100]!r}.")
+    videos = detail["talk"]["videos"]
+    wanted = request.args.get("v", "")
+    playable = [video for video in videos if video["kind"] == "youtube"]
+    player = next((v for v in playable if v["video_id"] == wanted), None)
+    player = player or (playable[0] if playable else None)
+    start = params.start_second(request.args)
+    if player is not None and not request.args.get("t"):
+        start = float(player.get("start") or 0)
+    by_video: dict[str, list[dict]] = {}
+    for passage in detail["passages"]:
+        by_video.setdefault(passage["video_id"], []).append(passage)
+    playing = by_video.get(player["video_id"], []) if player else []
+    # `t` is whole seconds, passages start at fractions: allow the second it was cut to
+    now = max((p["start"] for p in playing if p["start"] < start + 1 <= p["end"] + 1), default=None)
+    return render_template(
+        "talk.html",
+        now=now,
+        query=params.query_text(request.args),
+        detail=detail,
+        talk=detail["talk"],
+        player=player,
+        start=start,
+        origin=request.host_url.rstrip("/"),
+        transcripts=[(video, by_video.get(video["video_id"], [])) for video in videos],
+    )
