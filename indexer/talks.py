@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,120}")  # also a file name: no dots, no slashes
 
 
 @dataclass(frozen=True)

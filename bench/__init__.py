@@ -1,0 +1,1 @@
+"""Benchmarks: `bench/run.py` (speed at scale, with a baseline) and `bench/load.py`."""

@@ -1,0 +1,94 @@
+"""`talkseek serve` in a child process, and clients that keep it busy for a while."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from bench.queries import BenchQuery
+
+_SERVING = re.compile(r"at (http://\S+)")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process now (Linux /proc)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return float("nan")
+
+
+def start_server(data: Path, threads: int = 4) -> Server:
+    command = [sys.executable, "-m", "indexer", "serve", "--data", str(data), "--port", "0",
+               "--threads", str(threads)]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        found = _SERVING.search(line)
+        if found:
+            threading.Thread(target=process.stderr.read, daemon=True).start()  # keep draining
+            return Server(process, found.group(1).rstrip("/"))
+    raise RuntimeError(f"talkseek serve exited with {process.wait()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+def drive(url: str, queries: list[BenchQuery], clients: int, seconds: float,
+          path: str = "/api/search") -> tuple[list[float], float, int]:  # fmt: skip
+    """Each client asks the queries in turn for `seconds`: latencies (ms), elapsed, errors.
+
+    A slow answer or an error counts; clients use keep-alive connections.
+    """
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        number = offset
+        while time.perf_counter() < deadline:
+            query = queries[number % len(queries)]
+            number += 1
+            began = time.perf_counter()
+            try:
+                connection.request("GET", f"{path}?{urlencode({'q': query.text})}")
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            took = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(took)
+                errors[0] += 0 if ok else 1
+        connection.close()
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n * 7,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - began, errors[0]

@@ -1,0 +1,89 @@
+"""Benchmark queries, drawn with a fixed seed from what the talks actually say.
+
+Six classes, as people type them: one word, several words, a phrase (spoken text
+is full of frequent words), a prefix, a speaker filter with a word, and a word
+with a typo. Each class also has an FTS5 form for the baseline.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from bench.corpus import CorpusTalk
+from indexer.analysis import is_stop_word
+
+CLASSES = ("one_word", "several_words", "phrase", "prefix", "filter", "typo")
+_WORD = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    kind: str
+    text: str  # talkseek's query language
+    fts: str  # SQLite FTS5 MATCH expression
+    speaker: str | None = None  # the filter class restricts the baseline to this speaker
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _content(words: list[str]) -> list[str]:
+    return [word for word in words if len(word) >= 4 and not is_stop_word(word)]
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    at = rng.randrange(1, len(word) - 1)
+    if rng.random() < 0.5:  # swap two neighbours
+        return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    letter = rng.choice([c for c in "aeiourstln" if c != word[at]])
+    return word[:at] + letter + word[at + 1 :]
+
+
+def make_queries(talks: list[CorpusTalk], per_class: int, seed: int = 2024) -> list[BenchQuery]:
+    """`per_class` queries of each class, the same for the same talks and seed."""
+    rng = random.Random(seed)
+    made: dict[str, list[BenchQuery]] = {kind: [] for kind in CLASSES}
+    usable = [talk for talk in talks if talk.snippets]
+    while any(len(found) < per_class for found in made.values()):
+        talk = rng.choice(usable)
+        words = _words(rng.choice(talk.snippets)["text"])
+        content = _content(words)
+        if len(words) < 4 or len(content) < 2:
+            continue
+        kind = rng.choice([k for k in CLASSES if len(made[k]) < per_class])
+        query = _make(kind, talk, words, content, rng)
+        if query is not None:
+            made[kind].append(query)
+    return [query for kind in CLASSES for query in made[kind]]
+
+
+def _make(kind, talk: CorpusTalk, words, content, rng: random.Random) -> BenchQuery | None:
+    if kind == "one_word":
+        word = rng.choice(content)
+        return BenchQuery(kind, word, f'"{word}"')
+    if kind == "several_words":
+        chosen = rng.sample(content, min(len(content), rng.choice((2, 3))))
+        return BenchQuery(kind, " ".join(chosen), " ".join(f'"{w}"' for w in chosen))
+    if kind == "phrase":
+        size = rng.choice((2, 3, 4))
+        start = rng.randrange(0, len(words) - size + 1)
+        phrase = " ".join(words[start : start + size])
+        return BenchQuery(kind, f'"{phrase}"', f'"{phrase}"')
+    if kind == "prefix":
+        word = rng.choice([w for w in content if len(w) >= 6] or content)
+        stem = word[: rng.choice((3, 4, 5))]
+        return BenchQuery(kind, f"{stem}*", f'"{stem}"*')
+    if kind == "filter":
+        surname = _words(talk.speaker)[-1:] if talk.speaker else []
+        if not surname or len(surname[0]) < 3:
+            return None
+        word = rng.choice(content)
+        return BenchQuery(kind, f"speaker:{surname[0]} {word}", f'"{word}"', speaker=surname[0])
+    long_words = [w for w in content if len(w) >= 6]
+    if not long_words:
+        return None
+    typo = _typo(rng.choice(long_words), rng)
+    return BenchQuery("typo", typo, f'"{typo}"')

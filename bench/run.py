@@ -1,0 +1,194 @@
+"""talkseek at scale: build, update, query and HTTP figures beside an FTS5 baseline.
+
+    python bench/run.py                  # the full corpus (TED + Lenny), ~10 minutes
+    python bench/run.py --quick          # a tenth of it, a few minutes
+    python bench/run.py --json out.json  # also write the figures
+
+The corpus is written into a temporary data folder and indexed by the real
+`talkseek index`; `talkseek serve` answers the HTTP part. Queries come from a
+fixed seed. Figures are printed as a table, with the targets beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.baseline import Fts5Baseline
+from bench.corpus import write_data_folder
+from bench.http_load import drive, start_server, stop_server
+from bench.queries import CLASSES, BenchQuery, make_queries
+from indexer import generations
+from indexer.schema import PASSAGE
+from indexer.search import TalkIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "build_s": 180,
+    "update_one_s": 3,
+    "query_p95_ms": 30,
+    "http_p95_ms": 50,
+    "http_rps_4": 100,
+    "server_rss_mb": 500,
+}
+HIGHER_IS_BETTER = {"http_rps_4", "http_rps_1"}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def talkseek(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "indexer", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+
+
+def time_queries(run, queries: list[BenchQuery]) -> dict[str, list[float]]:
+    """Milliseconds per query by class, after one untimed pass to warm caches."""
+    for query in queries:
+        run(query)
+    timings: dict[str, list[float]] = {kind: [] for kind in CLASSES}
+    for query in queries:
+        began = time.perf_counter()
+        run(query)
+        timings[query.kind].append((time.perf_counter() - began) * 1000)
+    return timings
+
+
+def latency_figures(prefix: str, timings: dict[str, list[float]]) -> dict[str, float]:
+    figures = {}
+    for kind, values in timings.items():
+        for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            figures[f"{prefix}_{kind}_{name}_ms"] = round(percentile(values, share), 2)
+    every = [value for values in timings.values() for value in values]
+    figures[f"{prefix}_p95_ms"] = round(percentile(every, 0.95), 2)
+    return figures
+
+
+def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_seconds: float,
+          per_class: int) -> dict:  # fmt: skip
+    figures: dict = {"corpus": str(corpus), "quick": quick}
+    data = work / "data"
+    print("writing the corpus into", data, file=sys.stderr)
+    talks = write_data_folder(corpus, data, every=10 if quick else 1, limit=talks_limit)
+    figures["talks"] = len(talks)
+    figures["snippets"] = sum(len(talk.snippets) for talk in talks)
+
+    print("full build (talkseek index --offline --full)...", file=sys.stderr)
+    began = time.perf_counter()
+    talkseek("index", "--offline", "--full", "--data", str(data))
+    figures["build_s"] = round(time.perf_counter() - began, 1)
+    figures["build_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    index_dir = data / "index"
+    figures["index_mb"] = round(folder_mb(generations.current(index_dir)), 1)
+
+    edited = next((data / "notes" / "lenny").glob("*.md"), None) or next(
+        (data / "notes").rglob("*.md")
+    )
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write("\n* A note added by the benchmark about incremental builds\n")
+    began = time.perf_counter()
+    talkseek("index", "--offline", "--data", str(data))
+    figures["update_one_s"] = round(time.perf_counter() - began, 2)
+
+    queries = make_queries(talks, per_class)
+    figures["queries"] = len(queries)
+    print(f"{len(queries)} queries in process...", file=sys.stderr)
+    with TalkIndex(index_dir) as index:
+        figures["passages"] = index.reader.doc_frequency("kind", PASSAGE)
+        figures.update(
+            latency_figures("query", time_queries(lambda q: index.search(q.text), queries))
+        )
+
+    print("baseline: SQLite FTS5, one row per snippet...", file=sys.stderr)
+    baseline = Fts5Baseline(work / "baseline.sqlite")
+    began = time.perf_counter()
+    baseline.load(talks)
+    figures["baseline_build_s"] = round(time.perf_counter() - began, 1)
+    base = latency_figures("baseline", time_queries(baseline.search, queries))
+    figures["baseline_query_p95_ms"] = base.pop("baseline_p95_ms")
+    figures.update(base)
+    figures["query_p95_ratio"] = round(
+        figures["query_p95_ms"] / figures["baseline_query_p95_ms"], 1
+    )
+
+    print(f"HTTP: talkseek serve, {http_seconds:.0f}s with 1 then 4 clients...", file=sys.stderr)
+    server = start_server(data)
+    try:
+        for clients in (1, 4):
+            latencies, elapsed, errors = drive(server.url, queries, clients, http_seconds)
+            figures[f"http_rps_{clients}"] = round(len(latencies) / elapsed, 1)
+            figures[f"http_p95_ms_{clients}"] = round(percentile(latencies, 0.95), 1)
+            figures[f"http_errors_{clients}"] = errors
+        figures["http_p95_ms"] = figures["http_p95_ms_4"]
+        figures["server_rss_mb"] = server.rss_mb()
+    finally:
+        stop_server(server)
+    return figures
+
+
+def table(figures: dict) -> str:
+    lines = [f"{'figure':<34} {'value':>12}  target"]
+    for name, value in figures.items():
+        target = TARGETS.get(name)
+        if target is None and name.startswith("query_") and name.endswith("_p95_ms"):
+            target = TARGETS["query_p95_ms"]
+        mark = ""
+        if target is not None and isinstance(value, int | float):
+            met = value >= target if name in HIGHER_IS_BETTER else value <= target
+            sign = ">=" if name in HIGHER_IS_BETTER else "<="
+            mark = f"{sign} {target}  {'ok' if met else 'MISSED'}"
+        lines.append(f"{name:<34} {value!s:>12}  {mark}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    default_corpus = os.environ.get("TALKSEEK_CORPUS", ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--corpus", type=Path, default=Path(default_corpus))
+    parser.add_argument("--quick", action="store_true", help="a tenth of the corpus")
+    parser.add_argument("--talks", type=int, help="at most this many talks (a small slice)")
+    parser.add_argument("--per-class", type=int, help="queries per class (default 100, quick 40)")
+    parser.add_argument(
+        "--http-seconds", type=float, help="seconds per HTTP run (default 20, quick 8)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "ted" / "talks.csv").exists() or not (args.corpus / "lenny").is_dir():
+        parser.error(f"no corpus at {args.corpus} (expected ted/ and lenny/): pass --corpus DIR")
+    per_class = args.per_class or (40 if args.quick else 100)
+    http_seconds = args.http_seconds or (8.0 if args.quick else 20.0)
+    with tempfile.TemporaryDirectory(prefix="talkseek-bench-") as scratch:
+        work = args.keep or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        figures = bench(
+            args.corpus.resolve(), work, args.quick, args.talks, http_seconds, per_class
+        )
+    print(table(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
