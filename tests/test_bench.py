@@ -1,0 +1,32 @@
+"""The benchmark keeps running: `bench/run.py --quick` on a small slice (figures not judged)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.queries import CLASSES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
+    out = tmp_path / "figures.json"
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--corpus", str(corpus),
+               "--talks", "12", "--per-class", "3", "--http-seconds", "1", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text())
+    assert figures["talks"] == 12
+    assert figures["passages"] > 100 and figures["snippets"] > figures["passages"]
+    assert figures["build_s"] > 0 and figures["update_one_s"] > 0 and figures["index_mb"] > 0
+    assert figures["queries"] == 3 * len(CLASSES)
+    for kind in CLASSES:
+        assert figures[f"query_{kind}_p95_ms"] >= figures[f"query_{kind}_p50_ms"] > 0
+        assert figures[f"baseline_{kind}_p95_ms"] > 0
+    assert figures["http_errors_1"] == figures["http_errors_4"] == 0
+    assert figures["http_rps_1"] > 0 and figures["http_rps_4"] > 0
+    assert figures["server_rss_mb"] > 10
+    assert "query_p95_ms" in done.stdout and "baseline_query_p95_ms" in done.stdout
