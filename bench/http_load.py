@@ -51,20 +51,31 @@ def stop_server(server: Server) -> None:
         server.process.kill()
 
 
-def drive(url: str, queries: list[BenchQuery], clients: int, seconds: float,
-          path: str = "/api/search") -> tuple[list[float], float, int]:  # fmt: skip
-    """Each client asks the queries in turn for `seconds`: latencies (ms), elapsed, errors.
+@dataclass(frozen=True)
+class Sample:
+    """One request: when it started (perf_counter seconds), how long it took, and if it worked."""
 
-    A slow answer or an error counts; clients use keep-alive connections.
+    at: float
+    ms: float
+    ok: bool
+
+
+def drive(url: str, queries: list[BenchQuery], clients: int, seconds: float,
+          path: str = "/api/search") -> tuple[list[Sample], float]:  # fmt: skip
+    """Each client asks the queries in turn for `seconds`; every request, and the time taken.
+
+    A non-200 answer or a failed connection is an error; clients use keep-alive.
     """
     parts = urlsplit(url)
-    latencies: list[float] = []
-    errors = [0]
+    samples: list[Sample] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
+    def connect() -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
     def client(offset: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection = connect()
         number = offset
         while time.perf_counter() < deadline:
             query = queries[number % len(queries)]
@@ -78,11 +89,10 @@ def drive(url: str, queries: list[BenchQuery], clients: int, seconds: float,
             except (OSError, http.client.HTTPException):
                 ok = False
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-            took = (time.perf_counter() - began) * 1000
+                connection = connect()
+            sample = Sample(began, (time.perf_counter() - began) * 1000, ok)
             with lock:
-                latencies.append(took)
-                errors[0] += 0 if ok else 1
+                samples.append(sample)
         connection.close()
 
     began = time.perf_counter()
@@ -91,4 +101,4 @@ def drive(url: str, queries: list[BenchQuery], clients: int, seconds: float,
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, time.perf_counter() - began, errors[0]
+    return samples, time.perf_counter() - began

@@ -23,6 +23,7 @@ from indexer.collect import Collection
 from indexer.passages import Passage
 from indexer.schema import NOTE, PASSAGE, TALK, make_schema
 from indexer.talks import Talk
+from indexer.writer import CheckedMpWriter
 from indexer.youtube import watch_url
 
 WRITER_PROCS = 2
@@ -173,8 +174,10 @@ def build_index(
             else whoosh_index.create_in(str(building), make_schema())
         )
         # A fresh build analyses on both cores; an update touches few talks.
-        options = {"procs": WRITER_PROCS, "multisegment": True} if previous is None else {}
-        writer = ix.writer(limitmb=256, **options)
+        if previous is None:
+            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, limitmb=256)
+        else:
+            writer = ix.writer(limitmb=256)
         try:
             _write(collection, writer, stored, report, progress)
         except BaseException:

@@ -55,10 +55,23 @@ def main() -> None:
 @click.option(
     "--proxy", envvar="TALKSEEK_PROXY", help="HTTP(S) proxy URL for YouTube (env TALKSEEK_PROXY)."
 )
+@click.option(
+    "--strict", is_flag=True, help="Exit non-zero when notes had problems or a transcript failed."
+)
 def index(
-    data: Path, offline: bool, refresh: bool, full: bool, lang: str, proxy: str | None
+    data: Path,
+    offline: bool,
+    refresh: bool,
+    full: bool,
+    lang: str,
+    proxy: str | None,
+    strict: bool,
 ) -> None:
-    """Read notes, fetch or load transcripts, and build the search index."""
+    """Read notes, fetch or load transcripts, and build the search index.
+
+    Exits 0 when an index was built, even with warnings (unless --strict), and
+    non-zero when none could be: no notes, the index locked, or unwritable.
+    """
     folder = DataFolder(data)
     languages = [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
     fetcher = None if offline else YouTubeFetcher(languages, proxy=proxy)
@@ -67,6 +80,11 @@ def index(
         collection = read_talks(folder)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
+    if not collection.talks:
+        _print_warnings(err, collection)
+        raise click.ClickException(
+            f"no talks found in {folder.notes}; the index was left as it was"
+        )
     with Progress(
         TextColumn("[bold]talkseek"),
         BarColumn(),
@@ -91,9 +109,21 @@ def index(
             report = build_index(collection, folder.index, full=full, progress=indexed)
         except BuildLocked as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot write the index in {folder.index}: {error.strerror or error}"
+                f"{f' ({error.filename})' if error.filename else ''}; "
+                "the previous index, if any, is still the one searched"
+            ) from None
     _print_warnings(err, collection)
     _print_summary(collection)
     click.echo(str(report))
+    failed = [s for s in collection.statuses.values() if s.status != OK]
+    if strict and (collection.warnings or failed):
+        raise click.ClickException(
+            f"--strict: {len(collection.warnings)} notes warnings, "
+            f"{len(failed)} videos without a fresh transcript"
+        )
 
 
 @main.command()

@@ -1,0 +1,114 @@
+"""Load on a running search while the index is rebuilt: zero errors, no slow answers.
+
+    python bench/load.py --data DIR [--clients 8] [--seconds 60] [--no-rebuild]
+
+Starts `talkseek serve` on an indexed data folder, keeps CLIENTS clients asking
+/api/search for SECONDS, and a few seconds in starts `talkseek index --full`
+on the same folder. Reports requests, errors and latencies, overall and while
+the rebuild ran, and whether the server moved to the new index. Run by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import CorpusTalk
+from bench.http_load import Sample, drive, start_server, stop_server
+from bench.queries import make_queries
+from indexer import generations
+from indexer.transcripts import TranscriptStore
+
+SLOW_MS = 1000
+
+
+def talks_from(data: Path, most: int = 300) -> list[CorpusTalk]:
+    """Transcripts of the data folder as query sources (speaker filters left out)."""
+    store = TranscriptStore(data / "transcripts")
+    talks = []
+    for path in sorted((data / "transcripts").glob("*.json"))[:most]:
+        if path.name.endswith(".status.json"):
+            continue
+        snippets = [{"text": s.text, "start": s.start} for s in store.load(path.stem)]
+        talks.append(CorpusTalk(path.stem, "", snippets))
+    return talks
+
+
+def report(name: str, samples: list[Sample]) -> str:
+    if not samples:
+        return f"{name:<16} no requests"
+    ordered = sorted(sample.ms for sample in samples)
+    p50 = ordered[len(ordered) // 2]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    errors = sum(not sample.ok for sample in samples)
+    slow = sum(sample.ms > SLOW_MS for sample in samples)
+    return (
+        f"{name:<16} {len(samples):>7} requests  {errors:>4} errors  {slow:>4} over {SLOW_MS} ms  "
+        f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  max {ordered[-1]:7.1f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True, help="an indexed data folder")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--no-rebuild", action="store_true", help="load only, no rebuild")
+    args = parser.parse_args(argv)
+    index_dir = args.data / "index"
+    before = generations.current(index_dir)
+    if before is None:
+        parser.error(f"no index in {index_dir}: run `talkseek index --data {args.data}` first")
+    queries = [q for q in make_queries(talks_from(args.data), 50) if q.kind != "filter"]
+
+    server = start_server(args.data, threads=args.clients)
+    rebuild: dict[str, float] = {}
+
+    def rebuild_index() -> None:
+        time.sleep(3)
+        rebuild["began"] = time.perf_counter()
+        command = [sys.executable, "-m", "indexer", "index", "--offline", "--full",
+                   "--data", str(args.data)]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True)
+        rebuild["ended"] = time.perf_counter()
+        rebuild["status"] = done.returncode
+
+    builder = threading.Thread(target=rebuild_index)
+    try:
+        if not args.no_rebuild:
+            builder.start()
+        samples, elapsed = drive(server.url, queries, args.clients, args.seconds)
+        if not args.no_rebuild:
+            builder.join()
+        rss = server.rss_mb()
+    finally:
+        stop_server(server)
+
+    print(f"{args.clients} clients for {elapsed:.0f} s on {args.data}; server RSS {rss} MB")
+    print(report("all", samples))
+    failed = sum(not sample.ok for sample in samples)
+    slow_during = 0
+    if rebuild:
+        during = [s for s in samples if rebuild["began"] <= s.at <= rebuild["ended"]]
+        slow_during = sum(sample.ms > SLOW_MS for sample in during)
+        took = rebuild["ended"] - rebuild["began"]
+        print(report("during rebuild", during))
+        after = generations.current(index_dir)
+        print(f"rebuild: exit {rebuild['status']} after {took:.0f} s; index moved from "
+              f"{before.name} to {after.name if after else None}")  # fmt: skip
+        if not samples or rebuild["ended"] > samples[-1].at:
+            print("note: the rebuild outlasted the load; pass more --seconds to see the swap")
+    return 1 if failed or slow_during else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
