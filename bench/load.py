@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     before = generations.current(index_dir)
     if before is None:
         parser.error(f"no index in {index_dir}: run `talkseek index --data {args.data}` first")
-    queries = [q for q in make_queries(talks_from(args.data), 50) if q.kind != "filter"]
+    queries = make_queries(talks_from(args.data), 50)
 
     server = start_server(args.data, threads=args.clients)
     rebuild: dict[str, float] = {}

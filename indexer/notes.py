@@ -25,7 +25,12 @@ _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speak
 _SPEAKER_HEADING = re.compile(
     r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
 )
-_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML stays text: never rendered
+# Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
+# the file, so deeper lists are flattened first (see _block_tokens).
+MAX_NOTES_BYTES = 8 * 2**20  # far beyond hand-written notes; a bigger file is likely not notes
+MAX_NESTING = 100
+MAX_INDENT = 60  # columns: some 30 list levels, within MAX_NESTING
+_markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
 
 
 @dataclass
@@ -125,11 +130,32 @@ def _links(token: Token) -> list[str]:
     ]
 
 
+def _block_tokens(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> list[Token]:
+    """Block tokens of the whole body, even when lists nest deeper than markdown-it reads."""
+    lines = body.splitlines()
+    capped, first_deep = [], None
+    for number, line in enumerate(lines):
+        line = line.expandtabs(4)
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > MAX_INDENT and line.strip():
+            first_deep = number if first_deep is None else first_deep
+            line = " " * MAX_INDENT + line[indent:]
+        capped.append(line)
+    if first_deep is None:
+        return _markdown.parse(body)
+    message = (
+        f"indented more than {MAX_INDENT} columns (lists nested too deep); "
+        "deeper lines are read at that depth"
+    )
+    warnings.append(NoteWarning(path, first_deep + 1 + offset, message))
+    return _markdown.parse("\n".join(capped))
+
+
 def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> _Heading:
     """Headings as a tree, each holding its own bullets, paragraphs and video links."""
     root = _Heading(title="", level=0, line=1)
     stack = [root]
-    tokens = _markdown.parse(body)
+    tokens = _block_tokens(body, offset, path, warnings)
     list_depth = 0
     for index, token in enumerate(tokens):
         if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -367,8 +393,13 @@ def _with_unique_id(talk: Talk, seen: dict[str, Talk]) -> Talk:
 
 
 def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | None]:
-    """The file as text, or None with a warning saying why (unreadable, not UTF-8, binary)."""
+    """The file as text, or None with a warning saying why (unreadable, huge, binary, not UTF-8)."""
     try:
+        size = file.stat().st_size
+        if size > MAX_NOTES_BYTES:
+            limit = MAX_NOTES_BYTES // 2**20
+            message = f"file too large for notes ({size / 2**20:.0f} MB; the limit is {limit} MB)"
+            return None, NoteWarning(relative, 0, f"{message}; skipped")
         data = file.read_bytes()
     except OSError as error:
         return None, NoteWarning(relative, 0, f"cannot read file: {error.strerror or error}")

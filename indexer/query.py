@@ -122,9 +122,27 @@ def parse_query(raw: str) -> Query:
             query.groups.append([clause])
         pending_or = False
     _drop_stop_words(query)
-    query.groups = query.groups[:MAX_CLAUSES]
-    query.excluded = query.excluded[:MAX_CLAUSES]
+    _cap(query)
     return query
+
+
+def _cap(query: Query) -> None:
+    """At most MAX_CLAUSES clauses, exclusions and filters: a query's cost stays bounded."""
+    room = MAX_CLAUSES
+    groups = []
+    for group in query.groups:
+        if room <= 0:
+            break
+        groups.append(group[:room])
+        room -= len(groups[-1])
+    query.groups = groups
+    query.excluded = query.excluded[:MAX_CLAUSES]
+    kept, room = {}, MAX_CLAUSES
+    for name, values in query.filters.items():
+        if room > 0:
+            kept[name] = values[:room]
+            room -= len(kept[name])
+    query.filters = kept
 
 
 def _drop_stop_words(query: Query) -> None:

@@ -112,6 +112,9 @@ def test_strict_passes_on_clean_notes(tmp_path):
     (notes / "clean.md").write_text("# A talk\n\n* A clean note\n")
     result = CliRunner().invoke(main, ["index", "--offline", "--strict", "--data", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert json.loads(
-        CliRunner().invoke(main, ["search", "--json", "--data", str(tmp_path), "clean"]).stdout
-    )["total"] == 1
+    assert (
+        json.loads(
+            CliRunner().invoke(main, ["search", "--json", "--data", str(tmp_path), "clean"]).stdout
+        )["total"]
+        == 1
+    )

@@ -167,3 +167,31 @@ def test_lenny_notes_give_244_talks_and_one_notes_only(corpus):
         "gokul-rajaram.md:5: video_id 'gokul-rajaram' is not a YouTube id; "
         "only a local transcript file can be used"
     ]
+
+
+def test_lists_nested_deeper_than_the_parser_reads_lose_nothing():
+    deep = "".join("  " * level + f"- level {level}\n" for level in range(3000))
+    text = (
+        "# Deep\n\n[v](https://youtu.be/aaaaaaaaaaa)\n\n"
+        + deep
+        + "\n# After\n\n[v](https://youtu.be/bbbbbbbbbbb)\n\n* after note\n"
+    )
+    parsed = parse_notes(text, "deep.md")
+    assert [talk.title for talk in parsed.talks] == ["Deep", "After"]
+    assert [note.text for note in parsed.talks[0].notes] == [f"level {n}" for n in range(3000)]
+    assert parsed.talks[1].notes[0].text == "after note"
+    (warning,) = parsed.warnings
+    assert (warning.path, warning.line) == ("deep.md", 5 + 31)  # the first line past 60 columns
+    assert "nested too deep" in warning.message
+
+
+def test_an_enormous_file_is_skipped_with_a_warning_and_the_rest_read(tmp_path):
+    (tmp_path / "talk.md").write_text("# Kept talk\n\n* a note\n")
+    with (tmp_path / "huge.md").open("w") as handle:
+        line = "* the same bullet again and again to fill one hundred megabytes\n"
+        handle.write(line * (100 * 2**20 // len(line) + 1))
+    parsed = read_notes_folder(tmp_path)
+    assert [talk.title for talk in parsed.talks] == ["Kept talk"]
+    (warning,) = parsed.warnings
+    assert warning.path == "huge.md"
+    assert "file too large for notes (100 MB; the limit is 8 MB); skipped" in warning.message

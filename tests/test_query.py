@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.query import Clause, parse_query, unparse
+from indexer.query import MAX_CLAUSES, Clause, parse_query, unparse
 
 
 def groups(text):
@@ -103,3 +103,14 @@ def test_any_text_parses(text):
 def test_operator_soup_parses(parts):
     parse_query(" ".join(parts))
     parse_query("".join(parts))
+
+
+def test_the_cost_of_a_query_is_capped():
+    many_or = parse_query(" OR ".join(f"w{n}*" for n in range(200)))
+    assert sum(len(group) for group in many_or.groups) == MAX_CLAUSES
+    many_and = parse_query(" ".join(f"word{n}" for n in range(200)))
+    assert len(many_and.groups) == MAX_CLAUSES
+    filters = parse_query(" ".join(f"speaker:s{n} event:e{n}" for n in range(100)))
+    assert sum(len(values) for values in filters.filters.values()) == MAX_CLAUSES
+    negated = parse_query(" ".join(f"-n{n}" for n in range(100)) + " x")
+    assert len(negated.excluded) == MAX_CLAUSES

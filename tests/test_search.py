@@ -244,3 +244,17 @@ def test_searching_an_empty_notes_folder(tmp_path):
 def test_copy_of_fixture_does_not_share_state(fixture_data, tmp_path):
     shutil.copytree(fixture_data, tmp_path / "copy")
     assert titles(search(tmp_path / "copy" / "index", "moth"))
+
+
+def test_wildcards_and_typos_expand_to_a_bounded_number_of_terms(index):
+    from whoosh.query import Term
+
+    from indexer.search import MAX_EXPANSIONS
+
+    fields = ("title", "note", "transcript")
+    prefix = index._prefix_query("a", fields)
+    texts = {leaf.text for leaf in prefix.leaves() if isinstance(leaf, Term)}
+    assert 1 < len(texts) <= MAX_EXPANSIONS
+    assert len(index._suggest("nanosecnod", fields)) <= 3
+    result = index.search(" OR ".join(["a*", "b*", "c*", "d*", "e*", "s*", "t*"] * 40))
+    assert result["total"] >= 1

@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 
 from indexer.talk_detail import talk_detail
 from webapp import params
-from webapp.index_cache import get_index
+from webapp.index_cache import using_index
 
 bp = Blueprint("api", __name__)
 
@@ -18,13 +18,15 @@ def search():
     text = params.query_text(request.args, required=True)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
-    return jsonify(get_index().search(text, page=page, per_page=size))
+    with using_index() as index:
+        return jsonify(index.search(text, page=page, per_page=size))
 
 
 @bp.get("/api/talks/<talk_id>")
 def talk(talk_id: str):
     """A talk with all its notes, passages and transcript status."""
-    detail = talk_detail(get_index(), talk_id)
+    with using_index() as index:
+        detail = talk_detail(index, talk_id)
     if detail is None:
         raise NotFound(f"No talk with id {talk_id[:100]!r}.")
     return jsonify(detail)
@@ -33,5 +35,5 @@ def talk(talk_id: str):
 @bp.get("/healthz")
 def health():
     """Up and serving an index: which generation and how many talks."""
-    index = get_index()
-    return jsonify({"status": "ok", "generation": index.folder.name, "talks": len(index.talks)})
+    with using_index() as index:
+        return jsonify({"status": "ok", "generation": index.folder.name, "talks": len(index.talks)})

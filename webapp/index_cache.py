@@ -1,15 +1,20 @@
-"""The open index for a request: kept per thread, reopened when a rebuild lands.
+"""The open index for a request: one per server, reopened when a rebuild lands.
 
-Opening an index generation and loading its talk records costs far more than
-a search, so each server thread keeps one `TalkIndex`. Every request reads the
-small CURRENT pointer; when a build has published a new generation the thread
-opens that one instead, so a rebuilt index is served without a restart.
-Whoosh searchers are not shared between threads.
+Opening an index generation and loading its talk records costs far more than a
+search, so the server keeps one `TalkIndex`. Every request reads the small
+CURRENT pointer; when a build has published a new generation the index is
+reopened there, so a rebuilt index is served without a restart.
+
+Searches take turns on the one index: Whoosh searchers are not shared between
+threads at once, and searching is CPU-bound Python, so threads would not run
+them faster anyway; one open index instead of one per thread keeps memory flat.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -20,32 +25,33 @@ from indexer.search import IndexMissing, TalkIndex
 
 
 class IndexCache:
-    """One `TalkIndex` per thread, always on the current generation."""
+    """One `TalkIndex` on the current generation, used by one request at a time."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._index: TalkIndex | None = None
 
-    def get(self) -> TalkIndex:
+    @contextmanager
+    def current(self) -> Iterator[TalkIndex]:
         """The current generation's index; IndexMissing when none was built yet."""
-        folder = generations.current(self.index_dir)
-        held: TalkIndex | None = getattr(self._local, "index", None)
-        if held is not None and held.folder == folder:
-            return held
-        if folder is None:
-            raise IndexMissing(f"no index in {self.index_dir}: run `talkseek index` first")
-        if held is not None:
-            held.close()
-            self._local.index = None
-        self._local.index = TalkIndex(self.index_dir)
-        return self._local.index
+        with self._lock:
+            folder = generations.current(self.index_dir)
+            if self._index is not None and self._index.folder != folder:
+                self._index.close()
+                self._index = None
+            if folder is None:
+                raise IndexMissing(f"no index in {self.index_dir}: run `talkseek index` first")
+            if self._index is None:
+                self._index = TalkIndex(self.index_dir)
+            yield self._index
 
 
 def init_app(app: Flask) -> None:
     app.extensions["talkseek_index"] = IndexCache(DataFolder(app.config["DATA_DIR"]).index)
 
 
-def get_index() -> TalkIndex:
-    """The index for this request (see IndexCache)."""
+def using_index():
+    """`with using_index() as index:` the index for this request (see IndexCache)."""
     cache: IndexCache = current_app.extensions["talkseek_index"]
-    return cache.get()
+    return cache.current()

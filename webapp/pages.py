@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 from indexer.render import clock
 from indexer.talk_detail import talk_detail
 from webapp import params
-from webapp.index_cache import get_index
+from webapp.index_cache import using_index
 
 bp = Blueprint("pages", __name__)
 
@@ -67,13 +67,14 @@ def search():
     """The search page; with no query, the start page with what to try."""
     query = params.query_text(request.args)
     page = params.page_number(request.args)
-    index = get_index()
-    if not query:
-        return render_template(
-            "home.html", query="", examples=EXAMPLES, talk_count=len(index.talks)
-        )
     size = params.per_page(request.args)
-    result = index.search(query, page=page, per_page=size)
+    with using_index() as index:
+        if not query:
+            talk_count = len(index.talks)
+        else:
+            result = index.search(query, page=page, per_page=size)
+    if not query:
+        return render_template("home.html", query="", examples=EXAMPLES, talk_count=talk_count)
     last = max(1, math.ceil(result["total"] / size))
     return render_template(
         "search.html",
@@ -91,7 +92,8 @@ def search():
 @bp.get("/talk/<talk_id>")
 def talk(talk_id: str):
     """A talk: its player at `t`, its notes and its whole transcript."""
-    detail = talk_detail(get_index(), talk_id)
+    with using_index() as index:
+        detail = talk_detail(index, talk_id)
     if detail is None:
         raise NotFound(f"There is no talk with the id {talk_id[:100]!r}.")
     videos = detail["talk"]["videos"]
