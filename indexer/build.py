@@ -23,10 +23,12 @@ from indexer.collect import Collection
 from indexer.passages import Passage
 from indexer.schema import NOTE, PASSAGE, TALK, make_schema
 from indexer.talks import Talk
+from indexer.transcripts import atomic_write
 from indexer.writer import CheckedMpWriter
 from indexer.youtube import watch_url
 
 WRITER_PROCS = 2
+HASHES = "talk-hashes.json"  # in each generation: what an update compares against
 
 
 @dataclass
@@ -83,8 +85,12 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
 
 
 def content_hash(record: dict, talk: Talk, passages: list[tuple[str, Passage]]) -> str:
-    payload = json.dumps(
-        [record, [asdict(note) for note in talk.notes], [(v, asdict(p)) for v, p in passages]],
+    payload = json.dumps(  # plain tuples: dataclasses.asdict is slow on 100k passages
+        [
+            record,
+            [(note.text, note.line, note.depth) for note in talk.notes],
+            [(video, p.start, p.end, p.text) for video, p in passages],
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -146,6 +152,13 @@ def moment_url(record: dict, video_id: str, start: float) -> str:
 
 
 def _stored_hashes(folder: Path) -> dict[str, str]:
+    """Each indexed talk's content hash: from the generation's list, else from its documents."""
+    try:
+        hashes = json.loads((folder / HASHES).read_text(encoding="utf-8"))
+        if isinstance(hashes, dict):
+            return hashes
+    except (OSError, ValueError):
+        pass
     ix = whoosh_index.open_dir(str(folder))
     with ix.searcher() as searcher:
         return {
@@ -179,17 +192,20 @@ def build_index(
         else:
             writer = ix.writer(limitmb=256)
         try:
-            _write(collection, writer, stored, report, progress)
+            hashes = _write(collection, writer, stored, report, progress)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        atomic_write(building / HASHES, json.dumps(hashes))
         generations.publish(index_dir, building)
     report.seconds = time.monotonic() - began
     return report
 
 
-def _write(collection, writer, stored, report, progress) -> None:
+def _write(collection, writer, stored, report, progress) -> dict[str, str]:
+    """Write what changed; every talk's content hash now."""
+    hashes: dict[str, str] = {}
     wanted = {talk.id for talk in collection.talks}
     for talk_id in stored.keys() - wanted:
         writer.delete_by_term("talk_id", talk_id)
@@ -198,6 +214,7 @@ def _write(collection, writer, stored, report, progress) -> None:
         record = talk_record(talk, collection)
         passages = talk_passages(talk, collection)
         digest = content_hash(record, talk, passages)
+        hashes[talk.id] = digest
         if stored.get(talk.id) == digest:
             report.unchanged += 1
         else:
@@ -211,3 +228,4 @@ def _write(collection, writer, stored, report, progress) -> None:
                 report.documents += 1
         if progress is not None:
             progress(done, len(collection.talks))
+    return hashes

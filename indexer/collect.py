@@ -14,10 +14,11 @@ from pathlib import Path
 
 from indexer.fetcher import Fetched, Fetcher, FetchFailed
 from indexer.notes import read_notes_folder
+from indexer.passage_cache import PassageCache
 from indexer.passages import Passage, build_passages
 from indexer.sync import sync_video
 from indexer.talks import NoteWarning, Talk, VideoRef
-from indexer.transcripts import TranscriptStatus, TranscriptStore
+from indexer.transcripts import OK, TranscriptStatus, TranscriptStore
 
 Progress = Callable[[VideoRef, TranscriptStatus], None]
 #: Consecutive network failures after which the rest of a run stays offline.
@@ -105,14 +106,32 @@ def sync_transcripts(
 ) -> Collection:
     """Sync every video's transcript (fetcher None = offline) and cut it into passages."""
     store = TranscriptStore(folder.transcripts)
+    cache = PassageCache(folder.index / "passages")
     guarded = UnreachableGuard(fetcher) if fetcher is not None else None
     for video_id, video in collection.videos.items():
-        status, snippets = sync_video(store, video, guarded, refresh=refresh)
+        status, cut = _cached_passages(store, cache, video_id) if not refresh else (None, None)
+        if status is None or cut is None:
+            status, snippets = sync_video(store, video, guarded, refresh=refresh)
+            cut = build_passages(snippets)
+            source = store.cached_file(video_id)
+            if status.status == OK and source is not None and snippets:
+                cache.put(video_id, source, cut)
         collection.statuses[video_id] = status
-        collection.passages[video_id] = build_passages(snippets)
+        collection.passages[video_id] = cut
         if progress is not None:
             progress(video, status)
     return collection
+
+
+def _cached_passages(
+    store: TranscriptStore, cache: PassageCache, video_id: str
+) -> tuple[TranscriptStatus | None, list[Passage] | None]:
+    """A video already in good order: its recorded ok status and its cached passages."""
+    status = store.status(video_id)
+    source = store.cached_file(video_id)
+    if status is None or status.status != OK or source is None:
+        return None, None
+    return status, cache.get(video_id, source)
 
 
 def recorded(folder: DataFolder) -> Collection:

@@ -39,8 +39,25 @@ def titles(root: Path, query: str) -> list[str]:
 def test_full_build_publishes_one_generation(data):
     index = data / "index"
     assert (index / "CURRENT").is_file()
-    assert [p.name.startswith("gen-") for p in index.iterdir() if p.is_dir()] == [True]
+    folders = sorted(p.name for p in index.iterdir() if p.is_dir())
+    assert len(folders) == 2 and folders[0].startswith("gen-") and folders[1] == "passages"
     assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_passages_are_cached_until_their_transcript_changes(data):
+    cached = data / "index" / "passages" / "aaaaaaaaaaa.json"
+    first = cached.read_text()
+    assert '"passages"' in first and "nanosecond" in first
+    rebuild(data)  # unchanged transcript: the cached passages are used as they are
+    assert cached.read_text() == first
+    transcript = data / "transcripts" / "aaaaaaaaaaa.json"
+    transcript.write_text(transcript.read_text().replace("nanosecond", "picosecond"))
+    rebuild(data)
+    assert "picosecond" in cached.read_text()
+    assert titles(data, "picosecond") == ["Grace Hopper - Rear Admiral"]
+    cached.write_text("{damaged")
+    rebuild(data)
+    assert titles(data, "picosecond") == ["Grace Hopper - Rear Admiral"]
 
 
 def test_unchanged_notes_rebuild_nothing(data):
