@@ -4,13 +4,15 @@
 
 Starts `talkseek serve` on an indexed data folder, keeps CLIENTS clients asking
 /api/search for SECONDS, and a few seconds in starts `talkseek index --full`
-on the same folder. Reports requests, errors and latencies, overall and while
-the rebuild ran, and whether the server moved to the new index. Run by hand.
+on the same folder at low priority (nice 10). Reports requests, errors and
+latencies, overall and while the rebuild ran, and whether the server moved to
+the new index. Run by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -78,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         rebuild["began"] = time.perf_counter()
         command = [sys.executable, "-m", "indexer", "index", "--offline", "--full",
                    "--data", str(args.data)]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True)
+        # at low priority, as a scheduled rebuild beside a live server should run
+        done = subprocess.run(
+            command, capture_output=True, text=True, preexec_fn=lambda: os.nice(10)
+        )
         rebuild["ended"] = time.perf_counter()
         rebuild["status"] = done.returncode
 
