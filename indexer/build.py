@@ -21,6 +21,7 @@ from indexer import generations
 from indexer.align import align_notes
 from indexer.collect import Collection
 from indexer.passages import Passage
+from indexer.postings import export_postings
 from indexer.schema import NOTE, PASSAGE, TALK, make_schema
 from indexer.talks import Talk
 from indexer.transcripts import atomic_write
@@ -197,6 +198,7 @@ def build_index(
             writer.cancel()
             raise
         writer.commit()
+        export_postings(building, procs=WRITER_PROCS)
         atomic_write(building / HASHES, json.dumps(hashes))
         generations.publish(index_dir, building)
     report.seconds = time.monotonic() - began

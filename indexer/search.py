@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
@@ -22,14 +22,14 @@ from indexer import generations
 from indexer.analysis import ANALYZER, phrase_parts, stem
 from indexer.build import moment_url
 from indexer.highlight import excerpt, mark
+from indexer.postings import Postings
 from indexer.query import Clause, parse_query, unparse
 from indexer.query import Query as ParsedQuery
-from indexer.schema import FIELD_WEIGHTS, NOTE, PASSAGE, TALK
+from indexer.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
+from indexer.schema import FIELD_WEIGHTS, TALK
+from indexer.scoring import BulkScorer, Scores
 from indexer.youtube import watch_url
 
-WINDOW_SECONDS = 60.0
-TALK_WEIGHT = 3.0  # a talk's own title or speaker outweighs passing mentions
-MOMENTS = 3
 NOTES_SHOWN = 5
 PER_PAGE = 10
 MAX_PER_PAGE = 50
@@ -39,29 +39,6 @@ SPELL_FIELDS = ("title", "note", "transcript")
 
 class IndexMissing(RuntimeError):
     """There is no built index to search yet."""
-
-
-@dataclass
-class _Hit:
-    docnum: int
-    kind: str
-    start: float
-    video_id: str
-    groups: dict[int, float] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return sum(self.groups.values())
-
-
-@dataclass
-class _TalkMatch:
-    talk_id: str
-    hits: dict[int, _Hit] = field(default_factory=dict)
-    score: float = 0.0
-    clustered: bool = False
-    covered: int = 0
-    moments: list[list[_Hit]] = field(default_factory=list)
 
 
 def _scope_fields(scope: str | None) -> tuple[str, ...]:
@@ -83,8 +60,11 @@ class TalkIndex:
         self.index = whoosh_index.open_dir(str(folder))
         self.searcher = self.index.searcher()
         self.reader = self.searcher.reader()
+        self.postings = Postings(self.reader, folder)
+        self.scorer = BulkScorer(self.searcher, self.postings)
         self._talks: dict[str, dict] | None = None
-        self._column_cache: dict[str, list] | None = None
+        self._table: DocTable | None = None
+        self._with_record = np.zeros(0, dtype=bool)
 
     def close(self) -> None:
         self.searcher.close()
@@ -188,18 +168,9 @@ class TalkIndex:
 
     # -- running them --------------------------------------------------------------
 
-    def _run(self, query: Query) -> list[tuple[float, int]]:
-        """(score, docnum) of every match.
-
-        Transcript terms are matched apart from the other fields: passages hold
-        only transcript text, so the two never share a document, and one big
-        posting list alone is matched faster than inside an OR over every field.
-        """
-        hits: list[tuple[float, int]] = []
-        for part in (_fields_only(query, True), _fields_only(query, False)):
-            if part is not NullQuery:
-                hits.extend(self.searcher.search(part, limit=None).top_n)
-        return hits
+    def _run(self, query: Query) -> Scores:
+        """Every matching document and its score."""
+        return self.scorer.run(query.normalize())
 
     def _allowed_talks(self, parsed: ParsedQuery) -> set[str] | None:
         allowed: set[str] | None = None
@@ -209,7 +180,8 @@ class TalkIndex:
                     ids = {f["talk_id"] for f in self.searcher.documents(video_id=value)}
                 else:
                     query = self._clause_query(Clause("phrase", value), (name,), {})
-                    ids = {self.reader.stored_fields(d)["talk_id"] for _, d in self._run(query)}
+                    talks = self.table.talk[self._run(query).docs]
+                    ids = {self.table.talk_ids[code] for code in set(talks.tolist())}
                 allowed = ids if allowed is None else allowed & ids
         return allowed
 
@@ -219,13 +191,7 @@ class TalkIndex:
         per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
         parsed = parse_query(text or "")
         corrections: dict[str, str] = {}
-        matches, fallback = self._match(parsed, corrections)
-        ranked = sorted(
-            matches.values(),
-            key=lambda m: (m.covered, m.clustered, m.score, m.talk_id),
-            reverse=True,
-        )
-        ranked = [m for m in ranked if m.talk_id in self.talks]
+        ranking = self._match(parsed, corrections)
         suggestion = None
         if corrections:
             fixed = parse_query(text)
@@ -233,77 +199,69 @@ class TalkIndex:
                             for group in fixed.groups]  # fmt: skip
             suggestion = unparse(fixed)
         terms = self._highlight_terms(parsed, corrections)
-        shown = ranked[(page - 1) * per_page : page * per_page]
+        shown = ranking.talks(self.table, (page - 1) * per_page, page * per_page)
         return {
             "query": text,
-            "total": len(ranked),
+            "total": len(ranking.order),
             "page": page,
             "per_page": per_page,
             "suggestion": suggestion,
-            "fallback": fallback,
-            "facets": self._facets(ranked),
-            "results": [self._result(match, terms) for match in shown],
+            "fallback": ranking.fallback,
+            "facets": self._facets(ranking.order),
+            "results": [self._result(talk, terms) for talk in shown],
         }
 
-    def _match(self, parsed: ParsedQuery, corrections) -> tuple[dict[str, _TalkMatch], bool]:
-        if parsed.is_empty:
-            return {}, False
-        fieldnames = _scope_fields(parsed.scope)
-        allowed = self._allowed_talks(parsed)
-        excluded = self._excluded_docs(parsed)
-        matches: dict[str, _TalkMatch] = {}
-        if not parsed.groups:  # filters alone: list the talks they select
-            for talk_id in allowed or ():
-                matches[talk_id] = _TalkMatch(talk_id, clustered=True)
-            return matches, False
-        columns = self._columns()
-        for number, group in enumerate(parsed.groups):
-            query = Or([self._clause_query(c, fieldnames, corrections) for c in group])
-            for score, docnum in self._run(query):
-                if docnum in excluded:
-                    continue
-                talk_id = columns["talk_id"][docnum]
-                if allowed is not None and talk_id not in allowed:
-                    continue
-                match = matches.setdefault(talk_id, _TalkMatch(talk_id))
-                hit = match.hits.get(docnum)
-                if hit is None:
-                    hit = _Hit(docnum, columns["kind"][docnum], columns["start"][docnum],
-                               columns["video_id"][docnum])  # fmt: skip
-                    match.hits[docnum] = hit
-                hit.groups[number] = score
-        for talk_id in self._excluded_talks(excluded, columns):
-            matches.pop(talk_id, None)
-        wanted = len(parsed.groups)
-        for match in matches.values():
-            _score(match, wanted)
-        complete = {k: m for k, m in matches.items() if m.covered == wanted}
-        if complete or wanted == 1:
-            return complete, False
-        return matches, bool(matches)
-
-    def _columns(self) -> dict[str, list]:
+    @property
+    def table(self) -> DocTable:
         """Per-document kind, talk, video and start, read from the columns once."""
-        if self._column_cache is None:
+        if self._table is None:
             names = ("kind", "talk_id", "video_id", "start_ms")
             try:
-                cache = {name: list(self.reader.column_reader(name)) for name in names}
+                columns = {name: list(self.reader.column_reader(name)) for name in names}
             except NotImplementedError:  # a reader without columns (e.g. an empty index)
                 stored = [self.reader.stored_fields(d) for d in range(self.reader.doc_count_all())]
-                cache = {name: [fields.get(name) for fields in stored] for name in names}
-            cache["start"] = [(ms or 0) / 1000 for ms in cache.pop("start_ms")]
-            self._column_cache = cache
-        return self._column_cache
+                columns = {name: [fields.get(name) for fields in stored] for name in names}
+            self._table = DocTable.from_columns(
+                columns["kind"], columns["talk_id"], columns["video_id"],
+                [(ms or 0) / 1000 for ms in columns["start_ms"]],
+            )  # fmt: skip
+            self._with_record = np.array([t in self.talks for t in self._table.talk_ids], bool)
+        return self._table
 
-    def _excluded_docs(self, parsed: ParsedQuery) -> set[int]:
-        docs: set[int] = set()
-        for clause in parsed.excluded:
-            query = self._clause_query(clause, tuple(FIELD_WEIGHTS), {})
-            docs.update(docnum for _, docnum in self._run(query))
-        return docs
+    def _talk_mask(self, talk_ids) -> np.ndarray:
+        wanted = set(talk_ids)
+        return np.array([t in wanted for t in self.table.talk_ids], dtype=bool)
 
-    def _excluded_talks(self, excluded: set[int], columns) -> set[str]:
-        return {columns["talk_id"][d] for d in excluded if columns["kind"][d] == TALK}
+    def _match(self, parsed: ParsedQuery, corrections) -> Ranking:
+        table = self.table
+        if parsed.is_empty:
+            return Ranking(np.zeros(0, dtype=np.int64), False)
+        fieldnames = _scope_fields(parsed.scope)
+        allowed = self._allowed_talks(parsed)
+        if not parsed.groups:  # filters alone: list the talks they select
+            codes = np.flatnonzero(self._talk_mask(allowed or ()) & self._with_record)
+            return Ranking(codes[::-1], False)
+        allowed_mask = self._with_record.copy()
+        if allowed is not None:
+            allowed_mask &= self._talk_mask(allowed)
+        excluded = self._excluded_docs(parsed)
+        excluded_talks = np.zeros(len(table.talk_ids), dtype=bool)
+        if len(excluded):
+            excluded_talks[table.talk[excluded[table.kind[excluded] == KIND_CODES[TALK]]]] = True
+        groups = []
+        for group in parsed.groups:
+            query = Or([self._clause_query(c, fieldnames, corrections) for c in group])
+            scores = self._run(query)
+            if len(excluded):
+                keep = ~np.isin(scores.docs, excluded)
+                scores = Scores(scores.docs[keep], scores.scores[keep])
+            groups.append(scores)
+        return rank(table, groups, allowed_mask, excluded_talks)
+
+    def _excluded_docs(self, parsed: ParsedQuery) -> np.ndarray:
+        found = [self._run(self._clause_query(clause, tuple(FIELD_WEIGHTS), {})).docs
+                 for clause in parsed.excluded]  # fmt: skip
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     # -- shaping results -----------------------------------------------------------
 
@@ -322,10 +280,10 @@ class TalkIndex:
                     terms.update(token.text for token in ANALYZER(text))
         return terms
 
-    def _facets(self, ranked: list[_TalkMatch]) -> dict[str, list[dict]]:
+    def _facets(self, order: np.ndarray) -> dict[str, list[dict]]:
         counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for match in ranked:
-            record = self.talks[match.talk_id]
+        for code in order.tolist():
+            record = self.talks[self.table.talk_ids[code]]
             for name, value in (("event", record.get("event")),
                                 ("speaker", record.get("speaker")),
                                 ("section", " / ".join(record.get("section", [])))):  # fmt: skip
@@ -338,20 +296,16 @@ class TalkIndex:
             for name in ("event", "speaker", "section")
         }
 
-    def _result(self, match: _TalkMatch, terms: set[str]) -> dict:
-        record = self.talks[match.talk_id]
-        notes = sorted(
-            (hit for hit in match.hits.values() if hit.kind == NOTE),
-            key=lambda hit: -hit.score,
-        )[:NOTES_SHOWN]
+    def _result(self, talk: RankedTalk, terms: set[str]) -> dict:
+        record = self.talks[talk.talk_id]
         return {
             "talk": talk_summary(record),
-            "score": round(match.score, 4),
-            "notes": [self._note(hit, record, terms) for hit in notes],
-            "moments": [self._moment(window, record, terms) for window in match.moments],
+            "score": round(talk.score, 4),
+            "notes": [self._note(hit, record, terms) for hit in talk.notes[:NOTES_SHOWN]],
+            "moments": [self._moment(window, record, terms) for window in talk.moments],
         }
 
-    def _note(self, hit: _Hit, record: dict, terms: set[str]) -> dict:
+    def _note(self, hit: Hit, record: dict, terms: set[str]) -> dict:
         fields = self.reader.stored_fields(hit.docnum)
         start = fields.get("start")
         aligned = start is not None and start >= 0
@@ -364,11 +318,11 @@ class TalkIndex:
             "url": moment_url(record, fields["video_id"], start) if aligned else None,
         }
 
-    def _moment(self, window: list[_Hit], record: dict, terms: set[str]) -> dict:
+    def _moment(self, window: list[Hit], record: dict, terms: set[str]) -> dict:
         stored = [self.reader.stored_fields(hit.docnum) for hit in _tightest(window)]
         text = excerpt(" ".join(fields["text"] for fields in stored), terms)
         start = min(fields["start"] for fields in stored)
-        video_id = window[0].video_id
+        video_id = stored[0]["video_id"]
         return {
             "video_id": video_id,
             "start": start,
@@ -377,18 +331,6 @@ class TalkIndex:
             "html": mark(text, terms),
             "url": moment_url(record, video_id, start),
         }
-
-
-def _fields_only(query: Query, transcript: bool) -> Query:
-    """The part of a query on the transcript field (or on every other field)."""
-
-    def keep(node: Query) -> Query:
-        name = getattr(node, "fieldname", None)
-        if name is not None and (name == "transcript") != transcript:
-            return NullQuery
-        return node
-
-    return query.accept(keep).normalize()
 
 
 def talk_summary(record: dict) -> dict:
@@ -411,59 +353,7 @@ def talk_summary(record: dict) -> dict:
     }
 
 
-def _score(match: _TalkMatch, wanted: int) -> None:
-    """Score a talk from its hits and pick its moments (windows of passages)."""
-    talk_groups: dict[int, float] = {}
-    notes: list[_Hit] = []
-    passages: list[_Hit] = []
-    for hit in match.hits.values():
-        if hit.kind == TALK:
-            talk_groups = dict(hit.groups)
-        elif hit.kind == NOTE:
-            notes.append(hit)
-        elif hit.kind == PASSAGE:
-            passages.append(hit)
-    everything = set(talk_groups)
-    for hit in match.hits.values():
-        everything.update(hit.groups)
-    match.covered = len(everything)
-    windows = _windows(passages)
-    note_scores = sorted((hit.score for hit in notes), reverse=True)
-    candidates = [set(talk_groups) | set(hit.groups) for hit in notes]
-    candidates += [set(talk_groups) | groups for groups, _, _ in windows]
-    candidates.append(set(talk_groups))
-    match.clustered = any(len(groups) >= wanted for groups in candidates)
-    chosen = _pick_moments(windows)
-    match.moments = [hits for _, _, hits in chosen]
-    window_scores = [score for _, score, _ in chosen]
-    match.score = (
-        TALK_WEIGHT * sum(talk_groups.values())
-        + (note_scores[0] if note_scores else 0.0)
-        + 0.3 * sum(note_scores[1:4])
-        + (window_scores[0] if window_scores else 0.0)
-        + 0.3 * sum(window_scores[1:])
-    )
-
-
-def _windows(passages: list[_Hit]) -> list[tuple[set[int], float, list[_Hit]]]:
-    """For each passage hit, the hits of the same video starting within a minute of it."""
-    ordered = sorted(passages, key=lambda hit: (hit.video_id, hit.start))
-    windows = []
-    for index, anchor in enumerate(ordered):
-        inside = []
-        for hit in ordered[index:]:
-            if hit.video_id != anchor.video_id or hit.start - anchor.start > WINDOW_SECONDS:
-                break
-            inside.append(hit)
-        best: dict[int, float] = {}
-        for hit in inside:
-            for group, score in hit.groups.items():
-                best[group] = max(best.get(group, 0.0), score)
-        windows.append((set(best), sum(best.values()), inside))
-    return windows
-
-
-def _tightest(window: list[_Hit]) -> list[_Hit]:
+def _tightest(window: list[Hit]) -> list[Hit]:
     """The shortest run of a window's passages that still holds all of its groups.
 
     A window may open on a passage that only matched a common word; playing
@@ -484,21 +374,6 @@ def _tightest(window: list[_Hit]) -> list[_Hit]:
                     best, best_key = span, key
                 break
     return best
-
-
-def _pick_moments(windows) -> list[tuple[set[int], float, list[_Hit]]]:
-    """Up to MOMENTS non-overlapping windows, those covering most groups first."""
-    chosen: list[tuple[set[int], float, list[_Hit]]] = []
-    taken: set[int] = set()
-    for window in sorted(windows, key=lambda w: (len(w[0]), w[1]), reverse=True):
-        docnums = {hit.docnum for hit in window[2]}
-        if docnums & taken:
-            continue
-        chosen.append(window)
-        taken |= docnums
-        if len(chosen) == MOMENTS:
-            break
-    return chosen
 
 
 def search(index_dir: Path, text: str, page: int = 1, per_page: int = PER_PAGE) -> dict:

@@ -1,0 +1,150 @@
+"""Bulk scoring gives Whoosh's own matches and scores, from exported arrays or without them."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from whoosh.query import Or, Phrase, Term
+
+from indexer import generations
+from indexer.analysis import phrase_parts
+from indexer.postings import POSTINGS, Postings
+from indexer.schema import FIELD_WEIGHTS
+from indexer.scoring import BulkScorer
+from indexer.search import TalkIndex
+
+
+def _whoosh(index: TalkIndex, query) -> dict[int, float]:
+    return {docnum: score for score, docnum in index.searcher.search(query, limit=None).top_n}
+
+
+def _bulk(scorer: BulkScorer, query) -> dict[int, float]:
+    scores = scorer.run(query)
+    return dict(zip(scores.docs.tolist(), scores.scores.tolist(), strict=True))
+
+
+def _assert_same(expected: dict[int, float], found: dict[int, float], query) -> None:
+    assert found.keys() == expected.keys(), query
+    for docnum, score in expected.items():
+        assert found[docnum] == pytest.approx(score, rel=1e-5), (query, docnum)
+
+
+def _sample_queries(index: TalkIndex, per_field: int) -> list:
+    """Frequent and rare terms of every text field, phrases from stored text, and ORs."""
+    reader = index.reader
+    queries = []
+    for name in FIELD_WEIGHTS:
+        terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(name)]
+        terms.sort(key=lambda t: (-reader.doc_frequency(name, t), t))
+        for text in terms[:per_field] + terms[-per_field:]:
+            queries.append(Term(name, text, boost=FIELD_WEIGHTS[name]))
+    texts = [fields.get("text") or "" for fields in index.searcher.documents(kind="passage")]
+    texts += [fields.get("text") or "" for fields in index.searcher.documents(kind="note")]
+    for text in texts[:: max(1, len(texts) // per_field)][:per_field]:
+        _, parts = phrase_parts(text)
+        for size in (2, 3):
+            if len(parts) > size + 2:
+                words = parts[2 : 2 + size]
+                queries.append(Phrase("transcript", words, boost=1.0))
+                queries.append(Phrase("note", words, boost=2.0))
+    queries.append(Or(queries[:3] + queries[-2:]))
+    return queries
+
+
+def _compare_all(index: TalkIndex, per_field: int) -> int:
+    compared = 0
+    for query in _sample_queries(index, per_field):
+        expected = _whoosh(index, query)
+        _assert_same(expected, _bulk(index.scorer, query), query)
+        compared += bool(expected)
+    return compared
+
+
+def test_bulk_scores_equal_whoosh_scores(fixture_data):
+    with TalkIndex(fixture_data / "index") as index:
+        assert _compare_all(index, per_field=6) > 20
+
+
+def test_postings_read_through_whoosh_when_arrays_are_missing(fixture_data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data, copy)
+    generation = generations.current(copy / "index")
+    shutil.rmtree(generation / POSTINGS)
+    with TalkIndex(fixture_data / "index") as exported, TalkIndex(copy / "index") as plain:
+        for query in _sample_queries(exported, per_field=4):
+            _assert_same(_bulk(exported.scorer, query), _bulk(plain.scorer, query), query)
+        for text in ("lambda", '"event driven"', "serverl*", "speaker:ada latency"):
+            assert plain.search(text) == exported.search(text)
+
+
+def test_deleted_documents_never_match(fixture_data, tmp_path):
+    """Deleting a talk leaves its postings in the segment (and its arrays) until a merge."""
+    from whoosh import index as whoosh_index
+
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data, copy)
+    generation = generations.current(copy / "index")
+    ix = whoosh_index.open_dir(str(generation))
+    with ix.searcher() as searcher:
+        talk_id = next(searcher.documents(kind="passage"))["talk_id"]
+    writer = ix.writer()
+    writer.delete_by_term("talk_id", talk_id)
+    writer.commit(merge=False)
+    with TalkIndex(copy / "index") as index:
+        assert index.reader.has_deletions()
+        assert not index.postings.live.all()
+        for query in _sample_queries(index, per_field=6):
+            found = _bulk(index.scorer, query)
+            assert all(not index.reader.is_deleted(d) for d in found), query
+            _assert_same(_whoosh(index, query), found, query)
+        assert all(r["talk"]["id"] != talk_id for r in index.search("the", per_page=50)["results"])
+
+
+def test_every_segment_gets_arrays_and_stale_ones_go(fixture_data, tmp_path):
+    from indexer.postings import export_postings
+
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data, copy)
+    generation = generations.current(copy / "index")
+    root = generation / POSTINGS
+    with TalkIndex(copy / "index") as index:
+        segments = {leaf.segment().segment_id() for leaf, _ in index.reader.leaf_readers()}
+    assert {folder.name for folder in root.iterdir()} == segments
+    (root / "gone-segment").mkdir()
+    shutil.rmtree(root / sorted(segments)[0])
+    assert export_postings(generation) == 1
+    assert {folder.name for folder in root.iterdir()} == segments
+
+
+def test_phrase_needs_the_words_in_order_and_adjacent(fixture_data):
+    with TalkIndex(fixture_data / "index") as index:
+        for text in index.searcher.documents(kind="passage"):
+            _, parts = phrase_parts(text["text"])
+            if len(parts) >= 4:
+                break
+        forward = Phrase("transcript", parts[1:3])
+        backward = Phrase("transcript", [parts[2], parts[1]])
+        gapped = Phrase("transcript", [parts[1], parts[3]])
+        for query in (forward, backward, gapped):
+            _assert_same(_whoosh(index, query), _bulk(index.scorer, query), query)
+        assert _bulk(index.scorer, forward)
+
+
+def test_bulk_scores_equal_whoosh_scores_on_the_podcasts(lenny_data):
+    with TalkIndex(lenny_data / "index") as index:
+        assert _compare_all(index, per_field=12) > 100
+
+
+def test_bulk_postings_equal_whoosh_postings(fixture_data):
+    with TalkIndex(fixture_data / "index") as index:
+        plain = Postings(index.reader)
+        for term in ("lambda", "latenc", "event", "the"):
+            bulk = index.postings.term("transcript", term)
+            slow = plain.term("transcript", term)
+            assert np.array_equal(bulk.docs, slow.docs)
+            assert np.array_equal(bulk.tfs, slow.tfs)
+            rows = np.arange(len(bulk))
+            for mine, theirs in zip(bulk.occurrences(rows), slow.occurrences(rows), strict=True):
+                assert np.array_equal(mine, theirs)
