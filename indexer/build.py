@@ -17,7 +17,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer import generations
+from indexer import (
+    generations,
+    whoosh_patches,  # noqa: F401 (applies on import)
+)
 from indexer.align import align_notes
 from indexer.collect import Collection
 from indexer.passages import Passage

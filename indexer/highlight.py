@@ -7,23 +7,45 @@ mark is escaped: notes and transcripts are untrusted text.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Iterator
+from functools import lru_cache
 from html import escape
 
-from indexer.analysis import ANALYZER
+from indexer.analysis import ANALYZER, WORD
 
 EXCERPT_WORDS = 60
 
 
+_WORD = re.compile(WORD)
+
+
+@lru_cache(maxsize=100_000)
+def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
+    """A word's index terms with their character spans inside the word.
+
+    The analyzer's tokenizer is this same regex and every later step sees one
+    token at a time, so analysing word by word (cached) gives what analysing
+    the whole text would, without re-stemming the same words for every result.
+    """
+    return tuple((t.text, t.startchar, t.endchar) for t in ANALYZER(word, chars=True))
+
+
+def _matches(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
+    """Character spans of the text's words that analyse to one of the terms, in order."""
+    for found in _WORD.finditer(text):
+        for term, start, end in _word_terms(found.group()):
+            if term in terms:
+                yield found.start() + start, found.start() + end
+
+
 def _spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for token in ANALYZER(text, chars=True, positions=True):
-        if token.text in terms:
-            span = (token.startchar, token.endchar)
-            if spans and span[0] < spans[-1][1]:  # a compound and its parts overlap: merge
-                spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
-            else:
-                spans.append(span)
+    for span in _matches(text, terms):
+        if spans and span[0] < spans[-1][1]:  # a compound and its parts overlap: merge
+            spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
+        else:
+            spans.append(span)
     return spans
 
 
@@ -40,11 +62,11 @@ def mark(text: str, terms: Collection[str]) -> str:
 
 def excerpt(text: str, terms: Collection[str], size: int = EXCERPT_WORDS) -> str:
     """About `size` words of the text, starting a little before its first match."""
-    spans = _spans(text, terms)
     words = text.split()
     if len(words) <= size:
         return text
-    first_word = text[: spans[0][0]].count(" ") if spans else 0
+    first = next(_matches(text, terms), None)
+    first_word = text[: first[0]].count(" ") if first else 0
     begin = max(0, min(first_word - 8, len(words) - size))
     prefix = "\u2026 " if begin > 0 else ""
     suffix = " \u2026" if begin + size < len(words) else ""

@@ -31,29 +31,51 @@ _ARRAYS = ("offsets", "docs", "tfs", "pos_offsets", "positions")
 
 
 @dataclass
-class TermPostings:
-    """One term's live postings: global docnums (sorted), term frequencies, positions."""
+class _Positions:
+    """Where each of a run of postings keeps its positions in one segment's array."""
 
-    docs: np.ndarray
-    tfs: np.ndarray
-    pos_starts: np.ndarray
-    pos_ends: np.ndarray
-    positions: np.ndarray  # the array pos_starts/pos_ends index into
+    starts: np.ndarray
+    ends: np.ndarray
+    positions: np.ndarray
+
+
+class TermPostings:
+    """One term's live postings: global docnums (sorted), term frequencies, positions.
+
+    Positions stay in their segments' arrays until a phrase asks for some rows.
+    """
+
+    def __init__(self, docs: np.ndarray, tfs: np.ndarray,
+                 pieces: list[tuple[int, _Positions]]) -> None:  # fmt: skip
+        self.docs = docs
+        self.tfs = tfs
+        self._pieces = pieces  # (first row, positions of the rows from there)
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def occurrences(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, position) of every occurrence of the term in the given posting rows."""
-        starts, ends = self.pos_starts[rows], self.pos_ends[rows]
-        counts = ends - starts
-        total = int(counts.sum())
-        owner = np.repeat(np.arange(len(rows)), counts)
-        first = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        return owner, np.asarray(self.positions[first + np.arange(total)], dtype=np.int64)
+        """(index into rows, position) of every occurrence of the term in those rows."""
+        owners, found = [], []
+        firsts = np.array([first for first, _ in self._pieces], dtype=np.int64)
+        piece_of_row = np.searchsorted(firsts, rows, side="right") - 1
+        for number, (first, piece) in enumerate(self._pieces):
+            chosen = np.flatnonzero(piece_of_row == number)
+            if not len(chosen):
+                continue
+            local = rows[chosen] - first
+            starts, ends = piece.starts[local], piece.ends[local]
+            counts = ends - starts
+            total = int(counts.sum())
+            owners.append(np.repeat(chosen, counts))
+            shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+            found.append(np.asarray(piece.positions[shift + np.arange(total)], dtype=np.int64))
+        if not owners:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(owners), np.concatenate(found)
 
 
-EMPTY = TermPostings(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
+EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
 
 
 def _segment_folder(generation: Path, leaf) -> Path:
@@ -230,60 +252,50 @@ class Postings:
 
     def term(self, fieldname: str, text: str) -> TermPostings:
         """A term's postings in live documents, over every segment."""
-        parts: list[TermPostings] = []
+        docs, tfs, pieces, rows = [], [], [], 0
         for number, (leaf, offset) in enumerate(self.leaves):
             arrays = self._segment_arrays(number, fieldname)
             if arrays is None:
-                part = _read_through_whoosh(leaf, fieldname, text)
+                part_docs, part_tfs, piece = _read_through_whoosh(leaf, fieldname, text)
             else:
                 row = arrays.rows.get(text)
                 if row is None:
                     continue
                 begin, end = int(arrays.offsets[row]), int(arrays.offsets[row + 1])
-                part = TermPostings(
-                    np.asarray(arrays.docs[begin:end], dtype=np.int64),
-                    np.asarray(arrays.tfs[begin:end]),
+                part_docs = np.asarray(arrays.docs[begin:end], dtype=np.int64)
+                part_tfs = np.asarray(arrays.tfs[begin:end])
+                piece = _Positions(
                     np.asarray(arrays.pos_offsets[begin:end]),
                     np.asarray(arrays.pos_offsets[begin + 1 : end + 1]),
                     arrays.positions,
                 )
-            if len(part):
-                part.docs = part.docs + offset
-                parts.append(part)
-        if not parts:
+            part_docs = part_docs + offset
+            keep = self.live[part_docs]
+            if not keep.all():
+                part_docs, part_tfs = part_docs[keep], part_tfs[keep]
+                piece = _Positions(piece.starts[keep], piece.ends[keep], piece.positions)
+            if len(part_docs):
+                docs.append(part_docs)
+                tfs.append(part_tfs)
+                pieces.append((rows, piece))
+                rows += len(part_docs)
+        if not docs:
             return EMPTY
-        merged = parts[0] if len(parts) == 1 else _merge(parts)
-        keep = self.live[merged.docs]
-        if not keep.all():
-            merged = TermPostings(merged.docs[keep], merged.tfs[keep], merged.pos_starts[keep],
-                                  merged.pos_ends[keep], merged.positions)  # fmt: skip
-        return merged
+        if len(docs) == 1:
+            return TermPostings(docs[0], tfs[0], pieces)
+        return TermPostings(np.concatenate(docs), np.concatenate(tfs), pieces)
 
 
-def _merge(parts: list[TermPostings]) -> TermPostings:
-    """Postings of several segments as one (positions gathered into one array)."""
-    positions, starts, ends, shift = [], [], [], 0
-    for part in parts:
-        rows = np.arange(len(part))
-        _, found = part.occurrences(rows)
-        counts = part.pos_ends - part.pos_starts
-        begin = shift + np.concatenate(([0], np.cumsum(counts)[:-1]))
-        starts.append(begin)
-        ends.append(begin + counts)
-        positions.append(found)
-        shift += len(found)
-    return TermPostings(
-        np.concatenate([part.docs for part in parts]),
-        np.concatenate([part.tfs for part in parts]),
-        np.concatenate(starts),
-        np.concatenate(ends),
-        np.concatenate(positions),
-    )
-
-
-def _read_through_whoosh(leaf, fieldname: str, text: str) -> TermPostings:
+def _read_through_whoosh(leaf, fieldname: str, text: str):
+    """(docnums, frequencies, positions) of a term in a segment without arrays."""
     if (fieldname, text) not in leaf:
-        return EMPTY
+        return (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.float32),
+            _Positions(
+                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, np.int64)
+            ),
+        )
     ids, weights, counts, positions = [], [], [], []
     decode = leaf.schema[fieldname].format.decode_positions
     for block_ids, block_weights, values in _blocks(leaf.postings(fieldname, text)):
@@ -294,13 +306,9 @@ def _read_through_whoosh(leaf, fieldname: str, text: str) -> TermPostings:
             counts.append(len(found))
             positions.extend(found)
     ends = np.cumsum(np.array(counts, dtype=np.int64))
-    return TermPostings(
-        np.concatenate(ids),
-        np.concatenate(weights),
-        ends - np.array(counts, dtype=np.int64),
-        ends,
-        np.array(positions, dtype=np.int64),
-    )
+    piece = _Positions(ends - np.array(counts, dtype=np.int64), ends,
+                       np.array(positions, dtype=np.int64))  # fmt: skip
+    return np.concatenate(ids), np.concatenate(weights), piece
 
 
 def _leaf_lengths(leaf, fieldname: str) -> np.ndarray:

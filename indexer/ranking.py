@@ -137,7 +137,6 @@ class _Detail:
         self.codes, talk_of_row = np.unique(table.talk[docs], return_inverse=True)
         self.talk_of_row = talk_of_row
         talks = len(self.codes)
-        self.row_of_code = {int(code): number for number, code in enumerate(self.codes)}
         present = matrix > 0
         cover = np.zeros((talks, wanted), dtype=bool)
         for number in range(wanted):
@@ -191,7 +190,7 @@ class _Detail:
 
     def expand(self, code: int) -> RankedTalk:
         """A talk's notes and moments as hits, for a shown result."""
-        talk = self.row_of_code[code]
+        talk = int(np.searchsorted(self.codes, code))
         score = float(self.score[talk])
         notes = [self._hit(row) for row in self.note_rows[self.talk_of_row[self.note_rows] == talk]]
         notes.sort(key=lambda hit: -hit.score)

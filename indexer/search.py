@@ -11,7 +11,7 @@ falls back to any group and says so. Nothing here raises on user input.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from indexer.query import Query as ParsedQuery
 from indexer.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
 from indexer.schema import FIELD_WEIGHTS, TALK
 from indexer.scoring import BulkScorer, Scores
+from indexer.spelling import Vocabulary
 from indexer.youtube import watch_url
 
 NOTES_SHOWN = 5
@@ -64,6 +65,8 @@ class TalkIndex:
         self.scorer = BulkScorer(self.searcher, self.postings)
         self._talks: dict[str, dict] | None = None
         self._table: DocTable | None = None
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._facet_cache: dict[str, tuple[np.ndarray, list[str]]] | None = None
         self._with_record = np.zeros(0, dtype=bool)
 
     def close(self) -> None:
@@ -136,13 +139,18 @@ class TalkIndex:
             found: Counter[str] = Counter()
             for name in (name for name in SPELL_FIELDS if name in fieldnames):
                 spell = self.index.schema[name].spelling_fieldname(name)
-                candidates = set(self.reader.terms_within(spell, word, distance, prefix=1))
+                candidates = set(self._vocabulary(spell).within(word, distance))
                 candidates |= {swap for swap in swaps if (spell, swap) in self.reader}
                 for candidate in candidates:
                     found[candidate] += self.reader.doc_frequency(spell, candidate)
             if found:
                 return [candidate for candidate, _ in found.most_common(3)]
         return []
+
+    def _vocabulary(self, spell_field: str) -> Vocabulary:
+        if spell_field not in self._vocabularies:
+            self._vocabularies[spell_field] = Vocabulary(self.reader, spell_field)
+        return self._vocabularies[spell_field]
 
     def _prefix_query(self, prefix: str, fieldnames) -> Query:
         words: Counter[str] = Counter()
@@ -170,7 +178,7 @@ class TalkIndex:
 
     def _run(self, query: Query) -> Scores:
         """Every matching document and its score."""
-        return self.scorer.run(query.normalize())
+        return self.scorer.run(query)
 
     def _allowed_talks(self, parsed: ParsedQuery) -> set[str] | None:
         allowed: set[str] | None = None
@@ -281,20 +289,32 @@ class TalkIndex:
         return terms
 
     def _facets(self, order: np.ndarray) -> dict[str, list[dict]]:
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for code in order.tolist():
-            record = self.talks[self.table.talk_ids[code]]
-            for name, value in (("event", record.get("event")),
-                                ("speaker", record.get("speaker")),
-                                ("section", " / ".join(record.get("section", [])))):  # fmt: skip
-                if value:
-                    counts[name][value] += 1
-        return {
-            name: [
-                {"value": value, "count": count} for value, count in counts[name].most_common(20)
-            ]
-            for name in ("event", "speaker", "section")
-        }
+        """The 20 most common events, speakers and sections among all matching talks."""
+        facets = {}
+        for name, (codes, values) in self._facet_codes().items():
+            counts = np.bincount(codes[order], minlength=len(values)) if len(order) else []
+            ranked = sorted(
+                ((-int(count), values[code]) for code, count in enumerate(counts) if count),
+            )[:20]  # fmt: skip
+            facets[name] = [{"value": value, "count": -count} for count, value in ranked]
+        return facets
+
+    def _facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Per facet: each talk code's value code (0 = none) and the values."""
+        if self._facet_cache is None:
+            self._facet_cache = {}
+            for name in ("event", "speaker", "section"):
+                values: dict[str, int] = {"": 0}
+                codes = []
+                for talk_id in self.table.talk_ids:
+                    record = self.talks.get(talk_id, {})
+                    value = record.get(name) or ""
+                    if name == "section":
+                        value = " / ".join(value)
+                    codes.append(values.setdefault(value, len(values)))
+                names = list(values)
+                self._facet_cache[name] = (np.array(codes, dtype=np.int64), ["", *names[1:]])
+        return self._facet_cache
 
     def _result(self, talk: RankedTalk, terms: set[str]) -> dict:
         record = self.talks[talk.talk_id]

@@ -1,0 +1,40 @@
+"""Highlighting word by word finds what analysing the whole text finds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import ANALYZER
+from indexer.highlight import _spans, mark
+
+SAMPLES = [
+    "Werner Vogels on re:Invent's event-driven S3 design at Amazon.com, 10:30 a.m.",
+    "It’s the customer's café — naïve caching; don't over-engineer the p99/p50 ratio.",
+]
+
+
+def _whole_text_tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(t.text, t.startchar, t.endchar) for t in ANALYZER(text, chars=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcé's-:./ ’1\n"), max_size=60))
+def test_spans_match_whole_text_analysis(text):
+    tokens = _whole_text_tokens(text)
+    terms = {term for term, _, _ in tokens[::2]}
+    expected: list[tuple[int, int]] = []
+    for term, start, end in tokens:
+        if term in terms:
+            if expected and start < expected[-1][1]:
+                expected[-1] = (expected[-1][0], max(expected[-1][1], end))
+            else:
+                expected.append((start, end))
+    assert _spans(text, terms) == expected
+
+
+def test_marks_stems_and_compound_parts():
+    html = mark(SAMPLES[0], {"invent", "event", "design"})
+    assert "<mark>Invent</mark>" in html and "<mark>design</mark>" in html
+    assert "<mark>event</mark>-driven" in html
+    assert mark("<b>designs</b>", {"design"}) == "&lt;b&gt;<mark>designs</mark>&lt;/b&gt;"
