@@ -12,12 +12,15 @@ from collections.abc import Collection, Iterator
 from functools import lru_cache
 from html import escape
 
-from indexer.analysis import ANALYZER, WORD
+from whoosh.support.charset import accent_map
+
+from indexer.analysis import ANALYZER, WORD, stem
 
 EXCERPT_WORDS = 60
 
 
 _WORD = re.compile(WORD)
+_PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
 
 
 @lru_cache(maxsize=100_000)
@@ -28,6 +31,8 @@ def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
     token at a time, so analysing word by word (cached) gives what analysing
     the whole text would, without re-stemming the same words for every result.
     """
+    if _PLAIN.fullmatch(word):  # one token: what the analyzer would do, without its set-up
+        return ((stem(word.lower().translate(accent_map)), 0, len(word)),)
     return tuple((t.text, t.startchar, t.endchar) for t in ANALYZER(word, chars=True))
 
 

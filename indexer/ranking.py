@@ -29,13 +29,32 @@ _TALK, _NOTE, _PASSAGE = 0, 1, 2
 
 @dataclass
 class DocTable:
-    """Per-document kind, talk, video and start, as arrays indexed by docnum."""
+    """Per-document kind, talk, video and start, as arrays indexed by docnum.
+
+    Documents also get a place in one reading order (talk, kind, video, start):
+    hits listed in that order come grouped by talk with each video's passages
+    in time order, so windows are runs of neighbours and need no sorting.
+    """
 
     kind: np.ndarray  # int8 code (KIND_CODES)
     talk: np.ndarray  # int32 index into talk_ids (sorted, so code order is id order)
     video: np.ndarray  # int32 video code
     start: np.ndarray  # float64 seconds
     talk_ids: list[str]
+    place: np.ndarray = field(init=False)  # docnum -> place in reading order
+    by_place: np.ndarray = field(init=False)  # place -> docnum
+    timeline: np.ndarray = field(init=False)  # increasing along each talk's video track
+
+    def __post_init__(self) -> None:
+        self.by_place = np.lexsort((self.start, self.video, self.kind, self.talk))
+        self.place = np.empty_like(self.by_place)
+        self.place[self.by_place] = np.arange(len(self.by_place))
+        # one track per (talk, video): its passages get times far from any other track's
+        talk, video = self.talk[self.by_place], self.video[self.by_place]
+        new_track = np.r_[True, (talk[1:] != talk[:-1]) | (video[1:] != video[:-1])]
+        track = np.cumsum(new_track)
+        self.timeline = np.empty(len(self.by_place))
+        self.timeline[self.by_place] = track * 1e8 + self.start[self.by_place]
 
     @classmethod
     def from_columns(cls, kinds, talk_ids, video_ids, starts) -> DocTable:
@@ -97,7 +116,10 @@ def rank(table: DocTable, groups: list[Scores], allowed: np.ndarray | None,
     is returned and `fallback` is set.
     """
     wanted = len(groups)
-    docs = np.unique(np.concatenate([g.docs for g in groups])) if groups else np.zeros(0, int)
+    hit = np.zeros(len(table.place), dtype=bool)
+    for group in groups:
+        hit[table.place[group.docs]] = True
+    docs = table.by_place[np.flatnonzero(hit)]  # in reading order
     talks_of_docs = table.talk[docs]
     keep = talks_of_docs >= 0
     if allowed is not None:
@@ -106,11 +128,12 @@ def rank(table: DocTable, groups: list[Scores], allowed: np.ndarray | None,
     docs = docs[keep]
     if not len(docs):
         return Ranking(np.zeros(0, dtype=np.int64), False)
+    row_of_doc = np.full(len(table.place), -1, dtype=np.int64)
+    row_of_doc[docs] = np.arange(len(docs))
     matrix = np.zeros((len(docs), wanted))
     for number, group in enumerate(groups):
-        rows = np.searchsorted(docs, group.docs)
-        inside = rows < len(docs)
-        inside[inside] &= docs[rows[inside]] == group.docs[inside]
+        rows = row_of_doc[group.docs]
+        inside = rows >= 0
         matrix[rows[inside], number] = group.scores[inside]
     detail = _Detail(table, docs, matrix)
     covered = detail.covered
@@ -134,7 +157,10 @@ class _Detail:
         self.docs = docs
         self.matrix = matrix
         wanted = matrix.shape[1]
-        self.codes, talk_of_row = np.unique(table.talk[docs], return_inverse=True)
+        talk_codes = table.talk[docs]  # ascending: docs are in reading order
+        starts_talk = np.r_[True, talk_codes[1:] != talk_codes[:-1]]
+        self.codes = talk_codes[starts_talk]
+        talk_of_row = np.cumsum(starts_talk) - 1
         self.talk_of_row = talk_of_row
         talks = len(self.codes)
         present = matrix > 0
@@ -163,15 +189,8 @@ class _Detail:
                       + self.window_best + SHARE * self.window_rest)  # fmt: skip
 
     def _windows(self, table, kinds, present, own_present, clustered) -> None:
-        passage_rows = np.flatnonzero(kinds == _PASSAGE)
-        docs = self.docs[passage_rows]
-        starts = table.start[docs]
-        videos = table.video[docs].astype(np.float64)
-        # Sort by (video, start): a window is a contiguous run of this order.
-        position = videos * 1e8 + starts
-        order = np.lexsort((starts, videos))
-        rows = passage_rows[order]
-        position = position[order]
+        rows = np.flatnonzero(kinds == _PASSAGE)  # in reading order: each track in time order
+        position = table.timeline[self.docs[rows]]
         ends = np.searchsorted(position, position + WINDOW_SECONDS, side="right")
         best = _range_max(self.matrix[rows], ends)
         groups_held = (best > 0).sum(axis=1)

@@ -37,16 +37,29 @@ class Scores:
 NOTHING = Scores(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
-def union(parts: list[Scores]) -> Scores:
+def union(parts: list[Scores], doc_count: int) -> Scores:
     """Documents matching any part, each scored with the sum of its parts' scores."""
     parts = [part for part in parts if len(part)]
     if not parts:
         return NOTHING
     if len(parts) == 1:
         return parts[0]
-    docs, inverse = np.unique(np.concatenate([p.docs for p in parts]), return_inverse=True)
-    scores = np.bincount(inverse, weights=np.concatenate([p.scores for p in parts]))
-    return Scores(docs, scores)
+    docs = np.concatenate([p.docs for p in parts])
+    found = np.bincount(docs, minlength=doc_count)
+    totals = np.bincount(docs, weights=np.concatenate([p.scores for p in parts]),
+                         minlength=doc_count)  # fmt: skip
+    matched = np.flatnonzero(found)
+    return Scores(matched, totals[matched])
+
+
+def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The values two sorted arrays share (each array without repeats), sorted."""
+    if len(first) > len(second):
+        first, second = second, first
+    at = np.searchsorted(second, first)
+    inside = at < len(second)
+    inside[inside] = second[at[inside]] == first[inside]
+    return first[inside]
 
 
 class BulkScorer:
@@ -62,7 +75,7 @@ class BulkScorer:
         if query is NullQuery:
             return NOTHING
         if isinstance(query, Or):
-            return union([self.run(part) for part in query.subqueries])
+            return union([self.run(part) for part in query.subqueries], self.doc_count)
         if isinstance(query, Term):
             return self._term(query.fieldname, query.text, query.boost)
         if isinstance(query, Phrase) and query.slop == 1:
@@ -94,7 +107,7 @@ class BulkScorer:
             return NOTHING
         candidates = lists[0].docs
         for postings in sorted(lists[1:], key=len):
-            candidates = np.intersect1d(candidates, postings.docs, assume_unique=True)
+            candidates = _common(candidates, postings.docs)
             if not len(candidates):
                 return NOTHING
         keys = None
@@ -103,11 +116,13 @@ class BulkScorer:
             rows = np.searchsorted(postings.docs, candidates)
             rows_per_word.append(rows)
             owner, positions = postings.occurrences(rows)
+            # (candidate, where the phrase would start): sorted, as owners and positions are
             word_keys = owner * _POSITION_SPAN + (positions - offset + len(words))
-            keys = word_keys if keys is None else np.intersect1d(keys, word_keys)
+            keys = word_keys if keys is None else _common(keys, word_keys)
             if not len(keys):
                 return NOTHING
-        found = np.unique(keys // _POSITION_SPAN)
+        owners = keys // _POSITION_SPAN
+        found = owners[np.r_[True, owners[1:] != owners[:-1]]]
         scores = np.zeros(len(found))
         for word, postings, rows in zip(words, lists, rows_per_word, strict=True):
             scores += self._bm25(fieldname, word, postings, rows[found])
