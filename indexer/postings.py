@@ -27,7 +27,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-_ARRAYS = ("offsets", "docs", "tfs", "pos_offsets", "positions")
+_ARRAYS = ("offsets", "dfs", "docs", "tfs", "pos_offsets", "positions")
 
 
 @dataclass
@@ -46,10 +46,11 @@ class TermPostings:
     """
 
     def __init__(self, docs: np.ndarray, tfs: np.ndarray,
-                 pieces: list[tuple[int, _Positions]]) -> None:  # fmt: skip
+                 pieces: list[tuple[int, _Positions]], stored: int) -> None:  # fmt: skip
         self.docs = docs
         self.tfs = tfs
         self._pieces = pieces  # (first row, positions of the rows from there)
+        self.stored = stored  # Whoosh's document frequency (deleted documents included)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -75,7 +76,7 @@ class TermPostings:
         return np.concatenate(owners), np.concatenate(found)
 
 
-EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
+EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [], 0)
 
 
 def _segment_folder(generation: Path, leaf) -> Path:
@@ -138,7 +139,9 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     tfs: list[np.ndarray] = []
     counts: list[int] = []
     deltas: list[int] = []
-    for term in leaf.lexicon(fieldname):
+    frequencies: list[int] = []  # Whoosh's document frequency, deleted documents included
+    for term, info in leaf.iter_field(fieldname):
+        frequencies.append(info.doc_frequency())
         matcher = leaf.postings(fieldname, term)
         total = 0
         for ids, weights, values in _blocks(matcher):
@@ -159,6 +162,7 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
         positions = running - _restart(running, pos_offsets, counts_array)
     arrays = {
         "offsets": np.array(offsets, dtype=np.int64),
+        "dfs": np.array(frequencies, dtype=np.int64),
         "docs": np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, np.int32),
         "tfs": np.concatenate(tfs).astype(np.float32) if tfs else np.zeros(0, np.float32),
         "pos_offsets": pos_offsets.astype(np.int64),
@@ -252,16 +256,19 @@ class Postings:
 
     def term(self, fieldname: str, text: str) -> TermPostings:
         """A term's postings in live documents, over every segment."""
-        docs, tfs, pieces, rows = [], [], [], 0
+        docs, tfs, pieces, rows, stored = [], [], [], 0, 0
         for number, (leaf, offset) in enumerate(self.leaves):
             arrays = self._segment_arrays(number, fieldname)
             if arrays is None:
                 part_docs, part_tfs, piece = _read_through_whoosh(leaf, fieldname, text)
+                if (fieldname, text) in leaf:
+                    stored += leaf.doc_frequency(fieldname, text)
             else:
                 row = arrays.rows.get(text)
                 if row is None:
                     continue
                 begin, end = int(arrays.offsets[row]), int(arrays.offsets[row + 1])
+                stored += int(arrays.dfs[row])
                 part_docs = np.asarray(arrays.docs[begin:end], dtype=np.int64)
                 part_tfs = np.asarray(arrays.tfs[begin:end])
                 piece = _Positions(
@@ -282,8 +289,8 @@ class Postings:
         if not docs:
             return EMPTY
         if len(docs) == 1:
-            return TermPostings(docs[0], tfs[0], pieces)
-        return TermPostings(np.concatenate(docs), np.concatenate(tfs), pieces)
+            return TermPostings(docs[0], tfs[0], pieces, stored)
+        return TermPostings(np.concatenate(docs), np.concatenate(tfs), pieces, stored)
 
 
 def _read_through_whoosh(leaf, fieldname: str, text: str):

@@ -70,6 +70,7 @@ class BulkScorer:
         self.reader = searcher.reader()
         self.postings = postings
         self.doc_count = self.reader.doc_count_all()
+        self._averages: dict[str, float] = {}
 
     def run(self, query: Query) -> Scores:
         if query is NullQuery:
@@ -82,12 +83,18 @@ class BulkScorer:
             return self._phrase(query.fieldname, list(query.words), query.boost)
         return self._through_whoosh(query)
 
+    def _average_length(self, fieldname: str) -> float:
+        if fieldname not in self._averages:
+            total = self.reader.field_length(fieldname)
+            self._averages[fieldname] = (total / (self.doc_count or 1)) or 1
+        return self._averages[fieldname]
+
     def _bm25(self, fieldname: str, text: str, postings: TermPostings, rows=None) -> np.ndarray:
         tfs = postings.tfs if rows is None else postings.tfs[rows]
         docs = postings.docs if rows is None else postings.docs[rows]
         count = self.doc_count or 1
-        idf = log(count / (self.reader.doc_frequency(fieldname, text) + 1)) + 1
-        average = (self.reader.field_length(fieldname) / count) or 1
+        idf = log(count / (postings.stored + 1)) + 1
+        average = self._average_length(fieldname)
         lengths = self.postings.field_lengths(fieldname)[docs]
         tfs = tfs.astype(np.float64)
         return idf * (tfs * (K1 + 1)) / (tfs + K1 * ((1 - B) + B * lengths / average))

@@ -138,14 +138,17 @@ class TalkIndex:
         for distance in (1, 2) if len(word) > 5 else (1,):
             found: Counter[str] = Counter()
             for name in (name for name in SPELL_FIELDS if name in fieldnames):
-                spell = self.index.schema[name].spelling_fieldname(name)
-                candidates = set(self._vocabulary(spell).within(word, distance))
-                candidates |= {swap for swap in swaps if (spell, swap) in self.reader}
+                vocabulary = self._vocabulary(self._spell_field(name))
+                candidates = set(vocabulary.within(word, distance))
+                candidates |= {swap for swap in swaps if vocabulary.frequency(swap)}
                 for candidate in candidates:
-                    found[candidate] += self.reader.doc_frequency(spell, candidate)
+                    found[candidate] += vocabulary.frequency(candidate)
             if found:
                 return [candidate for candidate, _ in found.most_common(3)]
         return []
+
+    def _spell_field(self, name: str) -> str:
+        return self.index.schema[name].spelling_fieldname(name)
 
     def _vocabulary(self, spell_field: str) -> Vocabulary:
         if spell_field not in self._vocabularies:
@@ -155,12 +158,10 @@ class TalkIndex:
     def _prefix_query(self, prefix: str, fieldnames) -> Query:
         words: Counter[str] = Counter()
         for name in SPELL_FIELDS:
-            spell = self.index.schema[name].spelling_fieldname(name)
-            for count, term in enumerate(self.reader.expand_prefix(spell, prefix)):
-                if count > 5000:
-                    break
-                text = term.decode() if isinstance(term, bytes) else term
-                words[text] += self.reader.doc_frequency(spell, text)
+            found, frequencies = self._vocabulary(self._spell_field(name)).with_prefix(prefix)
+            top = np.argsort(-frequencies, kind="stable")[: MAX_EXPANSIONS * 4]
+            for at in top.tolist():
+                words[found[at]] += int(frequencies[at])
         stems = sorted({stem(word) for word, _ in words.most_common(MAX_EXPANSIONS)})
         return self._terms(fieldnames, stems) if stems else NullQuery
 

@@ -10,7 +10,7 @@ from whoosh.query import Or, Phrase, Term
 
 from indexer import generations
 from indexer.analysis import phrase_parts
-from indexer.postings import POSTINGS, Postings
+from indexer.postings import POSTINGS, Postings, export_postings
 from indexer.schema import FIELD_WEIGHTS
 from indexer.scoring import BulkScorer
 from indexer.search import TalkIndex
@@ -92,19 +92,22 @@ def test_deleted_documents_never_match(fixture_data, tmp_path):
     writer = ix.writer()
     writer.delete_by_term("talk_id", talk_id)
     writer.commit(merge=False)
-    with TalkIndex(copy / "index") as index:
-        assert index.reader.has_deletions()
-        assert not index.postings.live.all()
-        for query in _sample_queries(index, per_field=6):
-            found = _bulk(index.scorer, query)
-            assert all(not index.reader.is_deleted(d) for d in found), query
-            _assert_same(_whoosh(index, query), found, query)
-        assert all(r["talk"]["id"] != talk_id for r in index.search("the", per_page=50)["results"])
+    for exported_after in (False, True):  # arrays from before the deletion, or from after it
+        if exported_after:
+            shutil.rmtree(generation / POSTINGS)
+            export_postings(generation)
+        with TalkIndex(copy / "index") as index:
+            assert index.reader.has_deletions()
+            assert not index.postings.live.all()
+            for query in _sample_queries(index, per_field=6):
+                found = _bulk(index.scorer, query)
+                assert all(not index.reader.is_deleted(d) for d in found), query
+                _assert_same(_whoosh(index, query), found, query)
+            results = index.search("the", per_page=50)["results"]
+            assert all(result["talk"]["id"] != talk_id for result in results)
 
 
 def test_every_segment_gets_arrays_and_stale_ones_go(fixture_data, tmp_path):
-    from indexer.postings import export_postings
-
     copy = tmp_path / "data"
     shutil.copytree(fixture_data, copy)
     generation = generations.current(copy / "index")
