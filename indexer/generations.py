@@ -62,18 +62,30 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 def new_generation(index_dir: Path, copy_from: Path | None = None) -> Path:
-    """A fresh folder for a build; with `copy_from`, hard links of its files to update."""
+    """A fresh folder for a build; with `copy_from`, hard links of its files to update.
+
+    Index files are never changed once written (an update writes new ones), so
+    the old generation's files can be shared instead of copied.
+    """
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     folder = index_dir / f".building-{name}"
     folder.mkdir(parents=True)
     if copy_from is not None:
-        for file in copy_from.iterdir():
-            if file.is_file() and not file.name.endswith(".lock"):
-                try:
-                    os.link(file, folder / file.name)
-                except OSError:
-                    shutil.copy2(file, folder / file.name)
+        _link_tree(copy_from, folder)
     return folder
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if not entry.name.endswith(".partial"):
+                (target / entry.name).mkdir()
+                _link_tree(entry, target / entry.name)
+        elif entry.is_file() and not entry.name.endswith(".lock"):
+            try:
+                os.link(entry, target / entry.name)
+            except OSError:
+                shutil.copy2(entry, target / entry.name)
 
 
 def publish(index_dir: Path, building: Path) -> Path:

@@ -170,3 +170,18 @@ def test_note_bullets_are_aligned_to_their_moment(fixture_data):
     assert compilers is not None and 40 <= compilers <= 80  # the compiler part starts at ~45 s
     note = next(n for n in hopper["notes"] if n["text"].startswith("Nanoseconds"))
     assert note["url"] == f"https://www.youtube.com/watch?v=aaaaaaaaaaa&t={int(wire)}s"
+
+
+def test_an_update_shares_the_previous_generations_files(tmp_path):
+    """Index files and posting arrays are linked, not copied; half-written arrays are not."""
+    old = tmp_path / "gen-old"
+    (old / "postings" / "MAIN_a").mkdir(parents=True)
+    (old / "postings" / "MAIN_b.partial").mkdir()
+    (old / "MAIN_a.seg").write_bytes(b"segment")
+    (old / "postings" / "MAIN_a" / "transcript.docs.npy").write_bytes(b"arrays")
+    (old / "MAIN_WRITELOCK.lock").write_bytes(b"")
+    new = generations.new_generation(tmp_path, copy_from=old)
+    for name in ("MAIN_a.seg", "postings/MAIN_a/transcript.docs.npy"):
+        assert (new / name).stat().st_ino == (old / name).stat().st_ino
+    assert not (new / "postings" / "MAIN_b.partial").exists()
+    assert not (new / "MAIN_WRITELOCK.lock").exists()
