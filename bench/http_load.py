@@ -23,24 +23,52 @@ class Server:
     url: str
 
     def rss_mb(self) -> float:
-        """Resident memory of the server process now (Linux /proc)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        """Resident memory of the server and its worker processes now, summed (Linux /proc).
+
+        Pages the workers share (the mapped index) count once per process, so
+        this overstates what they use together.
+        """
+        return round(sum(_rss_kb(pid) for pid in _process_tree(self.process.pid)) / 1024, 1)
+
+
+def _process_tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid] + [p for child in children for p in _process_tree(int(child))]
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return float("nan")
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
-def start_server(data: Path, threads: int = 4) -> Server:
+def start_server(data: Path, threads: int = 4, workers: int | None = None) -> Server:
+    """`talkseek serve` on a free port (with its default number of workers unless given)."""
     command = [sys.executable, "-m", "indexer", "serve", "--data", str(data), "--port", "0",
                "--threads", str(threads)]  # fmt: skip
+    if workers is not None:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     for line in process.stderr:
         found = _SERVING.search(line)
         if found:
-            threading.Thread(target=process.stderr.read, daemon=True).start()  # keep draining
+            threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
             return Server(process, found.group(1).rstrip("/"))
     raise RuntimeError(f"talkseek serve exited with {process.wait()}")
+
+
+def _drain(stream) -> None:
+    """Read what the server writes until it exits, so it never blocks on a full pipe."""
+    with stream:
+        stream.read()
 
 
 def stop_server(server: Server) -> None:

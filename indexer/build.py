@@ -190,11 +190,14 @@ def build_index(
             if previous is not None
             else whoosh_index.create_in(str(building), make_schema())
         )
-        # A fresh build analyses on both cores; an update touches few talks.
+        # A fresh build analyses on both cores; an update touches few talks. Segments
+        # stay separate files: Whoosh reads a compound segment file into memory
+        # (hundreds of MB per server process), separate files it reads from disk.
         if previous is None:
-            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, limitmb=256)
+            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, limitmb=256,
+                                     compound=False)  # fmt: skip
         else:
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, compound=False)
         try:
             hashes = _write(collection, writer, stored, report, progress)
         except BaseException:

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from indexer import serving
 from indexer.build import build_index
 from indexer.captions import CaptionError
 from indexer.collect import Collection, DataFolder, read_talks, recorded, sync_transcripts
@@ -172,31 +173,33 @@ def search(data: Path, query: tuple[str, ...], as_json: bool, page: int, limit: 
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")  # fmt: skip
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Requests answered at once.")  # fmt: skip
-def serve(data: Path, host: str, port: int, threads: int) -> None:
+              help="Requests each worker answers at once.")  # fmt: skip
+@click.option("--workers", default=serving.default_workers(), type=click.IntRange(1, 32),
+              show_default="one per core, up to 4",
+              help="Server processes (a search uses one core).")  # fmt: skip
+def serve(data: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
-    from waitress import create_server
-
     from webapp import create_app
 
     folder = DataFolder(data)
     if current_generation(folder.index) is None:
         click.echo(f"warning: no index in {folder.index} yet; run `talkseek index`.", err=True)
     try:
-        server = create_server(create_app({"DATA_DIR": data}), host=host, port=port,
-                               threads=threads, ident="talkseek")  # fmt: skip
-    except OSError as error:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {error.strerror or error}; try another --port"
-        ) from None
-    url = f"http://{server.effective_host}:{server.effective_port}/"
-    click.echo(f"talkseek: serving {folder.root} at {url}  (Ctrl-C to stop)", err=True)
+        sock = serving.listen(host, port)
+    except serving.ServeError as error:
+        raise click.ClickException(str(error)) from None
+    plural = "s" if workers > 1 else ""
+    click.echo(f"talkseek: serving {folder.root} at {serving.address(sock)}  "
+               f"({workers} worker{plural}; Ctrl-C to stop)", err=True)  # fmt: skip
     try:
-        server.run()
+        serving.run(lambda: create_app({"DATA_DIR": data}), sock, threads, workers)
     except KeyboardInterrupt:
-        click.echo("talkseek: stopped", err=True)
+        pass
+    except serving.ServeError as error:
+        raise click.ClickException(str(error)) from None
     finally:
-        server.close()
+        sock.close()
+    click.echo("talkseek: stopped", err=True)
 
 
 def status_report(collection: Collection) -> dict:

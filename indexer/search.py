@@ -294,9 +294,8 @@ class TalkIndex:
         facets = {}
         for name, (codes, values) in self._facet_codes().items():
             counts = np.bincount(codes[order], minlength=len(values)) if len(order) else []
-            ranked = sorted(
-                ((-int(count), values[code]) for code, count in enumerate(counts) if count),
-            )[:20]  # fmt: skip
+            present = [(-int(n), values[code]) for code, n in enumerate(counts) if n and code]
+            ranked = sorted(present)[:20]  # code 0: talks without a value
             facets[name] = [{"value": value, "count": -count} for count, value in ranked]
         return facets
 

@@ -160,6 +160,7 @@ def test_facets_and_pagination(index):
     page2 = index.search("the", page=2, per_page=2)
     assert not set(titles(result)) & set(titles(page2))
     facets = index.search("wire OR loops OR coffee")["facets"]
+    assert all(entry["value"] for values in facets.values() for entry in values)
     assert {"value": "DevCon 2024", "count": 2} in facets["event"]
     assert {"value": "Example Podcast", "count": 1} in facets["event"]
     assert {"value": "Grace Hopper", "count": 1} in facets["speaker"]
