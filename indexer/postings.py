@@ -325,7 +325,10 @@ def _leaf_lengths(leaf, fieldname: str) -> np.ndarray:
     column = f"_{fieldname}_len"
     if per_doc is not None and per_doc.has_column(column):
         dbfile, offset, length = per_doc._get_column_file(column)
-        stored = np.frombuffer(dbfile.get(offset, min(length, count)), dtype=np.uint8)
+        try:
+            stored = np.frombuffer(dbfile.get(offset, min(length, count)), dtype=np.uint8)
+        finally:
+            dbfile.close()
         codes[: len(stored)] = stored
     else:  # another reader: one call per document
         for docnum in range(count):

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from webapp import create_app
+from webapp.index_cache import close_index
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -66,6 +67,7 @@ def server(web_data):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
+    close_index(app)
 
 
 class Offline:
@@ -260,12 +262,14 @@ def test_phone_width_has_no_sideways_scrolling(server, open_page):
 def lenny_server(lenny_data):
     from waitress import create_server
 
-    server = create_server(create_app({"DATA_DIR": lenny_data}), host="127.0.0.1", port=0)
+    app = create_app({"DATA_DIR": lenny_data})
+    server = create_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
+    close_index(app)
 
 
 def test_on_the_podcast_corpus_a_moment_lands_on_the_second_it_was_said(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from contextlib import contextmanager
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -17,14 +19,26 @@ from indexer.build import build_index
 from indexer.cli import main
 from indexer.collect import DataFolder, read_talks, sync_transcripts
 from webapp import create_app
+from webapp.index_cache import close_index
 
 HOPPER = "devcon-2024-grace-hopper-rear-admiral"
 NOTES_ONLY_TITLE = "Hallway track"
 
 
+@contextmanager
+def app_client(data: Path):
+    """A test client of an app on `data`; the app's open index is closed afterwards."""
+    app = create_app({"DATA_DIR": data, "TESTING": True})
+    try:
+        yield app.test_client()
+    finally:
+        close_index(app)
+
+
 @pytest.fixture(scope="module")
 def client(web_data):
-    return create_app({"DATA_DIR": web_data, "TESTING": True}).test_client()
+    with app_client(web_data) as test_client:
+        yield test_client
 
 
 def html_of(response) -> str:
@@ -304,21 +318,21 @@ def test_any_input_gives_no_server_error_and_no_markup(client, q, page, per_page
 def test_a_rebuilt_index_is_served_without_a_restart(fixture_data, tmp_path):
     root = tmp_path / "data"
     shutil.copytree(fixture_data, root)
-    client = create_app({"DATA_DIR": root, "TESTING": True}).test_client()
-    assert client.get("/api/search?q=zeppelin+airship").get_json()["total"] == 0
-    before = client.get("/healthz").get_json()["generation"]
-    (root / "notes" / "airships.md").write_text("# Airships\n\n* The zeppelin airship era\n")
-    folder = DataFolder(root)
-    build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
-    result = client.get("/api/search?q=zeppelin+airship").get_json()
-    assert [item["talk"]["title"] for item in result["results"]] == ["Airships"]
-    assert client.get("/healthz").get_json()["generation"] != before
+    with app_client(root) as client:
+        assert client.get("/api/search?q=zeppelin+airship").get_json()["total"] == 0
+        before = client.get("/healthz").get_json()["generation"]
+        (root / "notes" / "airships.md").write_text("# Airships\n\n* The zeppelin airship era\n")
+        folder = DataFolder(root)
+        build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
+        result = client.get("/api/search?q=zeppelin+airship").get_json()
+        assert [item["talk"]["title"] for item in result["results"]] == ["Airships"]
+        assert client.get("/healthz").get_json()["generation"] != before
 
 
 def test_no_index_yet_says_what_to_run(tmp_path):
-    client = create_app({"DATA_DIR": tmp_path, "TESTING": True}).test_client()
-    response = client.get("/api/search?q=wire")
-    assert response.status_code == 503
-    assert "run `talkseek index` first" in response.get_json()["error"]["message"]
-    page = client.get("/")
-    assert page.status_code == 503 and "talkseek index" in html_of(page)
+    with app_client(tmp_path) as client:
+        response = client.get("/api/search?q=wire")
+        assert response.status_code == 503
+        assert "run `talkseek index` first" in response.get_json()["error"]["message"]
+        page = client.get("/")
+        assert page.status_code == 503 and "talkseek index" in html_of(page)

@@ -46,9 +46,21 @@ class IndexCache:
                 self._index = TalkIndex(self.index_dir)
             yield self._index
 
+    def close(self) -> None:
+        """Close the open index (its files); the next request opens it again."""
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
 
 def init_app(app: Flask) -> None:
     app.extensions["talkseek_index"] = IndexCache(DataFolder(app.config["DATA_DIR"]).index)
+
+
+def close_index(app: Flask) -> None:
+    """Close the index an app holds open (when the app is done serving)."""
+    app.extensions["talkseek_index"].close()
 
 
 def using_index():
