@@ -149,6 +149,7 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
             figures[f"http_errors_{clients}"] = sum(not sample.ok for sample in samples)
         figures["http_p95_ms"] = figures["http_p95_ms_4"]
         figures["server_rss_mb"] = server.rss_mb()
+        figures["server_pss_mb"] = server.pss_mb()
     finally:
         stop_server(server)
     return figures

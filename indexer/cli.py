@@ -5,23 +5,24 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from indexer import serving
-from indexer.build import build_index
-from indexer.captions import CaptionError
-from indexer.collect import Collection, DataFolder, read_talks, recorded, sync_transcripts
-from indexer.fetcher import YouTubeFetcher
+from indexer.data_folder import DataFolder
 from indexer.generations import BuildLocked
 from indexer.generations import current as current_generation
-from indexer.render import print_results
-from indexer.search import IndexMissing
-from indexer.search import search as run_search
 from indexer.talks import VideoRef
 from indexer.transcripts import OK, STATUSES, TranscriptStatus
+
+if TYPE_CHECKING:
+    from indexer.collect import Collection
+
+# Commands import the heavy parts (Whoosh, nltk, numpy, the fetcher) when they run:
+# `talkseek serve`'s supervising process then stays small, and `--help` is quick.
 
 SHOWN_PROBLEMS = 20
 
@@ -73,6 +74,10 @@ def index(
     Exits 0 when an index was built, even with warnings (unless --strict), and
     non-zero when none could be: no notes, the index locked, or unwritable.
     """
+    from indexer.build import build_index
+    from indexer.collect import read_talks, sync_transcripts
+    from indexer.fetcher import YouTubeFetcher
+
     folder = DataFolder(data)
     languages = [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
     fetcher = None if offline else YouTubeFetcher(languages, proxy=proxy)
@@ -132,6 +137,9 @@ def index(
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def status(data: Path, as_json: bool) -> None:
     """Show each video's transcript status and why a transcript is missing."""
+    from indexer.captions import CaptionError
+    from indexer.collect import recorded
+
     try:
         collection = recorded(DataFolder(data))
     except (FileNotFoundError, CaptionError) as error:
@@ -157,6 +165,10 @@ def status(data: Path, as_json: bool) -> None:
               help="Talks per page.")  # fmt: skip
 def search(data: Path, query: tuple[str, ...], as_json: bool, page: int, limit: int) -> None:
     """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
+    from indexer.render import print_results
+    from indexer.search import IndexMissing
+    from indexer.search import search as run_search
+
     try:
         result = run_search(DataFolder(data).index, " ".join(query), page=page, per_page=limit)
     except IndexMissing as error:
@@ -179,7 +191,11 @@ def search(data: Path, query: tuple[str, ...], as_json: bool, page: int, limit: 
               help="Server processes (a search uses one core).")  # fmt: skip
 def serve(data: Path, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
-    from webapp import create_app
+
+    def make_app():  # in each worker: the supervising parent stays small
+        from webapp import create_app
+
+        return create_app({"DATA_DIR": data})
 
     folder = DataFolder(data)
     if current_generation(folder.index) is None:
@@ -192,7 +208,7 @@ def serve(data: Path, host: str, port: int, threads: int, workers: int) -> None:
     click.echo(f"talkseek: serving {folder.root} at {serving.address(sock)}  "
                f"({workers} worker{plural}; Ctrl-C to stop)", err=True)  # fmt: skip
     try:
-        serving.run(lambda: create_app({"DATA_DIR": data}), sock, threads, workers)
+        serving.run(make_app, sock, threads, workers)
     except KeyboardInterrupt:
         pass
     except serving.ServeError as error:

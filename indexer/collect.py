@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from indexer.data_folder import DataFolder
 from indexer.fetcher import Fetched, Fetcher, FetchFailed
 from indexer.notes import read_notes_folder
 from indexer.passage_cache import PassageCache
@@ -20,28 +20,11 @@ from indexer.sync import sync_video
 from indexer.talks import NoteWarning, Talk, VideoRef
 from indexer.transcripts import OK, TranscriptStatus, TranscriptStore
 
+__all__ = ["Collection", "DataFolder", "read_talks", "recorded", "sync_transcripts"]
+
 Progress = Callable[[VideoRef, TranscriptStatus], None]
 #: Consecutive network failures after which the rest of a run stays offline.
 UNREACHABLE_AFTER = 3
-
-
-@dataclass
-class DataFolder:
-    """Where talkseek keeps things under one `--data` folder."""
-
-    root: Path
-
-    @property
-    def notes(self) -> Path:
-        return self.root / "notes"
-
-    @property
-    def transcripts(self) -> Path:
-        return self.root / "transcripts"
-
-    @property
-    def index(self) -> Path:
-        return self.root / "index"
 
 
 @dataclass

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from pickle import loads
 
@@ -27,16 +26,31 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-_ARRAYS = ("offsets", "dfs", "docs", "tfs", "pos_offsets", "positions")
+_ARRAYS = ("offsets", "dfs", "docs", "tfs", "pos_base", "positions")
 
 
-@dataclass
 class _Positions:
-    """Where each of a run of postings keeps its positions in one segment's array."""
+    """Where a run of postings keeps its positions in one segment's array.
 
-    starts: np.ndarray
-    ends: np.ndarray
-    positions: np.ndarray
+    A posting's positions follow the previous posting's, as many as its term
+    frequency, so a run needs only where its first posting's start (`base`)
+    and the frequencies; `keep` drops deleted documents afterwards.
+    """
+
+    def __init__(self, base: int, counts: np.ndarray, positions: np.ndarray,
+                 keep: np.ndarray | None = None) -> None:  # fmt: skip
+        self.base = base
+        self.counts = counts
+        self.positions = positions
+        self.keep = keep
+
+    def spans(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(start, count) in `positions` of the given rows (rows after `keep`)."""
+        counts = np.asarray(self.counts, dtype=np.int64)
+        starts = self.base + np.cumsum(counts) - counts
+        if self.keep is not None:
+            starts, counts = starts[self.keep], counts[self.keep]
+        return starts[rows], counts[rows]
 
 
 class TermPostings:
@@ -64,9 +78,7 @@ class TermPostings:
             chosen = np.flatnonzero(piece_of_row == number)
             if not len(chosen):
                 continue
-            local = rows[chosen] - first
-            starts, ends = piece.starts[local], piece.ends[local]
-            counts = ends - starts
+            starts, counts = piece.spans(rows[chosen] - first)
             total = int(counts.sum())
             owners.append(np.repeat(chosen, counts))
             shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
@@ -155,28 +167,32 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
         terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
         offsets.append(offsets[-1] + total)
     counts_array = np.array(counts, dtype=np.int64)
-    pos_offsets = np.concatenate(([0], np.cumsum(counts_array)))
+    frequencies_of_postings = np.concatenate(tfs) if tfs else np.zeros(0, np.float32)
+    if not np.array_equal(counts_array, frequencies_of_postings):
+        raise ValueError(f"{fieldname}: term frequencies differ from position counts")
+    ends = np.cumsum(counts_array)
     positions = np.array(deltas, dtype=np.int64)
     if len(positions):  # positions are delta-coded within each posting: undo per posting
         running = np.cumsum(positions)
-        positions = running - _restart(running, pos_offsets, counts_array)
+        positions = running - np.repeat(np.r_[0, running][ends - counts_array], counts_array)
     arrays = {
         "offsets": np.array(offsets, dtype=np.int64),
-        "dfs": np.array(frequencies, dtype=np.int64),
+        "dfs": np.array(frequencies, dtype=np.int32),
         "docs": np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, np.int32),
-        "tfs": np.concatenate(tfs).astype(np.float32) if tfs else np.zeros(0, np.float32),
-        "pos_offsets": pos_offsets.astype(np.int64),
-        "positions": positions.astype(np.int32),
+        # a posting's positions follow the previous ones': where a term's start is enough
+        "tfs": counts_array.astype(_smallest(counts_array)),
+        "pos_base": np.r_[0, ends][np.array(offsets, dtype=np.int64)],
+        "positions": positions.astype(_smallest(positions)),
     }
     for name, array in arrays.items():
         np.save(folder / f"{fieldname}.{name}.npy", array)
     (folder / f"{fieldname}.terms.json").write_text(json.dumps(terms), encoding="utf-8")
 
 
-def _restart(running: np.ndarray, pos_offsets: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """For each position, the running sum before its posting began (to subtract)."""
-    before = np.concatenate(([0], running))[pos_offsets[:-1]]
-    return np.repeat(before, counts)
+def _smallest(values: np.ndarray) -> type:
+    """The smallest unsigned type that holds the values (arrays are mapped: size is memory)."""
+    top = int(values.max()) if len(values) else 0
+    return np.uint16 if top < 2**16 else np.uint32 if top < 2**32 else np.uint64
 
 
 def _blocks(matcher):
@@ -270,17 +286,14 @@ class Postings:
                 begin, end = int(arrays.offsets[row]), int(arrays.offsets[row + 1])
                 stored += int(arrays.dfs[row])
                 part_docs = np.asarray(arrays.docs[begin:end], dtype=np.int64)
-                part_tfs = np.asarray(arrays.tfs[begin:end])
-                piece = _Positions(
-                    np.asarray(arrays.pos_offsets[begin:end]),
-                    np.asarray(arrays.pos_offsets[begin + 1 : end + 1]),
-                    arrays.positions,
-                )
+                part_tfs = np.asarray(arrays.tfs[begin:end], dtype=np.float32)
+                piece = _Positions(int(arrays.pos_base[row]), arrays.tfs[begin:end],
+                                   arrays.positions)  # fmt: skip
             part_docs = part_docs + offset
             keep = self.live[part_docs]
             if not keep.all():
                 part_docs, part_tfs = part_docs[keep], part_tfs[keep]
-                piece = _Positions(piece.starts[keep], piece.ends[keep], piece.positions)
+                piece.keep = keep
             if len(part_docs):
                 docs.append(part_docs)
                 tfs.append(part_tfs)
@@ -296,13 +309,8 @@ class Postings:
 def _read_through_whoosh(leaf, fieldname: str, text: str):
     """(docnums, frequencies, positions) of a term in a segment without arrays."""
     if (fieldname, text) not in leaf:
-        return (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.float32),
-            _Positions(
-                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, np.int64)
-            ),
-        )
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float32), _Positions(0, empty, empty)
     ids, weights, counts, positions = [], [], [], []
     decode = leaf.schema[fieldname].format.decode_positions
     for block_ids, block_weights, values in _blocks(leaf.postings(fieldname, text)):
@@ -312,9 +320,7 @@ def _read_through_whoosh(leaf, fieldname: str, text: str):
             found = decode(value) if value else []
             counts.append(len(found))
             positions.extend(found)
-    ends = np.cumsum(np.array(counts, dtype=np.int64))
-    piece = _Positions(ends - np.array(counts, dtype=np.int64), ends,
-                       np.array(positions, dtype=np.int64))  # fmt: skip
+    piece = _Positions(0, np.array(counts, dtype=np.int64), np.array(positions, dtype=np.int64))
     return np.concatenate(ids), np.concatenate(weights), piece
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from indexer import generations
-from indexer.collect import DataFolder
+from indexer.data_folder import DataFolder
 from indexer.search import IndexMissing, TalkIndex
 
 
