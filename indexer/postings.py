@@ -270,6 +270,20 @@ class Postings:
             self._arrays[key] = arrays
         return self._arrays[key]
 
+    def document_frequency(self, fieldname: str, text: str) -> int:
+        """Whoosh's document frequency of a term (deleted documents included), from the arrays."""
+        total = 0
+        for number, (leaf, _) in enumerate(self.leaves):
+            arrays = self._segment_arrays(number, fieldname)
+            if arrays is None:
+                if (fieldname, text) in leaf:
+                    total += leaf.doc_frequency(fieldname, text)
+                continue
+            row = arrays.rows.get(text)
+            if row is not None:
+                total += int(arrays.dfs[row])
+        return total
+
     def term(self, fieldname: str, text: str) -> TermPostings:
         """A term's postings in live documents, over every segment."""
         docs, tfs, pieces, rows, stored = [], [], [], 0, 0

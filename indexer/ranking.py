@@ -135,18 +135,19 @@ def rank(table: DocTable, groups: list[Scores], allowed: np.ndarray | None,
         rows = row_of_doc[group.docs]
         inside = rows >= 0
         matrix[rows[inside], number] = group.scores[inside]
+    # Only talks holding every group are ranked, unless none does: score just those.
+    talks = table.talk[docs]
+    groups_of_talk = np.zeros((len(table.talk_ids), wanted), dtype=bool)
+    for number in range(wanted):
+        groups_of_talk[talks[matrix[:, number] > 0], number] = True
+    complete = groups_of_talk.all(axis=1)
+    fallback = wanted > 1 and not complete.any()
+    if not fallback:
+        rows = complete[talks]
+        docs, matrix = docs[rows], matrix[rows]
     detail = _Detail(table, docs, matrix)
-    covered = detail.covered
-    complete = covered == wanted
-    fallback = False
-    if complete.any() or wanted == 1:
-        chosen = np.flatnonzero(complete)
-    else:
-        chosen = np.flatnonzero(covered > 0)
-        fallback = True
-    key = np.lexsort((detail.codes[chosen], detail.score[chosen],
-                      detail.clustered[chosen], covered[chosen]))[::-1]  # fmt: skip
-    return Ranking(detail.codes[chosen][key], fallback, detail)
+    key = np.lexsort((detail.codes, detail.score, detail.clustered, detail.covered))[::-1]
+    return Ranking(detail.codes[key], fallback, detail)
 
 
 class _Detail:

@@ -90,7 +90,7 @@ class TalkIndex:
     # -- building whoosh queries -------------------------------------------------
 
     def _frequency(self, fieldnames: tuple[str, ...], term: str) -> int:
-        return sum(self.reader.doc_frequency(name, term) for name in fieldnames)
+        return sum(self.postings.document_frequency(name, term) for name in fieldnames)
 
     def _word_query(self, word: str, fieldnames, corrections: dict[str, str]) -> Query:
         texts, parts = phrase_parts(word)

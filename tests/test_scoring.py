@@ -143,7 +143,10 @@ def test_bulk_scores_equal_whoosh_scores_on_the_podcasts(lenny_data):
 def test_bulk_postings_equal_whoosh_postings(fixture_data):
     with TalkIndex(fixture_data / "index") as index:
         plain = Postings(index.reader)
-        for term in ("lambda", "latenc", "event", "the"):
+        for term in ("lambda", "latenc", "event", "the", "absent"):
+            for postings in (index.postings, plain):
+                expected = index.reader.doc_frequency("transcript", term)
+                assert postings.document_frequency("transcript", term) == expected
             bulk = index.postings.term("transcript", term)
             slow = plain.term("transcript", term)
             assert np.array_equal(bulk.docs, slow.docs)
