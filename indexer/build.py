@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -80,8 +80,8 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
                 "message": status.message if status else "",
             }
         )
-    record = asdict(talk)
-    record.pop("notes")
+    # shallow: asdict would deep-copy every note only for them to be dropped here
+    record = {f.name: getattr(talk, f.name) for f in fields(talk) if f.name != "notes"}
     record["videos"] = videos
     record["section"] = list(talk.section)
     record["keywords"] = list(talk.keywords)
