@@ -130,6 +130,27 @@ def terms(text: str) -> list[str]:
 _WORDS = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+_SPELLING = make_analyzer()
+_WORD_PATTERN = re.compile(WORD)
+
+
+@lru_cache(maxsize=200_000)
+def _spelling_of(word: str) -> tuple[str, ...]:
+    return tuple(token.text for token in _SPELLING(word, no_morph=True))
+
+
+def spelling_words(text: str) -> set[str]:
+    """The unstemmed words of a text that typo and prefix lookups offer (compound parts too).
+
+    The same as the analyzer without its stemmer, one word at a time (cached):
+    transcripts are too long to run the whole chain over them twice.
+    """
+    found: set[str] = set()
+    for match in _WORD_PATTERN.finditer(text):
+        found.update(_spelling_of(match.group()))
+    return found
+
+
 def words(text: str) -> list[str]:
     """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units."""
     return [token.text for token in _WORDS(text)]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from indexer.transcripts import atomic_write
 
-FORMAT = 1
+FORMAT = 2  # 2: posting arrays and transcript words beside the segments
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 KEEP = 2  # the current generation and the one before, for readers still on it

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from pickle import loads
@@ -24,7 +25,11 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.analysis import spelling_words
+from indexer.schema import PASSAGE
+
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
+WORDS = "transcript-words"  # unstemmed transcript words, for typos and prefixes
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _ARRAYS = ("offsets", "dfs", "docs", "tfs", "pos_base", "positions")
 
@@ -141,6 +146,7 @@ def _export_segment(generation: Path, number: int) -> None:
         partial.mkdir()
         for fieldname in _text_fields(ix.schema):
             _export_field(leaf, fieldname, partial)
+        _export_words(leaf, partial)
         partial.rename(folder)
 
 
@@ -187,6 +193,17 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     for name, array in arrays.items():
         np.save(folder / f"{fieldname}.{name}.npy", array)
     (folder / f"{fieldname}.terms.json").write_text(json.dumps(terms), encoding="utf-8")
+
+
+def _export_words(leaf, folder: Path) -> None:
+    """The segment's transcript words with the number of passages holding each."""
+    counts: Counter[str] = Counter()
+    for fields in leaf.all_stored_fields():
+        if fields.get("kind") == PASSAGE:
+            counts.update(spelling_words(fields.get("text") or ""))
+    words = sorted(counts)
+    (folder / f"{WORDS}.json").write_text(json.dumps(words), encoding="utf-8")
+    np.save(folder / f"{WORDS}.dfs.npy", np.array([counts[w] for w in words], dtype=np.int32))
 
 
 def _smallest(values: np.ndarray) -> type:
@@ -269,6 +286,27 @@ class Postings:
                     arrays = None  # not exported (yet): read through Whoosh
             self._arrays[key] = arrays
         return self._arrays[key]
+
+    def transcript_words(self) -> tuple[list[str], np.ndarray]:
+        """Every transcript word (sorted) and how many passages hold it, over all segments.
+
+        Counts include deleted passages until their segment is merged away.
+        """
+        words: list[str] = []
+        counts: list[np.ndarray] = []
+        for leaf, _ in self.leaves:
+            folder = _segment_folder(self.generation, leaf) if self.generation else None
+            try:
+                assert folder is not None
+                words += json.loads((folder / f"{WORDS}.json").read_text(encoding="utf-8"))
+                counts.append(np.load(folder / f"{WORDS}.dfs.npy"))
+            except (AssertionError, OSError, ValueError):
+                continue  # a segment without arrays: its words are not offered
+        if not words:
+            return [], np.zeros(0, dtype=np.int64)
+        unique, inverse = np.unique(np.array(words), return_inverse=True)
+        totals = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+        return unique.tolist(), totals
 
     def document_frequency(self, fieldname: str, text: str) -> int:
         """Whoosh's document frequency of a term (deleted documents included), from the arrays."""

@@ -46,7 +46,9 @@ def make_schema() -> Schema:
         keywords=_text(),
         description=_text(),
         note=_text(spelling=True),
-        transcript=_text(spelling=True),
+        # Transcript words for typos and prefixes come from the exported arrays
+        # (postings.py): a spelling field would analyse every passage a second time.
+        transcript=_text(),
         text=STORED(),
         start=NUMERIC(float, stored=True),
         # A column for fast per-hit lookup (float columns are broken in Whoosh 2.7).

@@ -138,7 +138,7 @@ class TalkIndex:
         for distance in (1, 2) if len(word) > 5 else (1,):
             found: Counter[str] = Counter()
             for name in (name for name in SPELL_FIELDS if name in fieldnames):
-                vocabulary = self._vocabulary(self._spell_field(name))
+                vocabulary = self._vocabulary(name)
                 candidates = set(vocabulary.within(word, distance))
                 candidates |= {swap for swap in swaps if vocabulary.frequency(swap)}
                 for candidate in candidates:
@@ -147,18 +147,21 @@ class TalkIndex:
                 return [candidate for candidate, _ in found.most_common(3)]
         return []
 
-    def _spell_field(self, name: str) -> str:
-        return self.index.schema[name].spelling_fieldname(name)
-
-    def _vocabulary(self, spell_field: str) -> Vocabulary:
-        if spell_field not in self._vocabularies:
-            self._vocabularies[spell_field] = Vocabulary(self.reader, spell_field)
-        return self._vocabularies[spell_field]
+    def _vocabulary(self, name: str) -> Vocabulary:
+        """Unstemmed words of a field: its spelling field, or for transcripts the arrays."""
+        if name not in self._vocabularies:
+            if name == "transcript":
+                vocabulary = Vocabulary(*self.postings.transcript_words())
+            else:
+                spell = self.index.schema[name].spelling_fieldname(name)
+                vocabulary = Vocabulary.of_field(self.reader, spell)
+            self._vocabularies[name] = vocabulary
+        return self._vocabularies[name]
 
     def _prefix_query(self, prefix: str, fieldnames) -> Query:
         words: Counter[str] = Counter()
         for name in SPELL_FIELDS:
-            found, frequencies = self._vocabulary(self._spell_field(name)).with_prefix(prefix)
+            found, frequencies = self._vocabulary(name).with_prefix(prefix)
             top = np.argsort(-frequencies, kind="stable")[: MAX_EXPANSIONS * 4]
             for at in top.tolist():
                 words[found[at]] += int(frequencies[at])

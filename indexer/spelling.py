@@ -22,17 +22,23 @@ from whoosh.reading import IndexReader
 class Vocabulary:
     """The words of one field, for near-miss lookups."""
 
-    def __init__(self, reader: IndexReader, fieldname: str) -> None:
+    def __init__(self, words: list[str], frequencies: np.ndarray) -> None:
+        """`words` sorted, each with its document frequency."""
+        self.words = words
+        self.frequencies = frequencies
         self._by_first: dict[str, list[str]] = defaultdict(list)
-        self.words: list[str] = []
-        frequencies = []
-        for term, info in reader.iter_field(fieldname):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
+        for word in words:
             if word:
                 self._by_first[word[0]].append(word)
-                self.words.append(word)
-                frequencies.append(info.doc_frequency())
-        self.frequencies = np.array(frequencies, dtype=np.int64)
+
+    @classmethod
+    def of_field(cls, reader: IndexReader, fieldname: str) -> Vocabulary:
+        """The words of an index field (a spelling field: unstemmed)."""
+        words, frequencies = [], []
+        for term, info in reader.iter_field(fieldname):
+            words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            frequencies.append(info.doc_frequency())
+        return cls(words, np.array(frequencies, dtype=np.int64))
 
     def frequency(self, word: str) -> int:
         at = bisect_left(self.words, word)

@@ -1,7 +1,10 @@
 import subprocess
 import sys
 
-from indexer.analysis import ANALYZER, is_stop_word, phrase_parts, stem, terms
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import ANALYZER, is_stop_word, phrase_parts, spelling_words, stem, terms
 
 
 def test_compounds_are_findable_whole_and_in_parts():
@@ -51,3 +54,10 @@ def test_no_nltk_data_is_needed(tmp_path):
         env={"NLTK_DATA": str(tmp_path), "PATH": "", "HOME": str(tmp_path)},
     )
     assert result.stdout.strip() == "['run', 'serverless', 'workload']"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcéR's-:./ \u20191\n"), max_size=50))
+def test_spelling_words_are_the_analyzer_without_its_stemmer(text):
+    expected = {token.text for token in ANALYZER(text, no_morph=True)}
+    assert spelling_words(text) == expected

@@ -154,3 +154,22 @@ def test_bulk_postings_equal_whoosh_postings(fixture_data):
             rows = np.arange(len(bulk))
             for mine, theirs in zip(bulk.occurrences(rows), slow.occurrences(rows), strict=True):
                 assert np.array_equal(mine, theirs)
+
+
+def test_transcript_words_count_the_passages_holding_them(fixture_data):
+    from collections import Counter
+
+    from indexer.analysis import spelling_words
+
+    with TalkIndex(fixture_data / "index") as index:
+        expected: Counter[str] = Counter()
+        for fields in index.searcher.documents(kind="passage"):
+            expected.update(spelling_words(fields["text"]))
+        words, counts = index.postings.transcript_words()
+        assert words == sorted(expected)
+        assert dict(zip(words, counts.tolist(), strict=True)) == dict(expected)
+        # words said in a transcript and written in no notes or title
+        assert "counterclockwise" in words and "satellite" in words
+        result = index.search("counterclokwise")
+        assert result["suggestion"] == "counterclockwise" and result["total"] >= 1
+        assert index.search("satelli*")["total"] >= 1
