@@ -194,8 +194,11 @@ def serve(data: Path, host: str, port: int, threads: int, workers: int) -> None:
 
     def make_app():  # in each worker: the supervising parent stays small
         from webapp import create_app
+        from webapp.index_cache import warm_index
 
-        return create_app({"DATA_DIR": data})
+        app = create_app({"DATA_DIR": data})
+        warm_index(app)  # before accepting requests, so none waits for the index to open
+        return app
 
     folder = DataFolder(data)
     if current_generation(folder.index) is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from contextlib import contextmanager
 from html import unescape
 from pathlib import Path
@@ -324,9 +325,13 @@ def test_a_rebuilt_index_is_served_without_a_restart(fixture_data, tmp_path):
         (root / "notes" / "airships.md").write_text("# Airships\n\n* The zeppelin airship era\n")
         folder = DataFolder(root)
         build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
+        # the new generation opens in the background; requests meanwhile get the old one
+        deadline = time.monotonic() + 30
+        while client.get("/healthz").get_json()["generation"] == before:
+            assert time.monotonic() < deadline, "the rebuilt index was never served"
+            time.sleep(0.05)
         result = client.get("/api/search?q=zeppelin+airship").get_json()
         assert [item["talk"]["title"] for item in result["results"]] == ["Airships"]
-        assert client.get("/healthz").get_json()["generation"] != before
 
 
 def test_no_index_yet_says_what_to_run(tmp_path):
