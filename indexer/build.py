@@ -23,6 +23,7 @@ from indexer import (
 )
 from indexer.align import align_notes
 from indexer.collect import Collection
+from indexer.passage_cache import passage_digest
 from indexer.passages import Passage
 from indexer.postings import export_postings
 from indexer.schema import NOTE, PASSAGE, TALK, make_schema
@@ -32,6 +33,8 @@ from indexer.writer import CheckedMpWriter
 from indexer.youtube import watch_url
 
 WRITER_PROCS = 2
+#: An update that would rewrite at least this many talks, and most of them, builds afresh.
+MOSTLY_CHANGED = 20
 HASHES = "talk-hashes.json"  # in each generation: what an update compares against
 
 
@@ -88,13 +91,16 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
     return record
 
 
-def content_hash(record: dict, talk: Talk, passages: list[tuple[str, Passage]]) -> str:
-    payload = json.dumps(  # plain tuples: dataclasses.asdict is slow on 100k passages
-        [
-            record,
-            [(note.text, note.line, note.depth) for note in talk.notes],
-            [(video, p.start, p.end, p.text) for video, p in passages],
-        ],
+def content_hash(record: dict, talk: Talk, collection: Collection) -> str:
+    """Changes when anything indexed for the talk changes; passages count by their digest."""
+    digests = []
+    for video in talk.videos:
+        digest = collection.passage_digests.get(video.video_id)
+        if digest is None:
+            digest = passage_digest(collection.passages.get(video.video_id, []))
+        digests.append((video.video_id, digest))
+    payload = json.dumps(
+        [record, [(note.text, note.line, note.depth) for note in talk.notes], digests],
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -182,8 +188,14 @@ def build_index(
     with generations.build_lock(index_dir):
         generations.remove_leftovers(index_dir)
         previous = None if full else generations.current(index_dir)
-        report = BuildReport(full=previous is None)
         stored = _stored_hashes(previous) if previous is not None else {}
+        records = {talk.id: talk_record(talk, collection) for talk in collection.talks}
+        hashes = {talk.id: content_hash(records[talk.id], talk, collection)
+                  for talk in collection.talks}  # fmt: skip
+        changed = sum(stored.get(talk_id) != digest for talk_id, digest in hashes.items())
+        if previous is not None and changed >= MOSTLY_CHANGED and changed > len(hashes) / 2:
+            previous, stored = None, {}  # rewriting most talks one by one is slower
+        report = BuildReport(full=previous is None)
         building = generations.new_generation(index_dir, copy_from=previous)
         ix = (
             whoosh_index.open_dir(str(building))
@@ -199,7 +211,7 @@ def build_index(
         else:
             writer = ix.writer(limitmb=256, compound=False)
         try:
-            hashes = _write(collection, writer, stored, report, progress)
+            _write(collection, writer, records, hashes, stored, report, progress)
         except BaseException:
             writer.cancel()
             raise
@@ -211,18 +223,14 @@ def build_index(
     return report
 
 
-def _write(collection, writer, stored, report, progress) -> dict[str, str]:
-    """Write what changed; every talk's content hash now."""
-    hashes: dict[str, str] = {}
+def _write(collection, writer, records, hashes, stored, report, progress) -> None:
+    """Write the talks whose content hash differs from the stored one; delete the gone."""
     wanted = {talk.id for talk in collection.talks}
     for talk_id in stored.keys() - wanted:
         writer.delete_by_term("talk_id", talk_id)
         report.removed += 1
     for done, talk in enumerate(collection.talks, start=1):
-        record = talk_record(talk, collection)
-        passages = talk_passages(talk, collection)
-        digest = content_hash(record, talk, passages)
-        hashes[talk.id] = digest
+        record, digest = records[talk.id], hashes[talk.id]
         if stored.get(talk.id) == digest:
             report.unchanged += 1
         else:
@@ -231,9 +239,9 @@ def _write(collection, writer, stored, report, progress) -> dict[str, str]:
                 report.updated += 1
             else:
                 report.added += 1
+            passages = talk_passages(talk, collection)
             for document in talk_documents(talk, record, passages, digest):
                 writer.add_document(**document)
                 report.documents += 1
         if progress is not None:
             progress(done, len(collection.talks))
-    return hashes

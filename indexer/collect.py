@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from indexer.data_folder import DataFolder
 from indexer.fetcher import Fetched, Fetcher, FetchFailed
 from indexer.notes import read_notes_folder
-from indexer.passage_cache import PassageCache
+from indexer.passage_cache import PassageCache, passage_digest
 from indexer.passages import Passage, build_passages
 from indexer.sync import sync_video
 from indexer.talks import NoteWarning, Talk, VideoRef
@@ -36,6 +36,8 @@ class Collection:
     talks_of_video: dict[str, list[str]]
     statuses: dict[str, TranscriptStatus] = field(default_factory=dict)
     passages: dict[str, list[Passage]] = field(default_factory=dict)
+    #: per video, a digest of its passages: talks' content hashes use it, not the text
+    passage_digests: dict[str, str] = field(default_factory=dict)
     warnings: list[NoteWarning] = field(default_factory=list)
 
     def status_counts(self) -> Counter[str]:
@@ -92,15 +94,20 @@ def sync_transcripts(
     cache = PassageCache(folder.index / "passages")
     guarded = UnreachableGuard(fetcher) if fetcher is not None else None
     for video_id, video in collection.videos.items():
-        status, cut = _cached_passages(store, cache, video_id) if not refresh else (None, None)
-        if status is None or cut is None:
+        status, cached = _cached_passages(store, cache, video_id) if not refresh else (None, None)
+        if status is None or cached is None:
             status, snippets = sync_video(store, video, guarded, refresh=refresh)
             cut = build_passages(snippets)
             source = store.cached_file(video_id)
             if status.status == OK and source is not None and snippets:
-                cache.put(video_id, source, cut)
+                digest = cache.put(video_id, source, cut)
+            else:
+                digest = passage_digest(cut)
+        else:
+            cut, digest = cached
         collection.statuses[video_id] = status
         collection.passages[video_id] = cut
+        collection.passage_digests[video_id] = digest
         if progress is not None:
             progress(video, status)
     return collection
@@ -108,7 +115,7 @@ def sync_transcripts(
 
 def _cached_passages(
     store: TranscriptStore, cache: PassageCache, video_id: str
-) -> tuple[TranscriptStatus | None, list[Passage] | None]:
+) -> tuple[TranscriptStatus | None, tuple[list[Passage], str] | None]:
     """A video already in good order: its recorded ok status and its cached passages."""
     status = store.status(video_id)
     source = store.cached_file(video_id)

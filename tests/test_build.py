@@ -185,3 +185,20 @@ def test_an_update_shares_the_previous_generations_files(tmp_path):
         assert (new / name).stat().st_ino == (old / name).stat().st_ino
     assert not (new / "postings" / "MAIN_b.partial").exists()
     assert not (new / "MAIN_WRITELOCK.lock").exists()
+
+
+def test_an_update_that_changes_most_talks_builds_afresh(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for number in range(30):
+        (notes / f"talk-{number:02}.md").write_text(f"## Talk {number}\n\n* about topic {number}\n")
+    assert rebuild(tmp_path, full=True).full
+    (notes / "talk-00.md").write_text("## Talk 0\n\n* about zeppelins\n")
+    report = rebuild(tmp_path)
+    assert (report.full, report.updated, report.unchanged) == (False, 1, 29)
+    for number in range(25):
+        (notes / f"talk-{number:02}.md").write_text(f"## Talk {number}\n\n* about airships\n")
+    report = rebuild(tmp_path)
+    assert report.full and report.added == 30
+    assert titles(tmp_path, "airships")[:1] and titles(tmp_path, "zeppelins") == []
+    assert sorted(titles(tmp_path, "topic")) == [f"Talk {n}" for n in range(25, 30)]
