@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexer.analysis import is_stop_word, stem, words
 from indexer.passages import Passage
@@ -27,12 +28,17 @@ class Alignment:
     start: float
 
 
+@lru_cache(maxsize=200_000)
+def _word_stems(word: str) -> frozenset[str]:
+    parts = word.replace("'", "").replace("\u2019", "").split("-")
+    content = (part for part in parts if len(part) > 1 and not part.isdigit())
+    return frozenset(stem(part) for part in content if not is_stop_word(part))
+
+
 def _content_stems(text: str) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for word in words(text):
-        for part in word.replace("'", "").replace("\u2019", "").split("-"):
-            if len(part) > 1 and not is_stop_word(part) and not part.isdigit():
-                found.add(stem(part))
+        found.update(_word_stems(word))
     return found
 
 
@@ -59,7 +65,7 @@ def align_notes(
     notes: Sequence[str], passages: Sequence[tuple[str, Passage]]
 ) -> list[Alignment | None]:
     """For each note text, the best matching passage's video and start, or None."""
-    if not passages:
+    if not passages or not notes:
         return [None] * len(notes)
     passage_stems = [_content_stems(passage.text) for _, passage in passages]
     frequency = Counter(s for stems in passage_stems for s in stems)

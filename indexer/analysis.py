@@ -108,6 +108,45 @@ def make_analyzer() -> Analyzer:
 ANALYZER = make_analyzer()
 
 
+_WORD_PATTERN = re.compile(WORD)
+_PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
+
+#: One tokenizer match's index terms: (term, position offset, start char, end char).
+WordTerms = tuple[tuple[str, int, int, int], ...]
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[int, WordTerms]:
+    """How many positions one tokenizer match takes, and its index terms, cached.
+
+    The tokenizer is the WORD regex and every later step sees one token at a
+    time, so analysing a text match by match gives what analysing it whole
+    would, without running the filter chain over every occurrence of a word.
+    """
+    if _PLAIN.fullmatch(word):  # one token: what the chain would do, without its set-up
+        return 1, ((stem(word.lower().translate(accent_map)), 0, 0, len(word)),)
+    found = tuple(
+        (token.text, token.pos, token.startchar, token.endchar)
+        for token in ANALYZER(word, positions=True, chars=True)
+    )
+    return max((pos for _, pos, _, _ in found), default=0) + 1, found
+
+
+def term_positions(text: str) -> dict[str, list[int]]:
+    """Each index term of a text with its positions: what indexing a text field needs."""
+    positions: dict[str, list[int]] = {}
+    base = 0
+    for found in _WORD_PATTERN.finditer(text):
+        width, found_terms = word_terms(found.group())
+        for term, offset, _, _ in found_terms:
+            if term in positions:
+                positions[term].append(base + offset)
+            else:
+                positions[term] = [base + offset]
+        base += width
+    return positions
+
+
 def phrase_parts(text: str) -> tuple[list[str], list[str]]:
     """All index terms of a text, and the terms that follow each other in it.
 
@@ -127,11 +166,7 @@ def terms(text: str) -> list[str]:
     return [token.text for token in ANALYZER(text)]
 
 
-_WORDS = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
-
-
 _SPELLING = make_analyzer()
-_WORD_PATTERN = re.compile(WORD)
 
 
 @lru_cache(maxsize=200_000)
@@ -152,5 +187,8 @@ def spelling_words(text: str) -> set[str]:
 
 
 def words(text: str) -> list[str]:
-    """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units."""
-    return [token.text for token in _WORDS(text)]
+    """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units.
+
+    The tokenizer, lowercase and accent steps of the analyzer, without its chain.
+    """
+    return [word.lower().translate(accent_map) for word in _WORD_PATTERN.findall(text)]

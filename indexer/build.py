@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import (
     generations,
@@ -33,6 +34,9 @@ from indexer.writer import CheckedMpWriter
 from indexer.youtube import watch_url
 
 WRITER_PROCS = 2
+#: Postings each writer process sorts in memory (Whoosh's estimate; the real size is
+#: higher) before it spills a sorted run to disk (see whoosh_patches.py).
+POOL_MB = 256
 #: An update that would rewrite at least this many talks, and most of them, builds afresh.
 MOSTLY_CHANGED = 20
 HASHES = "talk-hashes.json"  # in each generation: what an update compares against
@@ -205,11 +209,11 @@ def build_index(
         # A fresh build analyses on both cores; an update touches few talks. Segments
         # stay separate files: Whoosh reads a compound segment file into memory
         # (hundreds of MB per server process), separate files it reads from disk.
+        options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
         if previous is None:
-            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, limitmb=256,
-                                     compound=False)  # fmt: skip
+            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, **options)
         else:
-            writer = ix.writer(limitmb=256, compound=False)
+            writer = ix.writer(**options)
         try:
             _write(collection, writer, records, hashes, stored, report, progress)
         except BaseException:
@@ -221,6 +225,15 @@ def build_index(
         generations.publish(index_dir, building)
     report.seconds = time.monotonic() - began
     return report
+
+
+def _codec() -> W3Codec:
+    """Whoosh's codec without zlib on posting blocks.
+
+    Compressing every block was a tenth of a build, and searches read the
+    exported arrays (postings.py), not the blocks.
+    """
+    return W3Codec(compression=0)
 
 
 def _write(collection, writer, records, hashes, stored, report, progress) -> None:

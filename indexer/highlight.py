@@ -9,37 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from functools import lru_cache
 from html import escape
 
-from whoosh.support.charset import accent_map
-
-from indexer.analysis import ANALYZER, WORD, stem
+from indexer.analysis import WORD, word_terms
 
 EXCERPT_WORDS = 60
 
 
 _WORD = re.compile(WORD)
-_PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
-
-
-@lru_cache(maxsize=100_000)
-def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
-    """A word's index terms with their character spans inside the word.
-
-    The analyzer's tokenizer is this same regex and every later step sees one
-    token at a time, so analysing word by word (cached) gives what analysing
-    the whole text would, without re-stemming the same words for every result.
-    """
-    if _PLAIN.fullmatch(word):  # one token: what the analyzer would do, without its set-up
-        return ((stem(word.lower().translate(accent_map)), 0, len(word)),)
-    return tuple((t.text, t.startchar, t.endchar) for t in ANALYZER(word, chars=True))
 
 
 def _matches(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
     """Character spans of the text's words that analyse to one of the terms, in order."""
     for found in _WORD.finditer(text):
-        for term, start, end in _word_terms(found.group()):
+        for term, _, start, end in word_terms(found.group())[1]:
             if term in terms:
                 yield found.start() + start, found.start() + end
 

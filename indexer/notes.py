@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from markdown_it import MarkdownIt
@@ -19,6 +20,9 @@ from markdown_it.token import Token
 
 from indexer.talks import SAFE_ID, NoteItem, NoteWarning, ParsedNotes, Talk, VideoRef, slugify
 from indexer.youtube import is_video_id, is_youtube_url, parse_video_url, watch_url
+
+if TYPE_CHECKING:
+    from indexer.notes_cache import NotesCache
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
@@ -357,8 +361,11 @@ def _front_matter_videos(
     return []
 
 
-def read_notes_folder(folder: Path) -> ParsedNotes:
-    """Parse every `*.md` under a folder; a broken file becomes a warning, never an abort."""
+def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNotes:
+    """Parse every `*.md` under a folder; a broken file becomes a warning, never an abort.
+
+    With a cache, files whose text has not changed are not parsed again.
+    """
     result = ParsedNotes()
     seen: dict[str, Talk] = {}
     for file in sorted(folder.rglob("*.md")):
@@ -368,7 +375,7 @@ def read_notes_folder(folder: Path) -> ParsedNotes:
             result.warnings.append(warning)
         if text is None:
             continue
-        parsed = parse_notes(text, relative)
+        parsed = cache.parse(relative, text, parse_notes) if cache else parse_notes(text, relative)
         result.warnings.extend(parsed.warnings)
         for talk in parsed.talks:
             if talk.id in seen:

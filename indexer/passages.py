@@ -95,8 +95,9 @@ def _without_rolling_repeat(previous: Sequence[str], words: list[str]) -> list[s
     if previous and words == list(previous[-len(words) :]):
         return []
     longest = min(len(previous), len(words), ROLLING_MAX_WORDS)
+    first = words[0]
     for size in range(longest, ROLLING_MIN_WORDS - 1, -1):
-        if list(previous[-size:]) == words[:size]:
+        if previous[-size] == first and list(previous[-size:]) == words[:size]:
             return words[size:]
     return words
 

@@ -54,13 +54,14 @@ class TranscriptStatus:
         return cls(**known)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so readers see the old content or the new, never a part."""
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write a file (text as UTF-8) so readers see the old content or the new, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

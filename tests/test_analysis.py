@@ -3,8 +3,21 @@ import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
+from whoosh.fields import TEXT
+from whoosh.support.charset import accent_map
 
-from indexer.analysis import ANALYZER, is_stop_word, phrase_parts, spelling_words, stem, terms
+from indexer.analysis import (
+    ANALYZER,
+    WORD,
+    is_stop_word,
+    phrase_parts,
+    spelling_words,
+    stem,
+    terms,
+    words,
+)
+from indexer.schema import make_schema
 
 
 def test_compounds_are_findable_whole_and_in_parts():
@@ -61,3 +74,27 @@ def test_no_nltk_data_is_needed(tmp_path):
 def test_spelling_words_are_the_analyzer_without_its_stemmer(text):
     expected = {token.text for token in ANALYZER(text, no_morph=True)}
     assert spelling_words(text) == expected
+
+
+_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n"), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_TRICKY, st.sampled_from(["re:Invent", "Gall's", "U.S.A.", "event-driven"])),
+        max_size=6,
+    )
+)
+def test_indexed_terms_and_positions_are_what_the_analyzer_gives(pieces):
+    """The indexing fast path must write exactly the postings Whoosh's own chain would."""
+    text = " ".join(pieces)
+    through_chain = TEXT(analyzer=ANALYZER, phrase=True)
+    assert sorted(make_schema()["transcript"].index(text)) == sorted(through_chain.index(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TRICKY)
+def test_query_words_are_the_analyzer_without_compounds_or_stems(text):
+    chain = RegexTokenizer(WORD) | LowercaseFilter() | CharsetFilter(accent_map)
+    assert words(text) == [token.text for token in chain(text)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import generations
+from indexer import collect, generations
 from indexer.build import build_index
 from indexer.collect import DataFolder, read_talks, sync_transcripts
 from indexer.search import IndexMissing, TalkIndex, search
@@ -202,3 +202,37 @@ def test_an_update_that_changes_most_talks_builds_afresh(tmp_path):
     assert report.full and report.added == 30
     assert titles(tmp_path, "airships")[:1] and titles(tmp_path, "zeppelins") == []
     assert sorted(titles(tmp_path, "topic")) == [f"Talk {n}" for n in range(25, 30)]
+
+
+def test_transcripts_cut_on_several_cores_give_what_one_core_gives(tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    (first / "notes").mkdir(parents=True)
+    (first / "transcripts").mkdir()
+    for number in range(8):
+        source = TEST_DATA / "transcripts" / ("aaaaaaaaaaa.json", "bbbbbbbbbbb.vtt")[number % 2]
+        shutil.copy(source, first / "transcripts" / f"talk-{number}{source.suffix}")
+        (first / "notes" / f"talk-{number}.md").write_text(
+            f"---\ntitle: Talk {number}\nvideo_id: talk-{number}\n---\n"
+        )
+    folder = DataFolder(first)
+    sync_transcripts(read_talks(folder), folder, None)  # records each video's status as ok
+    shutil.rmtree(first / "index" / "passages")
+    (first / "transcripts" / "talk-3.json").write_text("{not json")  # ok before, broken now
+    second = tmp_path / "second"
+    shutil.copytree(first, second)
+
+    def synced(root: Path, parallel_from: int):
+        monkeypatch.setattr(collect, "PARALLEL_CUT_MIN", parallel_from)
+        folder = DataFolder(root)
+        return sync_transcripts(read_talks(folder), folder, None)
+
+    one_core = synced(first, parallel_from=10**6)
+    several = synced(second, parallel_from=2)
+    assert several.passages == one_core.passages
+    assert several.passage_digests == one_core.passage_digests
+    statuses = {v: (s.status, s.message) for v, s in several.statuses.items()}
+    assert statuses == {v: (s.status, s.message) for v, s in one_core.statuses.items()}
+    assert statuses["talk-3"][0] != "ok" and statuses["talk-2"][0] == "ok"
+    assert len(several.passages["talk-2"]) > 1 and several.passages["talk-3"] == []
+    cached = {path.stem for path in (second / "index" / "passages").glob("*.json")}
+    assert cached == {f"talk-{n}" for n in range(8)} - {"talk-3"}

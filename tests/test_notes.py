@@ -1,6 +1,9 @@
+import pickle
+import shutil
 from pathlib import Path
 
 from indexer.notes import parse_notes, read_notes_folder
+from indexer.notes_cache import NotesCache
 
 
 def talks_by_title(parsed):
@@ -195,3 +198,44 @@ def test_an_enormous_file_is_skipped_with_a_warning_and_the_rest_read(tmp_path):
     (warning,) = parsed.warnings
     assert warning.path == "huge.md"
     assert "file too large for notes (100 MB; the limit is 8 MB); skipped" in warning.message
+
+
+def test_notes_cache_parses_only_changed_files_and_gives_the_same_talks(test_notes, tmp_path):
+    notes = tmp_path / "notes"
+    shutil.copytree(test_notes, notes)
+    cache_file = tmp_path / "index" / "notes-cache.pickle"
+    fresh = read_notes_folder(notes)
+
+    cold = NotesCache(cache_file)
+    assert read_notes_folder(notes, cold) == fresh
+    cold.save()
+    warm = NotesCache(cache_file)
+    assert read_notes_folder(notes, warm) == fresh
+    assert warm.parsed == 0
+
+    edited = sorted(notes.glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# Added talk\n\n- a new note\n")
+    removed = sorted(notes.glob("*.md"))[-1]
+    removed.unlink()
+    after_edit = NotesCache(cache_file)
+    parsed = read_notes_folder(notes, after_edit)
+    after_edit.save()
+    assert after_edit.parsed == 1
+    assert parsed == read_notes_folder(notes)
+    assert "Added talk" in {talk.title for talk in parsed.talks}
+    assert set(NotesCache(cache_file).entries) == {
+        path.relative_to(notes).as_posix() for path in notes.rglob("*.md")
+    }
+
+
+def test_a_damaged_or_foreign_notes_cache_is_ignored(test_notes, tmp_path):
+    cache_file = tmp_path / "notes-cache.pickle"
+    cache_file.write_bytes(b"not a pickle")
+    damaged = NotesCache(cache_file)
+    assert read_notes_folder(test_notes, damaged) == read_notes_folder(test_notes)
+    assert damaged.parsed > 0
+    damaged.save()
+    stored = pickle.loads(cache_file.read_bytes())
+    stored["code"] = "other code"
+    cache_file.write_bytes(pickle.dumps(stored))
+    assert NotesCache(cache_file).entries == {}
