@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 from indexer.captions import CaptionError
 from indexer.data_folder import DataFolder
@@ -20,7 +21,7 @@ from indexer.fetcher import Fetched, Fetcher, FetchFailed
 from indexer.notes import read_notes_folder
 from indexer.notes_cache import FILE_NAME as NOTES_CACHE
 from indexer.notes_cache import NotesCache
-from indexer.passage_cache import PassageCache, passage_digest
+from indexer.passage_cache import PassageCache, PassagesByVideo, passage_digest
 from indexer.passages import Passage, build_passages
 from indexer.sync import sync_video
 from indexer.talks import NoteWarning, Talk, VideoRef
@@ -44,7 +45,7 @@ class Collection:
     videos: dict[str, VideoRef]
     talks_of_video: dict[str, list[str]]
     statuses: dict[str, TranscriptStatus] = field(default_factory=dict)
-    passages: dict[str, list[Passage]] = field(default_factory=dict)
+    passages: PassagesByVideo = field(default_factory=PassagesByVideo)
     #: per video, a digest of its passages: talks' content hashes use it, not the text
     passage_digests: dict[str, str] = field(default_factory=dict)
     warnings: list[NoteWarning] = field(default_factory=list)
@@ -53,7 +54,7 @@ class Collection:
         return Counter(status.status for status in self.statuses.values())
 
     def passage_count(self) -> int:
-        return sum(len(passages) for passages in self.passages.values())
+        return self.passages.count()
 
 
 def read_talks(folder: DataFolder) -> Collection:
@@ -119,29 +120,40 @@ def sync_transcripts(
                 cut = build_passages(snippets)
                 source = store.cached_file(video_id)
                 if status.status == OK and source is not None and snippets:
-                    digest = cache.put(video_id, source, cut)
+                    digest, _ = cache.put(video_id, source, cut)
                 else:
                     digest = passage_digest(cut)
+                collection.passages[video_id] = cut
             else:
-                cut, digest = cached
+                digest = cached.digest
+                collection.passages.later(video_id, cached.load, cached.count)
             collection.statuses[video_id] = status
-            collection.passages[video_id] = cut
             collection.passage_digests[video_id] = digest
             if progress is not None:
                 progress(video, status)
+    cache.save()
     return collection
+
+
+class _Cached(NamedTuple):
+    """A video's cached passages: their digest and count now, the passages when asked."""
+
+    digest: str
+    count: int
+    load: Callable[[], list[Passage]]
 
 
 class _Cutter:
     """Cuts cached transcripts that have no cached passages yet, on every core, in order.
 
     A first build cuts thousands of transcripts (pure Python, 20 s for the
-    benchmark corpus on one core); `next()` gives each video's passages and
-    digest, or None when the transcript is unreadable or empty (the caller then
-    goes the slow way and records why).
+    benchmark corpus on one core); `next()` gives each video's passages, or None
+    when the transcript is unreadable or empty (the caller then goes the slow
+    way and records why).
     """
 
     def __init__(self, store: TranscriptStore, cache: PassageCache, video_ids: list[str]) -> None:
+        self.store, self.cache = store, cache
         self.pool: ProcessPoolExecutor | None = None
         jobs = [(store.folder, cache.folder, video_id) for video_id in video_ids]
         if len(jobs) >= PARALLEL_CUT_MIN:
@@ -150,8 +162,15 @@ class _Cutter:
         else:
             self.results = map(_cut_cached, jobs)
 
-    def next(self) -> tuple[list[Passage], str] | None:
-        return next(self.results)
+    def next(self) -> _Cached | None:
+        result = next(self.results)
+        if result is None:
+            return None
+        video_id, cut, digest, key = result
+        source = self.store.cached_file(video_id)
+        if source is not None:  # the manifest lives in this process
+            self.cache.remember(video_id, source, key, digest, len(cut))
+        return _Cached(digest, len(cut), lambda: cut)
 
     def __enter__(self) -> _Cutter:
         return self
@@ -161,7 +180,7 @@ class _Cutter:
             self.pool.shutdown(cancel_futures=True)
 
 
-def _cut_cached(job: tuple[Path, Path, str]) -> tuple[list[Passage], str] | None:
+def _cut_cached(job: tuple[Path, Path, str]) -> tuple[str, list[Passage], str, dict] | None:
     transcripts, passages, video_id = job
     store = TranscriptStore(transcripts)
     source = store.cached_file(video_id)
@@ -172,18 +191,39 @@ def _cut_cached(job: tuple[Path, Path, str]) -> tuple[list[Passage], str] | None
     if source is None or not snippets:
         return None
     cut = build_passages(snippets)
-    return cut, PassageCache(passages).put(video_id, source, cut)
+    digest, key = PassageCache(passages).put(video_id, source, cut)
+    return video_id, cut, digest, key
 
 
 def _cached_passages(
     store: TranscriptStore, cache: PassageCache, video_id: str
-) -> tuple[TranscriptStatus | None, tuple[list[Passage], str] | None]:
+) -> tuple[TranscriptStatus | None, _Cached | None]:
     """A video already in good order: its recorded ok status and its cached passages."""
     status = store.status(video_id)
     source = store.cached_file(video_id)
     if status is None or status.status != OK or source is None:
         return None, None
-    return status, cache.get(video_id, source)
+    known = cache.known(video_id, source)
+    if known is not None:
+        digest, count = known
+        return status, _Cached(digest, count, lambda: _reload(store, cache, video_id, source))
+    found = cache.get(video_id, source)
+    if found is None:
+        return status, None
+    cut, digest = found
+    return status, _Cached(digest, len(cut), lambda: cut)
+
+
+def _reload(store: TranscriptStore, cache: PassageCache, video_id: str, source: Path) -> list:
+    """Passages the manifest vouched for; cut again if their file went missing meanwhile
+    (the same transcript and code cut the same passages)."""
+    found = cache.get(video_id, source)
+    if found is not None:
+        return found[0]
+    try:
+        return build_passages(store.load(video_id))
+    except CaptionError:
+        return []
 
 
 def recorded(folder: DataFolder) -> Collection:

@@ -1,5 +1,6 @@
 """Building the index: full and incremental, atomic swaps, interrupted builds, notes aligned."""
 
+import json
 import os
 import random
 import shutil
@@ -14,7 +15,10 @@ import pytest
 from indexer import collect, generations
 from indexer.build import build_index
 from indexer.collect import DataFolder, read_talks, sync_transcripts
+from indexer.passage_cache import PassageCache
+from indexer.passages import build_passages
 from indexer.search import IndexMissing, TalkIndex, search
+from indexer.transcripts import TranscriptStore
 from tests.conftest import TEST_DATA
 
 
@@ -234,5 +238,33 @@ def test_transcripts_cut_on_several_cores_give_what_one_core_gives(tmp_path, mon
     assert statuses == {v: (s.status, s.message) for v, s in one_core.statuses.items()}
     assert statuses["talk-3"][0] != "ok" and statuses["talk-2"][0] == "ok"
     assert len(several.passages["talk-2"]) > 1 and several.passages["talk-3"] == []
-    cached = {path.stem for path in (second / "index" / "passages").glob("*.json")}
+    cached = {path.stem for path in (second / "index" / "passages").glob("talk-*.json")}
     assert cached == {f"talk-{n}" for n in range(8)} - {"talk-3"}
+    manifest = json.loads((second / "index" / "passages" / "manifest.json").read_text())
+    assert set(manifest["videos"]) == cached
+
+
+def test_an_update_reads_cached_passages_only_for_talks_it_rewrites(data, monkeypatch):
+    read: list[str] = []
+    original = PassageCache.get
+
+    def counted(self, video_id, source):
+        read.append(video_id)
+        return original(self, video_id, source)
+
+    monkeypatch.setattr(PassageCache, "get", counted)
+    notes = data / "notes" / "devcon-2024.md"
+    text = notes.read_text()
+    bullet = "* Compilers save programmer time"
+    notes.write_text(text.replace(bullet, bullet + " (and zeppelins)"))
+    report = rebuild(data)
+    assert (report.updated, report.added, report.removed) == (1, 0, 0)
+    assert read == ["aaaaaaaaaaa"]  # the edited talk's video; the other talks' stay unread
+    assert titles(data, "zeppelins") == ["Grace Hopper - Rear Admiral"]
+    assert titles(data, "inverted indexes") == ["Closing keynote: the future of search"]
+    folder = DataFolder(data)
+    lazy = sync_transcripts(read_talks(folder), folder, None).passages
+    cut = build_passages(TranscriptStore(folder.transcripts).load("aaaaaaaaaaa"))
+    assert lazy["aaaaaaaaaaa"] == cut and len(cut) > 1
+    assert lazy.count() == sum(len(passages) for passages in lazy.values())
+    assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
