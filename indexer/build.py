@@ -24,14 +24,13 @@ from indexer import (
 )
 from indexer.align import align_notes
 from indexer.collect import Collection
+from indexer.files import atomic_write
 from indexer.passage_cache import passage_digest
 from indexer.passages import Passage
 from indexer.postings import export_postings
 from indexer.schema import NOTE, PASSAGE, TALK, make_schema
 from indexer.talks import Talk
-from indexer.transcripts import atomic_write
 from indexer.writer import CheckedMpWriter
-from indexer.youtube import watch_url
 
 WRITER_PROCS = 2
 #: Postings each writer process sorts in memory (Whoosh's estimate; the real size is
@@ -155,14 +154,6 @@ def talk_documents(
             "start_ms": round(passage.start * 1000),
             "end": passage.end,
         }
-
-
-def moment_url(record: dict, video_id: str, start: float) -> str:
-    """Where a moment plays: YouTube at the second, or the talk's own page elsewhere."""
-    video = next((v for v in record.get("videos", []) if v["video_id"] == video_id), None)
-    if video is not None and video["kind"] != "youtube":
-        return video["url"]
-    return watch_url(video_id, start)
 
 
 def _stored_hashes(folder: Path) -> dict[str, str]:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.transcripts import atomic_write
+from indexer.files import atomic_write
 
 FORMAT = 2  # 2: posting arrays and transcript words beside the segments
 POINTER = "CURRENT"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from indexer import notes, talks, youtube
+from indexer.files import atomic_write
 from indexer.talks import ParsedNotes
-from indexer.transcripts import atomic_write
 
 FILE_NAME = "notes-cache.pickle"
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from indexer import captions, passages
+from indexer.files import atomic_write
 from indexer.passages import Passage
-from indexer.transcripts import atomic_write
 
 #: Changes whenever the code that reads captions or cuts passages changes.
 CODE_FINGERPRINT = hashlib.sha256(

@@ -20,7 +20,6 @@ from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
 from indexer import generations
 from indexer.analysis import ANALYZER, phrase_parts, stem
-from indexer.build import moment_url
 from indexer.highlight import excerpt, mark
 from indexer.postings import Postings
 from indexer.query import Clause, parse_query, unparse
@@ -29,7 +28,7 @@ from indexer.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
 from indexer.schema import FIELD_WEIGHTS, TALK
 from indexer.scoring import BulkScorer, Scores
 from indexer.spelling import Vocabulary
-from indexer.youtube import watch_url
+from indexer.youtube import moment_url, watch_url
 
 NOTES_SHOWN = 5
 PER_PAGE = 10

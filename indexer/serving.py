@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from waitress import create_server
 
+from indexer import memory
+
 RESPAWN_LIMIT = 5  # workers dying this many times within RESPAWN_WINDOW: give up
 RESPAWN_WINDOW = 60.0
 
@@ -54,7 +56,10 @@ def run(make_app: Callable[[], object], sock: socket.socket, threads: int, worke
 
 
 def _serve(make_app: Callable[[], object], sock: socket.socket, threads: int) -> None:
-    server = create_server(make_app(), sockets=[sock], threads=threads, ident="talkseek")
+    memory.limit_arenas()
+    app = make_app()
+    memory.release_free_memory()  # what opening the index needed only for a moment
+    server = create_server(memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek")
     try:
         server.run()
     finally:

@@ -7,10 +7,10 @@ agree.
 
 from __future__ import annotations
 
-from indexer.build import moment_url
 from indexer.schema import NOTE, PASSAGE
 from indexer.search import TalkIndex, talk_summary
 from indexer.talks import SAFE_ID
+from indexer.youtube import moment_url
 
 #: Why a transcript is missing, in words a reader of the talk page understands.
 STATUS_REASONS = {

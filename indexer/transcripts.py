@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.captions import FORMATS, CaptionError, Snippet, parse_captions, snippets_to_json
+from indexer.files import atomic_write
 from indexer.talks import SAFE_ID
 
 OK = "ok"
@@ -52,22 +52,6 @@ class TranscriptStatus:
     def from_dict(cls, data: dict) -> TranscriptStatus:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
-
-
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write a file (text as UTF-8) so readers see the old content or the new, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class TranscriptStore:

@@ -99,3 +99,11 @@ def watch_url(video_id: str, start: float | None = None) -> str:
     if start is not None and start > 0:
         url += f"&t={int(start)}s"
     return url
+
+
+def moment_url(record: dict, video_id: str, start: float) -> str:
+    """Where a moment plays: YouTube at the second, or the talk's own page elsewhere."""
+    video = next((v for v in record.get("videos", []) if v["video_id"] == video_id), None)
+    if video is not None and video["kind"] != "youtube":
+        return video["url"]
+    return watch_url(video_id, start)
