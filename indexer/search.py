@@ -65,7 +65,7 @@ class TalkIndex:
         self._talks: dict[str, dict] | None = None
         self._table: DocTable | None = None
         self._vocabularies: dict[str, Vocabulary] = {}
-        self._facet_cache: dict[str, tuple[np.ndarray, list[str]]] | None = None
+        self._facet_cache: dict[str, tuple[np.ndarray, list[str], np.ndarray]] | None = None
         self._with_record = np.zeros(0, dtype=bool)
 
     def close(self) -> None:
@@ -294,15 +294,16 @@ class TalkIndex:
     def _facets(self, order: np.ndarray) -> dict[str, list[dict]]:
         """The 20 most common events, speakers and sections among all matching talks."""
         facets = {}
-        for name, (codes, values) in self._facet_codes().items():
-            counts = np.bincount(codes[order], minlength=len(values)) if len(order) else []
-            present = [(-int(n), values[code]) for code, n in enumerate(counts) if n and code]
-            ranked = sorted(present)[:20]  # code 0: talks without a value
-            facets[name] = [{"value": value, "count": -count} for count, value in ranked]
+        for name, (codes, values, alphabetical) in self._facet_codes().items():
+            counts = np.bincount(codes[order], minlength=len(values))
+            counts[0] = 0  # code 0: talks without a value
+            present = np.flatnonzero(counts)
+            top = present[np.lexsort((alphabetical[present], -counts[present]))[:20]]
+            facets[name] = [{"value": values[code], "count": int(counts[code])} for code in top]
         return facets
 
-    def _facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
-        """Per facet: each talk code's value code (0 = none) and the values."""
+    def _facet_codes(self) -> dict[str, tuple[np.ndarray, list[str], np.ndarray]]:
+        """Per facet: each talk code's value code (0 = none), the values, their sort order."""
         if self._facet_cache is None:
             self._facet_cache = {}
             for name in ("event", "speaker", "section"):
@@ -315,7 +316,9 @@ class TalkIndex:
                         value = " / ".join(value)
                     codes.append(values.setdefault(value, len(values)))
                 names = list(values)
-                self._facet_cache[name] = (np.array(codes, dtype=np.int64), ["", *names[1:]])
+                alphabetical = np.empty(len(names), dtype=np.int64)
+                alphabetical[np.argsort(np.array(names, dtype=str))] = np.arange(len(names))
+                self._facet_cache[name] = (np.array(codes, dtype=np.int64), names, alphabetical)
         return self._facet_cache
 
     def _result(self, talk: RankedTalk, terms: set[str]) -> dict:

@@ -5,10 +5,17 @@ many threads it has. With `workers` above one, the parent opens the listening
 socket and forks that many waitress processes that accept on it (Linux and
 macOS); each opens the index itself. The parent only watches: a worker that
 dies is replaced, and Ctrl-C or SIGTERM stops them all.
+
+Connections are kept alive, so whichever worker happens to accept them keeps
+them: four clients could all land on one worker while another idles (half the
+throughput, twice the latency). Workers publish how many connections they hold
+in a small shared table, and a worker accepts only while no other holds fewer
+(the least-connections rule of load balancers).
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
 import socket
@@ -22,6 +29,8 @@ from indexer import memory
 
 RESPAWN_LIMIT = 5  # workers dying this many times within RESPAWN_WINDOW: give up
 RESPAWN_WINDOW = 60.0
+#: How often an idle worker looks again at the others' loads (seconds).
+LOOP_SECONDS = 0.1
 
 
 class ServeError(RuntimeError):
@@ -55,11 +64,47 @@ def run(make_app: Callable[[], object], sock: socket.socket, threads: int, worke
     _Supervisor(make_app, sock, threads, workers).run()
 
 
-def _serve(make_app: Callable[[], object], sock: socket.socket, threads: int) -> None:
+class Loads:
+    """Open connections per worker, in memory shared across fork().
+
+    A slot reads NOT_READY until its worker serves, so the others take all
+    connections while a worker starts or is being replaced.
+    """
+
+    NOT_READY = 2**31 - 1
+
+    def __init__(self, workers: int) -> None:
+        self._memory = mmap.mmap(-1, 4 * workers)  # anonymous and shared with children
+        self.slots = memoryview(self._memory).cast("i")
+        for slot in range(workers):
+            self.slots[slot] = self.NOT_READY
+
+    def may_accept(self, slot: int, connections: int) -> bool:
+        """Record this worker's connections; True unless another worker holds fewer."""
+        self.slots[slot] = connections
+        return connections <= min(self.slots)
+
+
+def _serve(
+    make_app: Callable[[], object],
+    sock: socket.socket,
+    threads: int,
+    balance: tuple[Loads, int] | None = None,
+) -> None:
     memory.limit_arenas()
     app = make_app()
     memory.release_free_memory()  # what opening the index needed only for a moment
     server = create_server(memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek")
+    if balance is not None:
+        loads, slot = balance
+        accepting = server.readable  # waitress's own rule (its connection limit)
+        # waitress reads this option as whole seconds; its loop takes a fraction
+        server.adj.asyncore_loop_timeout = LOOP_SECONDS
+
+        def readable() -> bool:
+            return accepting() and loads.may_accept(slot, len(server.active_channels))
+
+        server.readable = readable
     try:
         server.run()
     finally:
@@ -72,15 +117,16 @@ class _Supervisor:
         self.sock = sock
         self.threads = threads
         self.workers = workers
-        self.children: set[int] = set()
+        self.children: dict[int, int] = {}  # pid -> slot in loads
+        self.loads = Loads(workers)
         self.stopping = False
         self.deaths: list[float] = []
 
     def run(self) -> None:
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            for _ in range(self.workers):
-                self._spawn()
+            for slot in range(self.workers):
+                self._spawn(slot)
             while self.children:
                 try:
                     pid, status = os.wait()
@@ -88,30 +134,31 @@ class _Supervisor:
                     break
                 except InterruptedError:
                     continue
-                self.children.discard(pid)
-                if not self.stopping:
-                    self._replace(pid, status)
+                slot = self.children.pop(pid, None)
+                if not self.stopping and slot is not None:
+                    self._replace(pid, status, slot)
         finally:
             self._stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _spawn(self) -> None:
+    def _spawn(self, slot: int) -> None:
+        self.loads.slots[slot] = Loads.NOT_READY
         pid = os.fork()
         if pid == 0:  # the worker: serve until told to stop
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
                 signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-                _serve(self.make_app, self.sock, self.threads)
+                _serve(self.make_app, self.sock, self.threads, (self.loads, slot))
             except BaseException as error:  # reported by the parent's log line too
                 print(f"talkseek: worker {os.getpid()} failed: {error}", file=sys.stderr)
                 code = 1
             finally:
                 os._exit(code)
-        self.children.add(pid)
+        self.children[pid] = slot
 
-    def _replace(self, pid: int, status: int) -> None:
+    def _replace(self, pid: int, status: int, slot: int) -> None:
         now = time.monotonic()
         self.deaths = [t for t in self.deaths if now - t < RESPAWN_WINDOW] + [now]
         reason = os.waitstatus_to_exitcode(status)
@@ -119,7 +166,7 @@ class _Supervisor:
         if len(self.deaths) >= RESPAWN_LIMIT:
             self._stop()
             raise ServeError(f"workers keep dying ({len(self.deaths)} in a minute): stopping")
-        self._spawn()
+        self._spawn(slot)
 
     def _stop(self, *_: object) -> None:
         self.stopping = True
@@ -127,4 +174,4 @@ class _Supervisor:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
-                self.children.discard(pid)
+                self.children.pop(pid, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.http_load import _process_tree, start_server, stop_server
+from indexer.serving import LOOP_SECONDS, Loads
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need fork()")
 
@@ -74,3 +77,55 @@ def test_a_taken_port_is_a_clear_error(fixture_data: Path):
         assert "Traceback" not in result.stderr
     finally:
         stop_server(server)
+
+
+def _open_files(pid: int) -> list[str]:
+    links = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            links.append(os.readlink(fd))
+    return links
+
+
+def _has_opened_the_index(pid: int) -> bool:
+    return any(link.endswith(".trm") for link in _open_files(pid))
+
+
+def _sockets(pid: int) -> int:
+    return sum(link.startswith("socket:") for link in _open_files(pid))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts sockets in /proc")
+def test_kept_alive_connections_are_spread_over_the_workers(fixture_data: Path):
+    server = start_server(fixture_data, threads=4, workers=2)
+    connections = []
+    try:
+        pid = server.process.pid
+        _wait_for(lambda: len(_workers(pid)) == 2)
+        workers = _workers(pid)
+        _wait_for(lambda: all(_has_opened_the_index(worker) for worker in workers))
+        time.sleep(LOOP_SECONDS * 3)  # each has started its accept loop
+        before = {worker: _sockets(worker) for worker in workers}
+        host, port = server.url.split("//")[1].split(":")
+        for _ in range(8):  # one at a time: without balancing, one worker may take most
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            connection.request("GET", "/api/search?q=nanosecond")
+            assert connection.getresponse().read()
+            connections.append(connection)
+        held = {worker: _sockets(worker) - before[worker] for worker in workers}
+        assert sorted(held.values()) == [4, 4]
+    finally:
+        for connection in connections:
+            connection.close()
+        stop_server(server)
+
+
+def test_a_worker_accepts_only_while_no_ready_worker_holds_fewer_connections():
+    loads = Loads(3)
+    assert loads.may_accept(0, 5)  # the others are not serving yet
+    assert loads.may_accept(1, 2)
+    assert not loads.may_accept(0, 5)
+    assert loads.may_accept(2, 2)  # a tie: both may accept
+    assert loads.may_accept(1, 2)
+    loads.slots[1] = Loads.NOT_READY  # worker 1 died and is being replaced
+    assert loads.may_accept(2, 2) and not loads.may_accept(0, 3)
