@@ -271,11 +271,37 @@ def _range_max(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
 def _pick(talks, groups_held, scores, ends, count: int) -> np.ndarray:
     """Per talk, up to MOMENTS non-overlapping windows, most groups then best score first.
 
+    `talks` is ascending (windows come in reading order). Each round takes every
+    talk's best available window by per-talk maxima (no sort of all windows:
+    a broad query has one per passage), then drops the windows overlapping it.
     Returns window indices (count by MOMENTS), -1 where a talk has no more.
     """
     chosen = np.full((count, MOMENTS), -1, dtype=np.int64)
-    if not len(talks):
-        return chosen
+    windows = np.arange(len(talks))
+    available = np.ones(len(talks), dtype=bool)
+    for round_number in range(MOMENTS):
+        rows = np.flatnonzero(available)
+        if not len(rows):
+            break
+        owners = talks[rows]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        run_of_row = np.cumsum(np.r_[True, owners[1:] != owners[:-1]]) - 1
+        held = groups_held[rows]
+        top = held == np.maximum.reduceat(held, firsts)[run_of_row]
+        score = np.where(top, scores[rows], -np.inf)
+        top &= score == np.maximum.reduceat(score, firsts)[run_of_row]
+        winners = np.flatnonzero(top)  # ties: the earliest window
+        winners = winners[np.r_[True, run_of_row[winners][1:] != run_of_row[winners][:-1]]]
+        picked = rows[winners]
+        picked_talks = talks[picked]
+        chosen[picked_talks, round_number] = picked
+        # drop every window of the same talk that overlaps the one just picked
+        pick_start = np.full(count, -1, dtype=np.int64)
+        pick_end = np.full(count, -1, dtype=np.int64)
+        pick_start[picked_talks] = picked
+        pick_end[picked_talks] = ends[picked]
+        available &= ~((windows < pick_end[talks]) & (pick_start[talks] < ends))
+    return chosen
     starts = np.arange(len(talks))
     order = np.lexsort((starts, -scores, -groups_held, talks))
     sorted_talks = talks[order]

@@ -157,14 +157,18 @@ class TalkIndex:
             self._vocabularies[name] = vocabulary
         return self._vocabularies[name]
 
-    def _prefix_query(self, prefix: str, fieldnames) -> Query:
+    def _prefix_stems(self, prefix: str) -> list[str]:
+        """The stems of the MAX_EXPANSIONS most frequent words that start with `prefix`."""
         words: Counter[str] = Counter()
         for name in SPELL_FIELDS:
             found, frequencies = self._vocabulary(name).with_prefix(prefix)
             top = np.argsort(-frequencies, kind="stable")[: MAX_EXPANSIONS * 4]
             for at in top.tolist():
                 words[found[at]] += int(frequencies[at])
-        stems = sorted({stem(word) for word, _ in words.most_common(MAX_EXPANSIONS)})
+        return sorted({stem(word) for word, _ in words.most_common(MAX_EXPANSIONS)})
+
+    def _prefix_query(self, prefix: str, fieldnames) -> Query:
+        stems = self._prefix_stems(prefix)
         return self._terms(fieldnames, stems) if stems else NullQuery
 
     def _clause_query(self, clause: Clause, fieldnames, corrections) -> Query:
@@ -281,11 +285,8 @@ class TalkIndex:
         for group in parsed.groups:
             for clause in group:
                 text = corrections.get(clause.text, clause.text)
-                if clause.kind == "prefix":
-                    terms.update(
-                        t.decode() if isinstance(t, bytes) else t
-                        for t in self.reader.expand_prefix("transcript", stem(text))
-                    )
+                if clause.kind == "prefix":  # the words searched for, not every expansion
+                    terms.update(self._prefix_stems(text))
                     terms.add(stem(text))
                 else:
                     terms.update(token.text for token in ANALYZER(text))
