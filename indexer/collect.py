@@ -7,6 +7,7 @@ progress through a callback and never prints, so the CLI and tests share it.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -156,7 +157,7 @@ class _Cutter:
         self.store, self.cache = store, cache
         self.pool: ProcessPoolExecutor | None = None
         jobs = [(store.folder, cache.folder, video_id) for video_id in video_ids]
-        if len(jobs) >= PARALLEL_CUT_MIN:
+        if len(jobs) >= PARALLEL_CUT_MIN and hasattr(os, "fork"):  # else one core, as before
             self.pool = ProcessPoolExecutor(CUT_PROCS, mp_context=get_context("fork"))
             self.results = self.pool.map(_cut_cached, jobs, chunksize=8)
         else:
