@@ -66,8 +66,11 @@ class PassageCache:
                 and stat.st_mtime_ns == entry["mtime_ns"]
                 and stat.st_mtime_ns < entry["recorded_ns"] - RACY_NS
             )
-            if not trusted and source_key(source)["sha256"] != entry["sha256"]:
-                return None
+            if not trusted:
+                key = source_key(source)
+                if key["sha256"] != entry["sha256"]:
+                    return None
+                self.remember(video_id, source, key, str(entry["digest"]), int(entry["count"]))
             return str(entry["digest"]), int(entry["count"])
         except (OSError, KeyError, TypeError, ValueError):
             return None

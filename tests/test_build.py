@@ -268,3 +268,16 @@ def test_an_update_reads_cached_passages_only_for_talks_it_rewrites(data, monkey
     assert lazy["aaaaaaaaaaa"] == cut and len(cut) > 1
     assert lazy.count() == sum(len(passages) for passages in lazy.values())
     assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_a_transcript_rewritten_within_one_clock_tick_is_read_again(data):
+    """File times are coarse: a same-size rewrite right after a build can keep its mtime."""
+    transcript = data / "transcripts" / "aaaaaaaaaaa.json"
+    transcript.write_text(transcript.read_text().replace("nanosecond", "microsecond"))
+    rebuild(data)  # passages cut again and recorded with this very mtime
+    written = transcript.stat()
+    transcript.write_text(transcript.read_text().replace("microsecond", "millisecond"))
+    os.utime(transcript, ns=(written.st_atime_ns, written.st_mtime_ns))  # same size, same time
+    rebuild(data)
+    assert titles(data, "millisecond") == ["Grace Hopper - Rear Admiral"]
+    assert titles(data, "microsecond") == []
