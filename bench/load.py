@@ -25,8 +25,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
 from bench.corpus import CorpusTalk
 from bench.http_load import Sample, drive, start_server, stop_server
 from bench.queries import make_queries
-from indexer import generations
-from indexer.transcripts import TranscriptStore
+from indexer.engines.whoosh import generations
+from indexer.ingest.transcripts import TranscriptStore
 
 SLOW_MS = 1000
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bench.corpus import CorpusTalk
-from indexer.analysis import is_stop_word
+from indexer.core.analysis import is_stop_word
 
 CLASSES = ("one_word", "several_words", "phrase", "prefix", "filter", "typo")
 _WORD = re.compile(r"[a-z]+")

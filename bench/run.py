@@ -28,9 +28,9 @@ from bench.baseline import Fts5Baseline
 from bench.corpus import write_data_folder
 from bench.http_load import drive, start_server, stop_server
 from bench.queries import CLASSES, BenchQuery, make_queries
-from indexer import generations
-from indexer.schema import PASSAGE
-from indexer.search import TalkIndex
+from indexer.engines.protocol import Kind
+from indexer.engines.whoosh import generations
+from tests.searching import TalkIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -120,7 +120,7 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
     figures["queries"] = len(queries)
     print(f"{len(queries)} queries in process...", file=sys.stderr)
     with TalkIndex(index_dir) as index:
-        figures["passages"] = index.reader.doc_frequency("kind", PASSAGE)
+        figures["passages"] = index.reader.doc_frequency("kind", Kind.PASSAGE.value)
         figures.update(
             latency_figures("query", time_queries(lambda q: index.search(q.text), queries, warm_up))
         )

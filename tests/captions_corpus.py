@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.captions import video_id_from_vtt
+from indexer.ingest.captions import video_id_from_vtt
 
 
 def write_caption_notes(captions: Path, root: Path) -> dict[str, Path]:

@@ -44,8 +44,8 @@ def build_data_folder(root: Path, notes: Path, transcripts: Path | None = None) 
     """A data folder with copies of the given notes (and transcripts), indexed offline."""
     import shutil
 
-    from indexer.build import build_index
-    from indexer.collect import DataFolder, read_talks, sync_transcripts
+    from indexer.engines.whoosh.build import build_index
+    from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
 
     shutil.copytree(notes, root / "notes")
     if transcripts is not None:
@@ -94,8 +94,8 @@ def lenny_data(corpus, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def captions_data(corpus, tmp_path_factory) -> Path:
     """The 84 real caption tracks as talks (one per video), indexed once for the session."""
-    from indexer.build import build_index
-    from indexer.collect import DataFolder, read_talks, sync_transcripts
+    from indexer.engines.whoosh.build import build_index
+    from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
     from tests.captions_corpus import write_caption_notes
 
     root = tmp_path_factory.mktemp("captions")

@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.analysis import WORD
-from indexer.captions import parse_vtt
-from indexer.passages import build_passages
+from indexer.core.analysis import WORD
+from indexer.ingest.captions import parse_vtt
+from indexer.ingest.passages import build_passages
 
 _WORD = re.compile(WORD)
 
@@ -26,7 +26,7 @@ class SpreadCase:
 
 
 def _stems(text: str) -> list[tuple[str, str]]:
-    from indexer.analysis import terms
+    from indexer.core.analysis import terms
 
     pairs = []
     for word in _WORD.findall(text):

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from webapp import create_app
-from webapp.index_cache import close_index
+from webapp.engine_cache import close_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -67,7 +67,7 @@ def server(web_data):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
-    close_index(app)
+    close_engine(app)
 
 
 class Offline:
@@ -269,7 +269,7 @@ def lenny_server(lenny_data):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
-    close_index(app)
+    close_engine(app)
 
 
 def test_on_the_podcast_corpus_a_moment_lands_on_the_second_it_was_said(

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer import collect, generations
-from indexer.build import build_index
-from indexer.collect import DataFolder, read_talks, sync_transcripts
-from indexer.passage_cache import PassageCache
-from indexer.passages import build_passages
-from indexer.search import IndexMissing, TalkIndex, search
-from indexer.transcripts import TranscriptStore
+from indexer.engines.protocol import IndexMissing
+from indexer.engines.whoosh import generations
+from indexer.engines.whoosh.build import build_index
+from indexer.ingest import collect
+from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
+from indexer.ingest.passage_cache import PassageCache
+from indexer.ingest.passages import build_passages
+from indexer.ingest.transcripts import TranscriptStore
 from tests.conftest import TEST_DATA
+from tests.searching import TalkIndex, search
 
 
 def rebuild(root: Path, full: bool = False, **options):

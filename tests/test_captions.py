@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.captions import (
+from indexer.ingest.captions import (
     CaptionError,
     Snippet,
     parse_captions,

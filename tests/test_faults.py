@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.search import search
 from tests.conftest import TEST_DATA, build_data_folder
+from tests.searching import search
 
 ROOT = Path(__file__).resolve().parent.parent
 

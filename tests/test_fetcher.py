@@ -12,7 +12,7 @@ from youtube_transcript_api import (
     VideoUnavailable,
 )
 
-from indexer.fetcher import FetchFailed, YouTubeFetcher, status_for
+from indexer.ingest.fetcher import FetchFailed, YouTubeFetcher, status_for
 from tests.youtube_double import FakeYouTube, Track
 
 VIDEO = "R11YgBEZzqE"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import ANALYZER
-from indexer.highlight import _spans, mark
+from indexer.engines.whoosh.analyzer import ANALYZER
+from indexer.search.highlight import _spans, mark
 
 SAMPLES = [
     "Werner Vogels on re:Invent's event-driven S3 design at Amazon.com, 10:30 a.m.",

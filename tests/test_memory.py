@@ -10,13 +10,13 @@ import pytest
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from indexer import memory
+from webapp import memory
 
 glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
 
 _FRAGMENTED_HEAP = """
 import re
-from indexer.memory import release_free_memory
+from webapp.memory import release_free_memory
 
 def anon_mb():
     return int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024

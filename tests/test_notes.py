@@ -2,8 +2,8 @@ import pickle
 import shutil
 from pathlib import Path
 
-from indexer.notes import parse_notes, read_notes_folder
-from indexer.notes_cache import NotesCache
+from indexer.ingest.notes import parse_notes, read_notes_folder
+from indexer.ingest.notes_cache import NotesCache
 
 
 def talks_by_title(parsed):

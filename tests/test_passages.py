@@ -1,7 +1,7 @@
 import json
 
-from indexer.captions import Snippet, parse_vtt
-from indexer.passages import MAX_SECONDS, build_passages, clean_text
+from indexer.ingest.captions import Snippet, parse_vtt
+from indexer.ingest.passages import MAX_SECONDS, build_passages, clean_text
 
 
 def cues(*texts, length=3.0, start=0.0):

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.query import MAX_CLAUSES, Clause, parse_query, unparse
+from indexer.search.query import MAX_CLAUSES, Clause, parse_query, unparse
 
 
 def groups(text):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.ranking import MOMENTS, _best_and_rest, _pick, _range_max
+from indexer.engines.whoosh.ranking import MOMENTS, _best_and_rest, _pick, _range_max
 
 scores = st.floats(min_value=0.0, max_value=50.0, allow_nan=False).map(lambda x: round(x, 2))
 

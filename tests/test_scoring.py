@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from whoosh.query import Or, Phrase, Term
 
-from indexer import generations
-from indexer.analysis import phrase_parts
-from indexer.postings import POSTINGS, Postings, export_postings
-from indexer.schema import FIELD_WEIGHTS
-from indexer.scoring import BulkScorer
-from indexer.search import TalkIndex
+from indexer.core.analysis import phrase_parts
+from indexer.engines.protocol import FIELD_WEIGHTS
+from indexer.engines.whoosh import generations
+from indexer.engines.whoosh.postings import POSTINGS, Postings, export_postings
+from indexer.engines.whoosh.scoring import BulkScorer
+from tests.searching import TalkIndex
 
 
 def _whoosh(index: TalkIndex, query) -> dict[int, float]:
@@ -159,7 +159,7 @@ def test_bulk_postings_equal_whoosh_postings(fixture_data):
 def test_transcript_words_count_the_passages_holding_them(fixture_data):
     from collections import Counter
 
-    from indexer.analysis import spelling_words
+    from indexer.core.analysis import spelling_words
 
     with TalkIndex(fixture_data / "index") as index:
         expected: Counter[str] = Counter()

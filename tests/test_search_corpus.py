@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer.analysis import is_stop_word, words
-from indexer.captions import video_id_from_vtt
-from indexer.search import TalkIndex
+from indexer.core.analysis import is_stop_word, words
+from indexer.ingest.captions import video_id_from_vtt
+from tests.searching import TalkIndex
 from tests.spread_cases import spread_cases
 
 # --- words spread over neighbouring passages (real WebVTT tracks) -------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.http_load import _process_tree, start_server, stop_server
-from indexer.serving import LOOP_SECONDS, Loads
+from webapp.serving import LOOP_SECONDS, Loads
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need fork()")
 

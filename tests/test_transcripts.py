@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from indexer.captions import CaptionError, Snippet, snippets_to_json
-from indexer.fetcher import YouTubeFetcher
-from indexer.sync import sync_video
-from indexer.talks import VideoRef
-from indexer.transcripts import TranscriptStatus, TranscriptStore
+from indexer.core.talks import VideoRef
+from indexer.ingest.captions import CaptionError, Snippet, snippets_to_json
+from indexer.ingest.fetcher import YouTubeFetcher
+from indexer.ingest.sync import sync_video
+from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore
 from tests.youtube_double import FakeYouTube, Track
 
 VIDEO = VideoRef("R11YgBEZzqE", "https://www.youtube.com/watch?v=R11YgBEZzqE", 1)

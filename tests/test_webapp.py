@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
 from indexer.cli import main
-from indexer.collect import DataFolder, read_talks, sync_transcripts
+from indexer.engines.whoosh.build import build_index
+from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
 from webapp import create_app
-from webapp.index_cache import close_index
+from webapp.engine_cache import close_engine
 
 HOPPER = "devcon-2024-grace-hopper-rear-admiral"
 NOTES_ONLY_TITLE = "Hallway track"
@@ -33,7 +33,7 @@ def app_client(data: Path):
     try:
         yield app.test_client()
     finally:
-        close_index(app)
+        close_engine(app)
 
 
 @pytest.fixture(scope="module")

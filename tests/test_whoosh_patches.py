@@ -3,8 +3,6 @@
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
 
-from indexer import whoosh_patches  # noqa: F401 (applies on import)
-
 WORDS = [
     "serverless",
     "event",

@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.youtube import is_video_id, parse_start, parse_video_url, watch_url
+from indexer.core.youtube import is_video_id, parse_start, parse_video_url, watch_url
 
 ID = "R11YgBEZzqE"
 

@@ -12,19 +12,22 @@ from typing import Any
 
 from flask import Flask
 
-from indexer.youtube import watch_url
-from webapp import api, errors, index_cache, pages, security
+from indexer.core.youtube import watch_url
+from indexer.engines import DEFAULT_ENGINE
+from indexer.search import MAX_PER_PAGE, PER_PAGE
+from webapp import api, engine_cache, errors, pages, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """A configured app serving the index under DATA_DIR/index."""
+    """A configured app serving the index of the data folder DATA_DIR with ENGINE."""
     app = Flask(__name__)
     app.config.from_mapping(
         DATA_DIR=os.environ.get("TALKSEEK_DATA", "data"),
+        ENGINE=os.environ.get("TALKSEEK_ENGINE", DEFAULT_ENGINE),
         MAX_QUERY_LENGTH=500,
         MAX_PAGE=1000,
-        PER_PAGE=10,
-        MAX_PER_PAGE=50,
+        PER_PAGE=PER_PAGE,
+        MAX_PER_PAGE=MAX_PER_PAGE,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
@@ -35,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     app.jinja_env.globals["watch_url"] = watch_url
-    index_cache.init_app(app)
+    engine_cache.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)

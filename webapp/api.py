@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from indexer.talk_detail import talk_detail
+from indexer.search import search as run_search
+from indexer.search import talk_detail
 from webapp import params
-from webapp.index_cache import using_index
+from webapp.engine_cache import using_engine
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/api/search")
-def search():
+def search() -> Response:
     """?q=words&page=N&per_page=N → the search result structure."""
     text = params.query_text(request.args, required=True)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
-    with using_index() as index:
-        return jsonify(index.search(text, page=page, per_page=size))
+    with using_engine() as engine:
+        return jsonify(run_search(engine, text, page=page, per_page=size))
 
 
 @bp.get("/api/talks/<talk_id>")
-def talk(talk_id: str):
+def talk(talk_id: str) -> Response:
     """A talk with all its notes, passages and transcript status."""
-    with using_index() as index:
-        detail = talk_detail(index, talk_id)
+    with using_engine() as engine:
+        detail = talk_detail(engine, talk_id)
     if detail is None:
         raise NotFound(f"No talk with id {talk_id[:100]!r}.")
     return jsonify(detail)
 
 
 @bp.get("/healthz")
-def health():
-    """Up and serving an index: which generation and how many talks."""
-    with using_index() as index:
-        return jsonify({"status": "ok", "generation": index.folder.name, "talks": len(index.talks)})
+def health() -> Response:
+    """Up and serving an index: which engine, generation and how many talks."""
+    with using_engine() as engine:
+        stats = engine.stats()
+    return jsonify(
+        {"status": "ok", "engine": stats.engine, "generation": stats.generation,
+         "talks": stats.talks}
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from indexer.search import IndexMissing
+from indexer.engines.protocol import IndexMissing
 
 API_PREFIXES = ("/api/", "/healthz")
 

@@ -7,10 +7,11 @@ import math
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from indexer.render import clock
-from indexer.talk_detail import talk_detail
+from indexer.search import search as run_search
+from indexer.search import talk_detail
+from indexer.search.results import clock
 from webapp import params
-from webapp.index_cache import using_index
+from webapp.engine_cache import using_engine
 
 bp = Blueprint("pages", __name__)
 
@@ -68,11 +69,11 @@ def search():
     query = params.query_text(request.args)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
-    with using_index() as index:
+    with using_engine() as engine:
         if not query:
-            talk_count = len(index.talks)
+            talk_count = engine.stats().talks
         else:
-            result = index.search(query, page=page, per_page=size)
+            result = run_search(engine, query, page=page, per_page=size)
     if not query:
         return render_template("home.html", query="", examples=EXAMPLES, talk_count=talk_count)
     last = max(1, math.ceil(result["total"] / size))
@@ -92,8 +93,8 @@ def search():
 @bp.get("/talk/<talk_id>")
 def talk(talk_id: str):
     """A talk: its player at `t`, its notes and its whole transcript."""
-    with using_index() as index:
-        detail = talk_detail(index, talk_id)
+    with using_engine() as engine:
+        detail = talk_detail(engine, talk_id)
     if detail is None:
         raise NotFound(f"There is no talk with the id {talk_id[:100]!r}.")
     videos = detail["talk"]["videos"]

@@ -6,7 +6,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from indexer.youtube import parse_start
+from indexer.core.youtube import parse_start
 
 
 class InvalidParameter(BadRequest):

@@ -1,0 +1,260 @@
+"""The `talkseek` command: thin click commands over ingest, an engine and search.
+
+Commands import the heavy parts (nltk, numpy, the engine, the fetcher) when they
+run: `talkseek serve`'s supervising process then stays small, its workers never
+load ingest, and `--help` is quick.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from indexer.core.data_folder import DataFolder
+from indexer.engines import DEFAULT_ENGINE, ENGINES
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from indexer.engines.protocol import Engine
+
+data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="data",
+    envvar="TALKSEEK_DATA",
+    show_default=True,
+    help="Data folder holding notes/, transcripts/ and index/ (env TALKSEEK_DATA).",
+)
+engine_option = click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    envvar="TALKSEEK_ENGINE",
+    show_default=True,
+    help="Search engine holding the index (env TALKSEEK_ENGINE).",
+)
+
+
+def _engine(data: Path, engine_name: str) -> Engine:
+    from indexer.engines import open_engine
+
+    return open_engine(DataFolder(data), engine_name)
+
+
+@click.group()
+@click.version_option(package_name="talkseek")
+def main() -> None:
+    """talkseek: search conference talks and your notes about them, down to the moment."""
+
+
+@main.command()
+@data_option
+@engine_option
+@click.option("--offline", is_flag=True, help="Fetch nothing; use cached transcripts only.")
+@click.option("--refresh", is_flag=True, help="Fetch again, also videos that failed for good.")
+@click.option("--full", is_flag=True, help="Rebuild the index from scratch.")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Transcript languages in order of preference, comma separated.",
+)
+@click.option(
+    "--proxy", envvar="TALKSEEK_PROXY", help="HTTP(S) proxy URL for YouTube (env TALKSEEK_PROXY)."
+)
+@click.option(
+    "--strict", is_flag=True, help="Exit non-zero when notes had problems or a transcript failed."
+)
+def index(
+    data: Path,
+    engine_name: str,
+    offline: bool,
+    refresh: bool,
+    full: bool,
+    lang: str,
+    proxy: str | None,
+    strict: bool,
+) -> None:
+    """Read notes, fetch or load transcripts, and build the search index.
+
+    Exits 0 when an index was built, even with warnings (unless --strict), and
+    non-zero when none could be: no notes, the index locked, or unwritable.
+    """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from indexer.cli.render import print_summary, print_warnings
+    from indexer.core.statuses import OK
+    from indexer.core.talks import VideoRef
+    from indexer.engines.protocol import BuildLocked
+    from indexer.ingest import read_talks, sync_transcripts
+    from indexer.ingest.fetcher import YouTubeFetcher
+    from indexer.ingest.transcripts import TranscriptStatus
+
+    folder = DataFolder(data)
+    languages = [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
+    fetcher = None if offline else YouTubeFetcher(languages, proxy=proxy)
+    err = Console(stderr=True)
+    try:
+        ingested = read_talks(folder)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    if not ingested.talks:
+        print_warnings(err, ingested)
+        raise click.ClickException(
+            f"no talks found in {folder.notes}; the index was left as it was"
+        )
+    engine = _engine(data, engine_name)
+    with Progress(
+        TextColumn("[bold]talkseek"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=len(ingested.videos))
+
+        def advance(video: VideoRef, status: TranscriptStatus) -> None:
+            bar.update(task, advance=1, description=f"{video.video_id} {status.status}")
+
+        sync_transcripts(ingested, folder, fetcher, refresh=refresh, progress=advance)
+        bar.update(task, completed=0, total=len(ingested.talks), description="indexing talks")
+
+        def indexed(done: int, total: int) -> None:
+            bar.update(task, completed=done, description="indexing talks")
+
+        try:
+            report = engine.build(ingested, full=full, progress=indexed)
+        except BuildLocked as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot write the index in {folder.index}: {error.strerror or error}"
+                f"{f' ({error.filename})' if error.filename else ''}; "
+                "the previous index, if any, is still the one searched"
+            ) from None
+        finally:
+            engine.close()
+    print_warnings(err, ingested)
+    print_summary(ingested)
+    click.echo(str(report))
+    failed = [s for s in ingested.statuses.values() if s.status != OK]
+    if strict and (ingested.warnings or failed):
+        raise click.ClickException(
+            f"--strict: {len(ingested.warnings)} notes warnings, "
+            f"{len(failed)} videos without a fresh transcript"
+        )
+
+
+@main.command()
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def status(data: Path, as_json: bool) -> None:
+    """Show each video's transcript status and why a transcript is missing."""
+    from indexer.cli.render import print_status, status_report
+    from indexer.ingest import recorded
+    from indexer.ingest.captions import CaptionError
+
+    try:
+        ingested = recorded(DataFolder(data))
+    except (FileNotFoundError, CaptionError) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(status_report(ingested), indent=2))
+        return
+    print_status(ingested)
+
+
+@main.command()
+@data_option
+@engine_option
+@click.argument("query", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result structure as JSON.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50),
+              help="Talks per page.")  # fmt: skip
+def search(
+    data: Path, engine_name: str, query: tuple[str, ...], as_json: bool, page: int, limit: int
+) -> None:
+    """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
+    from indexer.cli.render import print_results
+    from indexer.engines.protocol import IndexMissing
+    from indexer.search import search as run_search
+
+    engine = _engine(data, engine_name)
+    try:
+        result = run_search(engine, " ".join(query), page=page, per_page=limit)
+    except IndexMissing as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    print_results(result)
+
+
+@main.command()
+@data_option
+@engine_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")  # fmt: skip
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Requests each worker answers at once.")  # fmt: skip
+@click.option("--workers", default=None, type=click.IntRange(1, 32),
+              show_default="one per core, up to 4",
+              help="Server processes (a search uses one core).")  # fmt: skip
+def serve(
+    data: Path, engine_name: str, host: str, port: int, threads: int, workers: int | None
+) -> None:
+    """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
+    from webapp import serving
+
+    workers = workers or serving.default_workers()
+
+    def make_app() -> Flask:  # in each worker: the supervising parent stays small
+        from webapp import create_app
+        from webapp.engine_cache import warm_engine
+
+        app = create_app({"DATA_DIR": data, "ENGINE": engine_name})
+        warm_engine(app)  # before accepting requests, so none waits for the index to open
+        return app
+
+    folder = DataFolder(data)
+    if _engine(data, engine_name).latest_generation() is None:
+        click.echo(f"warning: no index in {folder.index} yet; run `talkseek index`.", err=True)
+    try:
+        sock = serving.listen(host, port)
+    except serving.ServeError as error:
+        raise click.ClickException(str(error)) from None
+    plural = "s" if workers > 1 else ""
+    click.echo(f"talkseek: serving {folder.root} at {serving.address(sock)}  "
+               f"({workers} worker{plural}; Ctrl-C to stop)", err=True)  # fmt: skip
+    try:
+        serving.run(make_app, sock, threads, workers)
+    except KeyboardInterrupt:
+        pass
+    except serving.ServeError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        sock.close()
+    click.echo("talkseek: stopped", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m indexer.cli`: the talkseek command."""
+
+from indexer.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""What the CLI prints: search results, index summaries, warnings and status reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from indexer.core.statuses import OK, STATUSES
+from indexer.search.results import clock
+
+if TYPE_CHECKING:
+    from indexer.ingest import Ingested
+
+#: Failed videos listed after an index run; `talkseek status` lists them all.
+SHOWN_PROBLEMS = 20
+
+
+def print_results(result: dict) -> None:
+    """Talks with their notes and moments; marks become bold."""
+    if result["suggestion"]:
+        click.echo(f"Did you mean: {result['suggestion']}")
+    if result["fallback"]:
+        click.echo("No talk matches every word; showing talks that match some of them.")
+    first = (result["page"] - 1) * result["per_page"] + 1
+    if not result["results"]:
+        click.echo("No results. Try fewer words, a prefix like archi*, or OR between words.")
+        return
+    last = first + len(result["results"]) - 1
+    click.echo(f"Talks {first}-{last} of {result['total']} for {result['query']!r}\n")
+    for number, item in enumerate(result["results"], start=first):
+        talk = item["talk"]
+        byline = " · ".join(filter(None, [talk["speaker"], talk["event"], talk["section"]]))
+        click.secho(f"{number}. {talk['title']}", bold=True)
+        if byline:
+            click.echo(f"   {byline}")
+        if talk["url"]:
+            click.echo(f"   {talk['url']}")
+        for note in item["notes"]:
+            when = f" [{clock(note['start'])}]" if note["start"] is not None else ""
+            click.echo(
+                f"   - {note['text']}{when}  ({talk['source'].split(':')[0]}:{note['line']})"
+            )
+        for moment in item["moments"]:
+            click.echo(f"   {clock(moment['start'])}  {moment['text']}")
+            click.echo(f"            {moment['url']}")
+        click.echo()
+
+
+def status_report(ingested: Ingested) -> dict:
+    """The `status --json` structure."""
+    return {
+        "talks": len(ingested.talks),
+        "videos": len(ingested.videos),
+        "passages": ingested.passage_count(),
+        "transcripts": dict(_ordered(ingested.status_counts())),
+        "warnings": [str(warning) for warning in ingested.warnings],
+        "videos_detail": [
+            {
+                "video_id": video_id,
+                "status": state.status,
+                "message": state.message,
+                "checked_at": state.checked_at,
+                "last_error": state.last_error or None,
+                "talks": ingested.talks_of_video[video_id],
+            }
+            for video_id, state in ingested.statuses.items()
+        ],
+    }
+
+
+def print_status(ingested: Ingested) -> None:
+    """Each video's transcript status, why a transcript is missing, then the summary."""
+    titles = {talk.id: talk.title for talk in ingested.talks}
+    for video_id, state in ingested.statuses.items():
+        talks = "; ".join(titles[talk_id] for talk_id in ingested.talks_of_video[video_id])
+        click.echo(f"{video_id}  {state.status:<14} {talks}")
+        if state.message and state.status != OK:
+            click.echo(f"{'':13}{state.message}")
+    print_summary(ingested)
+
+
+def print_warnings(err: Console, ingested: Ingested) -> None:
+    for warning in ingested.warnings:
+        err.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+    problems = [s for s in ingested.statuses.values() if s.status != OK]
+    for state in problems[:SHOWN_PROBLEMS]:
+        err.print(
+            f"[yellow]{state.status}[/]: {state.video_id}: {state.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(problems) > SHOWN_PROBLEMS:
+        err.print(f"... and {len(problems) - SHOWN_PROBLEMS} more (see `talkseek status`)")
+
+
+def _ordered(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Status counts with ok first, then in the store's order."""
+    order = {name: place for place, name in enumerate(STATUSES)}
+    return sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def print_summary(ingested: Ingested) -> None:
+    counts = ", ".join(f"{count} {name}" for name, count in _ordered(ingested.status_counts()))
+    no_video = sum(1 for talk in ingested.talks if not talk.videos)
+    click.echo(
+        f"{len(ingested.talks)} talks ({no_video} notes only), {len(ingested.videos)} videos; "
+        f"transcripts: {counts or 'none'}; {ingested.passage_count()} passages; "
+        f"{len(ingested.warnings)} warnings"
+    )

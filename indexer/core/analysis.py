@@ -1,0 +1,188 @@
+"""The one text analyzer, shared by ingest, every engine, queries and highlighting.
+
+Words are split so that `S3`, `re:Invent`, `Gall's`, `event-driven` and
+`Amazon.com` are findable whole and by their parts: a compound yields its joined
+form and its parts, the parts at consecutive positions and the joined form at
+the first part's position. Then lowercase, accents folded, and nltk's Snowball
+stemmer (pure Python, no downloaded data). Stop words stay in the index, so
+quoted phrases can match them; plain query words drop them (see `is_stop_word`).
+
+The analyzer is pure and engine-free: text in, terms out. Each tokenizer match
+is analysed on its own and cached, because a match's terms never depend on its
+neighbours; an engine adapts `analyze` to its own token type.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib.resources import files
+from typing import NamedTuple
+
+from nltk.stem.snowball import SnowballStemmer
+
+WORD = r"\w+(?:['\u2019]\w+)*(?:[-.:/]\w+(?:['\u2019]\w+)*)*"
+_WORD_PATTERN = re.compile(WORD)
+_PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
+_APOSTROPHES = "'\u2019"
+_POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
+_stemmer = SnowballStemmer("english")
+
+#: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
+_EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
+                "\u017f": "s"}  # fmt: skip
+#: Code point ranges holding letters with accents, ligatures and full-width forms.
+_FOLD_RANGES = ((0x00C0, 0x0250), (0x1E00, 0x1F00), (0xFB00, 0xFB07), (0xFF01, 0xFF5F))
+#: Letters with a stroke, hook or middle dot have no decomposition; their names say the base.
+_NAMED_BASE = re.compile(r"LATIN SMALL LETTER (?:DOTLESS )?([A-Z])(?: WITH .*)?")
+
+
+def _plain(char: str) -> str:
+    """A lowercase letter without its accents, from its decomposition or its name."""
+    if char in _EXTRA_FOLDS:
+        return _EXTRA_FOLDS[char]
+    decomposed = unicodedata.normalize("NFKD", char)
+    plain = "".join(_EXTRA_FOLDS.get(c, c) for c in decomposed if not unicodedata.combining(c))
+    if plain.isascii():
+        return plain
+    named = _NAMED_BASE.fullmatch(unicodedata.name(char, ""))
+    return named.group(1).lower() if named else char
+
+
+def _fold_table() -> dict[int, str]:
+    """Each accented lowercase letter (and compatibility form) to its plain ASCII form."""
+    table = {}
+    for low, high in _FOLD_RANGES:
+        for point in range(low, high):
+            char = chr(point)
+            if char != char.lower():
+                continue  # text is lowercased before folding
+            plain = _plain(char)
+            if plain != char and plain.isascii() and plain.strip():
+                table[point] = plain
+    return table
+
+
+_FOLD = _fold_table()
+
+
+class Term(NamedTuple):
+    """One index term of a text: its text, word position and character span."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+def fold(word: str) -> str:
+    """Lowercase with accents folded: `Mélenchon` and `melenchon` are one word."""
+    return word.lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lowercase word, cached: the stemmer is the hot spot of indexing."""
+    return _stemmer.stem(word)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    source = files("indexer.core").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def is_stop_word(word: str) -> bool:
+    """True for a lowercase, apostrophe-free word on the shipped stop list."""
+    return word in stop_words()
+
+
+def _pieces(match: str) -> tuple[int, list[tuple[str, int, int]]]:
+    """How a tokenizer match splits: its end without a possessive `'s`, and its parts
+    (apostrophes dropped) with their character spans in the match."""
+    end = len(match) - 2 if _POSSESSIVE.search(match) else len(match)
+    parts = []
+    for found in re.finditer(r"[^-.:/]+", match[:end]):
+        text = "".join(c for c in found.group() if c not in _APOSTROPHES)
+        if text:
+            parts.append((text, found.start(), found.end()))
+    return end, parts
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]:
+    """How many positions one tokenizer match takes, and its terms (positions and
+    characters relative to the match), cached: most words recur thousands of times."""
+    if _PLAIN.fullmatch(match):  # the common case: one plain word
+        text = fold(match)
+        return 1, (Term(stem(text) if stemmed else text, 0, 0, len(match)),)
+    end, parts = _pieces(match)
+    normalize = (lambda text: stem(fold(text))) if stemmed else fold
+    if len(parts) <= 1:
+        text = parts[0][0] if parts else match[:end]
+        return 1, (Term(normalize(text), 0, 0, end),)
+    joined = Term(normalize("".join(text for text, _, _ in parts)), 0, 0, end)
+    found = [Term(normalize(text), offset, start, stop)
+             for offset, (text, start, stop) in enumerate(parts)]  # fmt: skip
+    return len(parts), (joined, *found)
+
+
+def analyze(text: str, stemmed: bool = True) -> Iterator[Term]:
+    """Every term of a text in order, with positions and character spans."""
+    base = 0
+    for found in _WORD_PATTERN.finditer(text):
+        width, found_terms = word_terms(found.group(), stemmed)
+        offset = found.start()
+        for term in found_terms:
+            yield Term(term.text, base + term.pos, offset + term.start, offset + term.end)
+        base += width
+
+
+def term_positions(text: str) -> dict[str, list[int]]:
+    """Each index term of a text with its positions: what indexing a text field needs."""
+    positions: dict[str, list[int]] = {}
+    base = 0
+    for found in _WORD_PATTERN.finditer(text):
+        width, found_terms = word_terms(found.group())
+        for term in found_terms:
+            if term.text in positions:
+                positions[term.text].append(base + term.pos)
+            else:
+                positions[term.text] = [base + term.pos]
+        base += width
+    return positions
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text, in order (compound joins included)."""
+    return [term.text for term in analyze(text)]
+
+
+def phrase_parts(text: str) -> tuple[list[str], list[str]]:
+    """All index terms of a text, and the terms that follow each other in it.
+
+    The second list leaves out compound joins (they share a position with their
+    first part), so it is what a phrase query must find in order.
+    """
+    found = list(analyze(text))
+    ordered = [term.text for index, term in enumerate(found)
+               if index + 1 == len(found) or found[index + 1].pos != term.pos]  # fmt: skip
+    return [term.text for term in found], ordered
+
+
+def spelling_words(text: str) -> set[str]:
+    """The unstemmed words of a text that typo and prefix lookups offer (compound parts too)."""
+    found: set[str] = set()
+    for match in _WORD_PATTERN.findall(text):
+        found.update(term.text for term in word_terms(match, False)[1])
+    return found
+
+
+def words(text: str) -> list[str]:
+    """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units."""
+    return [fold(word) for word in _WORD_PATTERN.findall(text)]
+

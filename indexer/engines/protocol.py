@@ -1,0 +1,258 @@
+"""The seam between talkseek and the engines that store and rank its documents.
+
+Everything above this module (the query language, the result shaper, the CLI and
+the web app) speaks only these types; everything below (an engine) answers them.
+A query reaches an engine as a `Plan` of analysed terms, so every engine matches
+the same words the same way; an engine answers with `Matches`: ranked talks, each
+with its matching notes and its best moments, plus facet counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from indexer.engines.vocabulary import Vocabulary
+    from indexer.ingest import Ingested
+
+
+class Kind(StrEnum):
+    """The three kinds of document every engine holds, all keyed by talk id."""
+
+    TALK = "talk"  # title, speaker, event, section, description, keywords + the talk's record
+    NOTE = "note"  # one bullet or paragraph, with its line and aligned moment
+    PASSAGE = "passage"  # a stretch of transcript with its video, start and end
+
+
+#: Fields searched for plain words, with their weight: titles and notes above transcripts.
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 4.0,
+    "speaker": 3.0,
+    "keywords": 2.0,
+    "description": 1.5,
+    "event": 1.0,
+    "section": 1.0,
+    "note": 2.0,
+    "transcript": 1.0,
+}
+#: Fields whose unstemmed words an engine offers for typos and prefixes.
+SPELLING_FIELDS = ("title", "note", "transcript")
+#: What a facet counts, per talk.
+FACETS = ("event", "speaker", "section")
+
+
+class IndexMissing(RuntimeError):
+    """There is no built index to search yet."""
+
+
+class BuildLocked(RuntimeError):
+    """Another build of the same index is running."""
+
+
+class IndexDamaged(RuntimeError):
+    """The index exists but cannot be read as it is; a full rebuild mends it."""
+
+
+# -- what a query asks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """One way a clause can match: any of `terms`, or, for a phrase, all in order.
+
+    Terms are analysed (`indexer.core.analysis`); `boost` scales the score of
+    what this alternative finds (a corrected typo counts a little less).
+    """
+
+    terms: tuple[str, ...]
+    phrase: bool = False
+    boost: float = 1.0
+
+
+#: Alternatives of one query group (words joined by OR): a document matching any counts.
+Group = tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Only talks whose `field` holds `match` (a text field), or with video `value`."""
+
+    field: str
+    value: str
+    match: Match | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query as an engine runs it.
+
+    A talk matches when every group matches in one of its documents (talk
+    record, note or passage) over `fields`; documents matching an excluded
+    group are dropped (a talk record matching one drops the talk). With no
+    groups, the filters alone list talks (newest first by index order).
+    """
+
+    groups: tuple[Group, ...] = ()
+    excluded: tuple[Group, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    fields: tuple[str, ...] = tuple(FIELD_WEIGHTS)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.filters
+
+
+# -- what an engine answers ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteHit:
+    """A note of a talk; `start` and `video_id` only when it is aligned to a moment."""
+
+    text: str
+    line: int | None
+    start: float | None = None
+    video_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A stretch of one video's transcript."""
+
+    video_id: str
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class TalkMatch:
+    """A matching talk: its record, its matching notes (best first) and its moments
+    (each a run of passages in time order, best moment first)."""
+
+    talk_id: str
+    record: dict
+    score: float
+    notes: list[NoteHit] = field(default_factory=list)
+    moments: list[list[PassageHit]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass
+class Matches:
+    """Every talk a plan matched (`total`), the requested slice of them in order,
+    whether only some groups matched (`fallback`), and facet counts over all."""
+
+    total: int
+    talks: list[TalkMatch]
+    fallback: bool = False
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+
+@dataclass
+class TalkContent:
+    """One talk whole: its record, every note and every passage in reading order."""
+
+    record: dict
+    notes: list[NoteHit]
+    passages: list[PassageHit]
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line."""
+
+    full: bool
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        kind = "full build" if self.full else "update"
+        return (
+            f"index {kind}: {self.added} talks added, {self.updated} updated, "
+            f"{self.removed} removed, {self.unchanged} unchanged "
+            f"({self.documents} documents written, {self.seconds:.1f}s)"
+        )
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    engine: str
+    generation: str
+    talks: int
+    documents: int
+
+
+#: Called with (talks done, talks in all) while a build writes.
+BuildProgress = Callable[[int, int], None]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """An index of talks, notes and passages that builds, answers plans and serves one
+    generation at a time. Opening is cheap; the first search or `warm()` loads what
+    searching needs. Not safe for concurrent use: callers take turns."""
+
+    name: str
+
+    def build(
+        self, ingested: Ingested, full: bool = False, progress: BuildProgress | None = None
+    ) -> BuildReport:
+        """Write the index for what ingest gave, aside, and publish it atomically.
+
+        Incremental unless `full`: only talks whose content changed are written.
+        Raises BuildLocked when another build runs; the previous index keeps serving
+        whatever happens.
+        """
+        ...
+
+    def latest_generation(self) -> str | None:
+        """The generation published now (cheap; None when there is no index)."""
+        ...
+
+    @property
+    def generation(self) -> str:
+        """The generation this engine serves (IndexMissing when there is none)."""
+        ...
+
+    def search(self, plan: Plan, first: int, last: int) -> Matches:
+        """The talks matching a plan, best first, with talks [first, last) in full."""
+        ...
+
+    def talk(self, talk_id: str) -> TalkContent | None:
+        """One talk with all its notes and passages, or None if unknown."""
+        ...
+
+    def talk_ids(self) -> list[str]:
+        """Every talk indexed."""
+        ...
+
+    def document_frequency(self, field: str, term: str) -> int:
+        """How many documents hold an analysed term in a field."""
+        ...
+
+    def vocabulary(self, field: str) -> Vocabulary:
+        """The unstemmed words of a spelling field, for typos and prefixes."""
+        ...
+
+    def warm(self) -> None:
+        """Load now what searches need, so the first one does not wait."""
+        ...
+
+    def stats(self) -> EngineStats:
+        ...
+
+    def close(self) -> None:
+        ...

@@ -1,0 +1,178 @@
+"""Talks, notes and passages → the Whoosh index, fully or incrementally.
+
+Each talk carries a content hash of everything indexed about it (its record,
+notes and its videos' passages); an incremental build re-analyses only talks
+whose hash changed. Either way the build happens in a new generation folder
+that is swapped in atomically (see `generations`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+
+from indexer.core.files import atomic_write
+from indexer.core.talks import Talk
+from indexer.engines.protocol import BuildProgress, BuildReport, Kind
+from indexer.engines.whoosh import compat, generations
+from indexer.engines.whoosh.postings import export_postings
+from indexer.engines.whoosh.schema import make_schema
+from indexer.engines.whoosh.writer import CheckedMpWriter
+from indexer.ingest import Ingested
+from indexer.ingest.documents import aligned_notes, content_hash, talk_passages, talk_record
+from indexer.ingest.passages import Passage
+
+WRITER_PROCS = 2
+#: Postings each writer process sorts in memory (Whoosh's estimate; the real size is
+#: higher) before it spills a sorted run to disk (see compat.py).
+POOL_MB = 256
+#: An update that would rewrite at least this many talks, and most of them, builds afresh.
+MOSTLY_CHANGED = 20
+HASHES = "talk-hashes.json"  # in each generation: what an update compares against
+
+
+def talk_documents(
+    talk: Talk, record: dict, passages: list[tuple[str, Passage]], digest: str
+) -> Iterator[dict]:
+    """Every index document of one talk."""
+    yield {
+        "doc_id": f"{Kind.TALK}:{talk.id}",
+        "kind": Kind.TALK.value,
+        "talk_id": talk.id,
+        "video_id": talk.videos[0].video_id if talk.videos else "",
+        "title": talk.title,
+        "speaker": " ".join(filter(None, [talk.speaker, talk.role])),
+        "event": talk.event,
+        "section": " / ".join(talk.section),
+        "keywords": ", ".join(talk.keywords),
+        "description": talk.description,
+        "talk": record,
+        "content_hash": digest,
+        "start": -1.0,
+        "start_ms": -1,
+    }
+    for number, (note, aligned) in enumerate(aligned_notes(talk, passages)):
+        yield {
+            "doc_id": f"{Kind.NOTE}:{talk.id}:{number}",
+            "kind": Kind.NOTE.value,
+            "talk_id": talk.id,
+            "video_id": aligned.video_id if aligned else "",
+            "note": note.text,
+            "text": note.text,
+            "line": note.line,
+            "start": aligned.start if aligned else -1.0,
+            "start_ms": round(aligned.start * 1000) if aligned else -1,
+        }
+    for number, (video_id, passage) in enumerate(passages):
+        yield {
+            "doc_id": f"{Kind.PASSAGE}:{talk.id}:{number}",
+            "kind": Kind.PASSAGE.value,
+            "talk_id": talk.id,
+            "video_id": video_id,
+            "transcript": passage.text,
+            "text": passage.text,
+            "start": passage.start,
+            "start_ms": round(passage.start * 1000),
+            "end": passage.end,
+        }
+
+
+def _stored_hashes(folder: Path) -> dict[str, str]:
+    """Each indexed talk's content hash: from the generation's list, else from its documents."""
+    try:
+        hashes = json.loads((folder / HASHES).read_text(encoding="utf-8"))
+        if isinstance(hashes, dict):
+            return hashes
+    except (OSError, ValueError):
+        pass
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.searcher() as searcher:
+        return {
+            fields["talk_id"]: fields.get("content_hash", "")
+            for fields in searcher.documents(kind=Kind.TALK.value)
+        }
+
+
+def build_index(
+    collection: Ingested,
+    index_dir: Path,
+    full: bool = False,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """Write the index for what ingest gave; incremental unless `full` or no usable index."""
+    compat.apply()
+    began = time.monotonic()
+    with generations.build_lock(index_dir):
+        generations.remove_leftovers(index_dir)
+        previous = None if full else generations.current(index_dir)
+        stored = _stored_hashes(previous) if previous is not None else {}
+        records = {talk.id: talk_record(talk, collection) for talk in collection.talks}
+        hashes = {talk.id: content_hash(records[talk.id], talk, collection)
+                  for talk in collection.talks}  # fmt: skip
+        changed = sum(stored.get(talk_id) != digest for talk_id, digest in hashes.items())
+        if previous is not None and changed >= MOSTLY_CHANGED and changed > len(hashes) / 2:
+            previous, stored = None, {}  # rewriting most talks one by one is slower
+        report = BuildReport(full=previous is None)
+        building = generations.new_generation(index_dir, copy_from=previous)
+        ix = (
+            whoosh_index.open_dir(str(building))
+            if previous is not None
+            else whoosh_index.create_in(str(building), make_schema())
+        )
+        # A fresh build analyses on both cores; an update touches few talks. Segments
+        # stay separate files: Whoosh reads a compound segment file into memory
+        # (hundreds of MB per server process), separate files it reads from disk.
+        options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
+        if previous is None:
+            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, **options)
+        else:
+            writer = ix.writer(**options)
+        try:
+            _write(collection, writer, records, hashes, stored, report, progress)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        export_postings(building, procs=WRITER_PROCS)
+        atomic_write(building / HASHES, json.dumps(hashes))
+        generations.publish(index_dir, building)
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _codec() -> W3Codec:
+    """Whoosh's codec without zlib on posting blocks.
+
+    Compressing every block was a tenth of a build, and searches read the
+    exported arrays (postings.py), not the blocks.
+    """
+    return W3Codec(compression=0)
+
+
+def _write(collection, writer, records, hashes, stored, report, progress) -> None:
+    """Write the talks whose content hash differs from the stored one; delete the gone."""
+    wanted = {talk.id for talk in collection.talks}
+    for talk_id in stored.keys() - wanted:
+        writer.delete_by_term("talk_id", talk_id)
+        report.removed += 1
+    for done, talk in enumerate(collection.talks, start=1):
+        record, digest = records[talk.id], hashes[talk.id]
+        if stored.get(talk.id) == digest:
+            report.unchanged += 1
+        else:
+            if talk.id in stored:
+                writer.delete_by_term("talk_id", talk.id)
+                report.updated += 1
+            else:
+                report.added += 1
+            passages = talk_passages(talk, collection)
+            for document in talk_documents(talk, record, passages, digest):
+                writer.add_document(**document)
+                report.documents += 1
+        if progress is not None:
+            progress(done, len(collection.talks))

@@ -1,0 +1,116 @@
+"""Index generations: build aside, swap in atomically, never show a half-built index.
+
+`data/index/CURRENT` names the generation readers open (`gen-…` folders beside
+it). A build writes a new folder under a lock, then replaces CURRENT with one
+atomic rename. A build killed at any point leaves CURRENT pointing at the old,
+complete generation; its leftovers are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from indexer.core.files import atomic_write
+
+FORMAT = 3  # 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema
+POINTER = "CURRENT"
+LOCK = ".build.lock"
+KEEP = 2  # the current generation and the one before, for readers still on it
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the index lock."""
+
+
+def current(index_dir: Path) -> Path | None:
+    """The generation readers should open, or None if there is no usable index."""
+    try:
+        pointer = json.loads((index_dir / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(pointer, dict) or pointer.get("format") != FORMAT:
+        return None
+    name = str(pointer.get("generation", ""))
+    folder = index_dir / name
+    if not name.startswith("gen-") or not folder.is_dir():
+        return None
+    return folder
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's build lock; a second build fails fast with BuildLocked."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(
+                f"another talkseek build is running on {index_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_generation(index_dir: Path, copy_from: Path | None = None) -> Path:
+    """A fresh folder for a build; with `copy_from`, hard links of its files to update.
+
+    Index files are never changed once written (an update writes new ones), so
+    the old generation's files can be shared instead of copied.
+    """
+    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    folder = index_dir / f".building-{name}"
+    folder.mkdir(parents=True)
+    if copy_from is not None:
+        _link_tree(copy_from, folder)
+    return folder
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if not entry.name.endswith(".partial"):
+                (target / entry.name).mkdir()
+                _link_tree(entry, target / entry.name)
+        elif entry.is_file() and not entry.name.endswith(".lock"):
+            try:
+                os.link(entry, target / entry.name)
+            except OSError:
+                shutil.copy2(entry, target / entry.name)
+
+
+def publish(index_dir: Path, building: Path) -> Path:
+    """Make a finished build the current generation, then drop old ones."""
+    final = index_dir / building.name.removeprefix(".building-")
+    os.replace(building, final)
+    pointer = {"format": FORMAT, "generation": final.name, "published_at": time.time()}
+    atomic_write(index_dir / POINTER, json.dumps(pointer))
+    _remove_old(index_dir, final)
+    return final
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """Delete folders of builds that never finished (call while holding the lock)."""
+    for folder in index_dir.glob(".building-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    for temporary in index_dir.glob(f".{POINTER}.*"):
+        temporary.unlink(missing_ok=True)
+
+
+def _remove_old(index_dir: Path, keep: Path) -> None:
+    generations = sorted(
+        (folder for folder in index_dir.glob("gen-*") if folder != keep),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in generations[KEEP - 1 :]:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,64 @@
+"""The Whoosh schema, in one place.
+
+One index holds the three kinds of document (`Kind`), all keyed by `talk_id`:
+- `talk`: title, speaker, event, section, description, keywords, and a stored
+  JSON record of the talk for result pages;
+- `note`: one bullet or paragraph, its source line and aligned start time;
+- `passage`: a stretch of transcript with video, start and end seconds.
+Text fields share the one analyzer; their weights are the protocol's FIELD_WEIGHTS.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from indexer.core.analysis import term_positions
+from indexer.engines.whoosh.analyzer import ANALYZER
+
+
+class AnalyzedText(TEXT):
+    """A TEXT field indexed through the cached per-word analysis.
+
+    Whoosh runs its filter chain token by token, a third of a build's time;
+    `term_positions` gives the same terms and positions (tested against
+    the analyzer) from a cache. Spelling words still go through the analyzer.
+    """
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost, encode = self.format.field_boost, self.format.encode
+        for term, positions in term_positions(value).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+
+def _text(stored: bool = False, spelling: bool = False) -> TEXT:
+    return AnalyzedText(analyzer=ANALYZER, phrase=True, stored=stored, spelling=spelling)
+
+
+def make_schema() -> Schema:
+    return Schema(
+        doc_id=ID(unique=True, stored=True),
+        kind=ID(stored=True, sortable=True),
+        talk_id=ID(stored=True, sortable=True),
+        video_id=ID(stored=True, sortable=True),
+        title=_text(spelling=True),
+        speaker=_text(),
+        event=_text(),
+        section=_text(),
+        keywords=_text(),
+        description=_text(),
+        note=_text(spelling=True),
+        # Transcript words for typos and prefixes come from the exported arrays
+        # (postings.py): a spelling field would analyse every passage a second time.
+        transcript=_text(),
+        text=STORED(),
+        start=NUMERIC(float, stored=True),
+        # A column for fast per-hit lookup (float columns are broken in Whoosh 2.7).
+        start_ms=NUMERIC(int, bits=64, sortable=True),
+        end=STORED(),
+        line=STORED(),
+        talk=STORED(),
+        content_hash=STORED(),
+    )

@@ -1,0 +1,145 @@
+"""Whoosh queries scored in bulk: BM25F over whole posting arrays at once.
+
+The scores are Whoosh's own (its BM25F with B=0.75, K1=1.2, its idf and
+average field lengths, boosts multiplied, OR adding its parts, a phrase
+scoring as the sum of its words), so results rank as they did when Whoosh's
+matchers walked the postings one by one; only the walking is gone. Phrases
+are checked on positions of the documents that hold every word, all
+candidates at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import log
+
+import numpy as np
+from whoosh.query import NullQuery, Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from indexer.engines.whoosh.postings import Postings, TermPostings
+
+B, K1 = 0.75, 1.2
+_POSITION_SPAN = np.int64(1) << 32  # keys (candidate, position) packed in one integer
+
+
+@dataclass
+class Scores:
+    """Matching documents (sorted global docnums) and their scores."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+NOTHING = Scores(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def union(parts: list[Scores], doc_count: int) -> Scores:
+    """Documents matching any part, each scored with the sum of its parts' scores."""
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return NOTHING
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    found = np.bincount(docs, minlength=doc_count)
+    totals = np.bincount(docs, weights=np.concatenate([p.scores for p in parts]),
+                         minlength=doc_count)  # fmt: skip
+    matched = np.flatnonzero(found)
+    return Scores(matched, totals[matched])
+
+
+def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The values two sorted arrays share (each array without repeats), sorted."""
+    if len(first) > len(second):
+        first, second = second, first
+    at = np.searchsorted(second, first)
+    inside = at < len(second)
+    inside[inside] = second[at[inside]] == first[inside]
+    return first[inside]
+
+
+class BulkScorer:
+    """Scores queries on one open index (one searcher, its postings arrays)."""
+
+    def __init__(self, searcher: Searcher, postings: Postings) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.postings = postings
+        self.doc_count = self.reader.doc_count_all()
+        self._averages: dict[str, float] = {}
+
+    def run(self, query: Query) -> Scores:
+        if query is NullQuery:
+            return NOTHING
+        if isinstance(query, Or):
+            return union([self.run(part) for part in query.subqueries], self.doc_count)
+        if isinstance(query, Term):
+            return self._term(query.fieldname, query.text, query.boost)
+        if isinstance(query, Phrase) and query.slop == 1:
+            return self._phrase(query.fieldname, list(query.words), query.boost)
+        return self._through_whoosh(query)
+
+    def _average_length(self, fieldname: str) -> float:
+        if fieldname not in self._averages:
+            total = self.reader.field_length(fieldname)
+            self._averages[fieldname] = (total / (self.doc_count or 1)) or 1
+        return self._averages[fieldname]
+
+    def _bm25(self, fieldname: str, text: str, postings: TermPostings, rows=None) -> np.ndarray:
+        tfs = postings.tfs if rows is None else postings.tfs[rows]
+        docs = postings.docs if rows is None else postings.docs[rows]
+        count = self.doc_count or 1
+        idf = log(count / (postings.stored + 1)) + 1
+        average = self._average_length(fieldname)
+        lengths = self.postings.field_lengths(fieldname)[docs]
+        tfs = tfs.astype(np.float64)
+        return idf * (tfs * (K1 + 1)) / (tfs + K1 * ((1 - B) + B * lengths / average))
+
+    def _term(self, fieldname: str, text: str, boost: float) -> Scores:
+        postings = self.postings.term(fieldname, text)
+        if not len(postings):
+            return NOTHING
+        return Scores(postings.docs, self._bm25(fieldname, text, postings) * boost)
+
+    def _phrase(self, fieldname: str, words: list[str], boost: float) -> Scores:
+        """Documents where the words stand next to each other, in order."""
+        if not words:
+            return NOTHING
+        lists = [self.postings.term(fieldname, word) for word in words]
+        if any(not len(postings) for postings in lists):
+            return NOTHING
+        candidates = lists[0].docs
+        for postings in sorted(lists[1:], key=len):
+            candidates = _common(candidates, postings.docs)
+            if not len(candidates):
+                return NOTHING
+        keys = None
+        rows_per_word = []
+        for offset, postings in enumerate(lists):
+            rows = np.searchsorted(postings.docs, candidates)
+            rows_per_word.append(rows)
+            owner, positions = postings.occurrences(rows)
+            # (candidate, where the phrase would start): sorted, as owners and positions are
+            word_keys = owner * _POSITION_SPAN + (positions - offset + len(words))
+            keys = word_keys if keys is None else _common(keys, word_keys)
+            if not len(keys):
+                return NOTHING
+        owners = keys // _POSITION_SPAN
+        found = owners[np.r_[True, owners[1:] != owners[:-1]]]
+        scores = np.zeros(len(found))
+        for word, postings, rows in zip(words, lists, rows_per_word, strict=True):
+            scores += self._bm25(fieldname, word, postings, rows[found])
+        return Scores(candidates[found], scores * boost)
+
+    def _through_whoosh(self, query: Query) -> Scores:
+        """Any other query: Whoosh's own matchers (slower, same scores)."""
+        hits = sorted((docnum, score) for score, docnum in
+                      self.searcher.search(query, limit=None).top_n)  # fmt: skip
+        if not hits:
+            return NOTHING
+        return Scores(np.array([d for d, _ in hits], dtype=np.int64),
+                      np.array([s for _, s in hits], dtype=np.float64))  # fmt: skip

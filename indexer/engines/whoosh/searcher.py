@@ -1,0 +1,294 @@
+"""One open Whoosh generation answering plans: talks ranked with notes and moments.
+
+Each plan group (alternatives joined by OR) is scored on its own over talk
+records, notes and passages (see `scoring`); `ranking` then ranks talks over
+arrays: a talk matches when every group matches somewhere in it, talks where
+all groups fall inside one note or within about a minute of video rank first,
+and that minute is the moment to play. If no talk has every group, the ranking
+falls back to any group and says so. Only the talks of the requested page are
+read back from stored fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.query import NullQuery, Or, Phrase, Query, Term
+
+from indexer.engines.protocol import (
+    FACETS,
+    FIELD_WEIGHTS,
+    FacetCount,
+    Filter,
+    Group,
+    Kind,
+    Match,
+    Matches,
+    NoteHit,
+    PassageHit,
+    Plan,
+    TalkContent,
+    TalkMatch,
+)
+from indexer.engines.vocabulary import Vocabulary
+from indexer.engines.whoosh.postings import Postings
+from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
+from indexer.engines.whoosh.scoring import BulkScorer, Scores
+
+#: Matching notes returned per talk, best first.
+NOTES_SHOWN = 5
+#: Facet values returned per facet, most common first.
+FACET_VALUES = 20
+
+
+class OpenGeneration:
+    """An open index generation: reuse it across searches, close it when done."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.index = whoosh_index.open_dir(str(folder))
+        self.searcher = self.index.searcher()
+        self.reader = self.searcher.reader()
+        self.postings = Postings(self.reader, folder)
+        self.scorer = BulkScorer(self.searcher, self.postings)
+        self._talks: dict[str, dict] | None = None
+        self._table: DocTable | None = None
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._facet_cache: dict[str, tuple[np.ndarray, list[str], np.ndarray]] | None = None
+        self._with_record = np.zeros(0, dtype=bool)
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    @property
+    def talks(self) -> dict[str, dict]:
+        """Every talk's stored record by id, loaded once per generation."""
+        if self._talks is None:
+            self._talks = {
+                fields["talk_id"]: fields["talk"]
+                for fields in self.searcher.documents(kind=Kind.TALK.value)
+            }
+        return self._talks
+
+    @property
+    def table(self) -> DocTable:
+        """Per-document kind, talk, video and start, read from the columns once."""
+        if self._table is None:
+            names = ("kind", "talk_id", "video_id", "start_ms")
+            try:
+                columns = {name: list(self.reader.column_reader(name)) for name in names}
+            except NotImplementedError:  # a reader without columns (e.g. an empty index)
+                stored = [self.reader.stored_fields(d) for d in range(self.reader.doc_count_all())]
+                columns = {name: [fields.get(name) for fields in stored] for name in names}
+            self._table = DocTable.from_columns(
+                columns["kind"], columns["talk_id"], columns["video_id"],
+                [(ms or 0) / 1000 for ms in columns["start_ms"]],
+            )  # fmt: skip
+            self._with_record = np.array([t in self.talks for t in self._table.talk_ids], bool)
+        return self._table
+
+    def warm(self) -> None:
+        """Load the talk records, the document table and the facet codes."""
+        self._facet_codes()
+
+    # -- what the query side asks of the vocabulary -------------------------------------
+
+    def document_frequency(self, field: str, term: str) -> int:
+        return self.postings.document_frequency(field, term)
+
+    def vocabulary(self, field: str) -> Vocabulary:
+        """Unstemmed words of a field: its spelling field, or for transcripts the arrays."""
+        if field not in self._vocabularies:
+            if field == "transcript":
+                vocabulary = Vocabulary(*self.postings.transcript_words())
+            else:
+                spell = self.index.schema[field].spelling_fieldname(field)
+                words, frequencies = [], []
+                for term, info in self.reader.iter_field(spell):
+                    words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                    frequencies.append(info.doc_frequency())
+                vocabulary = Vocabulary(words, np.array(frequencies, dtype=np.int64))
+            self._vocabularies[field] = vocabulary
+        return self._vocabularies[field]
+
+    # -- plans as Whoosh queries, scored in bulk ----------------------------------------
+
+    @staticmethod
+    def _query(match: Match, fields: tuple[str, ...]) -> Query:
+        if not match.terms:
+            return NullQuery
+        if match.phrase:
+            words = list(match.terms)
+            return Or(
+                [Phrase(name, words, slop=1, boost=FIELD_WEIGHTS[name] * match.boost)
+                 for name in fields]
+            )  # fmt: skip
+        return Or(
+            [Term(name, text, boost=FIELD_WEIGHTS[name] * match.boost)
+             for name in fields for text in match.terms]
+        )  # fmt: skip
+
+    def _scores(self, group: Group, fields: tuple[str, ...]) -> Scores:
+        """Every document matching any alternative of a group, and its score."""
+        return self.scorer.run(Or([self._query(match, fields) for match in group]))
+
+    def _allowed_talks(self, filters: tuple[Filter, ...]) -> set[str] | None:
+        allowed: set[str] | None = None
+        for condition in filters:
+            if condition.field == "video":
+                ids = {f["talk_id"] for f in self.searcher.documents(video_id=condition.value)}
+            elif condition.match is None:
+                ids = set()
+            else:
+                docs = self.scorer.run(self._query(condition.match, (condition.field,))).docs
+                ids = {self.table.talk_ids[code] for code in set(self.table.talk[docs].tolist())}
+            allowed = ids if allowed is None else allowed & ids
+        return allowed
+
+    def _talk_mask(self, talk_ids: set[str]) -> np.ndarray:
+        return np.array([t in talk_ids for t in self.table.talk_ids], dtype=bool)
+
+    def _rank(self, plan: Plan) -> Ranking:
+        table = self.table
+        if plan.is_empty:
+            return Ranking(np.zeros(0, dtype=np.int64), False)
+        allowed = self._allowed_talks(plan.filters)
+        if not plan.groups:  # filters alone: list the talks they select
+            codes = np.flatnonzero(self._talk_mask(allowed or set()) & self._with_record)
+            return Ranking(codes[::-1], False)
+        allowed_mask = self._with_record.copy()
+        if allowed is not None:
+            allowed_mask &= self._talk_mask(allowed)
+        excluded = self._excluded_docs(plan.excluded)
+        excluded_talks = np.zeros(len(table.talk_ids), dtype=bool)
+        if len(excluded):
+            records = excluded[table.kind[excluded] == KIND_CODES[Kind.TALK]]
+            excluded_talks[table.talk[records]] = True
+        groups = []
+        for group in plan.groups:
+            scores = self._scores(group, plan.fields)
+            if len(excluded):
+                keep = ~np.isin(scores.docs, excluded)
+                scores = Scores(scores.docs[keep], scores.scores[keep])
+            groups.append(scores)
+        return rank(table, groups, allowed_mask, excluded_talks)
+
+    def _excluded_docs(self, excluded: tuple[Group, ...]) -> np.ndarray:
+        everywhere = tuple(FIELD_WEIGHTS)
+        found = [self._scores(group, everywhere).docs for group in excluded]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def search(self, plan: Plan, first: int, last: int) -> Matches:
+        ranking = self._rank(plan)
+        shown = ranking.talks(self.table, first, last)
+        return Matches(
+            total=len(ranking.order),
+            talks=[self._talk_match(talk) for talk in shown],
+            fallback=ranking.fallback,
+            facets=self._facets(ranking.order),
+        )
+
+    # -- reading back what is shown -------------------------------------------------------
+
+    def _talk_match(self, talk: RankedTalk) -> TalkMatch:
+        stored = self.reader.stored_fields
+        notes = [_note(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
+        moments = [
+            [_passage(stored(hit.docnum)) for hit in _tightest(window)] for window in talk.moments
+        ]
+        return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
+
+    def talk(self, talk_id: str) -> TalkContent | None:
+        record = self.talks.get(talk_id)
+        if record is None:
+            return None
+        notes, passages = [], []
+        for fields in self.searcher.documents(talk_id=talk_id):
+            if fields.get("kind") == Kind.NOTE:
+                notes.append(fields)
+            elif fields.get("kind") == Kind.PASSAGE:
+                passages.append(fields)
+        notes.sort(key=lambda fields: _number(fields["doc_id"]))
+        passages.sort(key=lambda fields: _number(fields["doc_id"]))
+        return TalkContent(record, [_note(f) for f in notes], [_passage(f) for f in passages])
+
+    # -- facets ---------------------------------------------------------------------------
+
+    def _facets(self, order: np.ndarray) -> dict[str, list[FacetCount]]:
+        """The most common events, speakers and sections among all matching talks."""
+        facets = {}
+        for name, (codes, values, alphabetical) in self._facet_codes().items():
+            counts = np.bincount(codes[order], minlength=len(values))
+            counts[0] = 0  # code 0: talks without a value
+            present = np.flatnonzero(counts)
+            top = present[np.lexsort((alphabetical[present], -counts[present]))[:FACET_VALUES]]
+            facets[name] = [FacetCount(values[code], int(counts[code])) for code in top]
+        return facets
+
+    def _facet_codes(self) -> dict[str, tuple[np.ndarray, list[str], np.ndarray]]:
+        """Per facet: each talk code's value code (0 = none), the values, their sort order."""
+        if self._facet_cache is None:
+            self._facet_cache = {}
+            for name in FACETS:
+                values: dict[str, int] = {"": 0}
+                codes = []
+                for talk_id in self.table.talk_ids:
+                    record = self.talks.get(talk_id, {})
+                    value = record.get(name) or ""
+                    if name == "section":
+                        value = " / ".join(value)
+                    codes.append(values.setdefault(value, len(values)))
+                names = list(values)
+                alphabetical = np.empty(len(names), dtype=np.int64)
+                alphabetical[np.argsort(np.array(names, dtype=str))] = np.arange(len(names))
+                self._facet_cache[name] = (np.array(codes, dtype=np.int64), names, alphabetical)
+        return self._facet_cache
+
+
+def _note(fields: dict) -> NoteHit:
+    """A stored note; aligned when it has a moment (a start and a video)."""
+    start = fields.get("start")
+    video_id = fields.get("video_id") or None
+    aligned = start is not None and start >= 0 and video_id is not None
+    return NoteHit(
+        text=fields["text"],
+        line=fields.get("line"),
+        start=float(start) if aligned else None,
+        video_id=video_id if aligned else None,
+    )
+
+
+def _passage(fields: dict) -> PassageHit:
+    start = float(fields["start"])
+    return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"])
+
+
+def _number(doc_id: str) -> int:
+    """The running number at the end of a note or passage document id."""
+    tail = doc_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _tightest(window: list[Hit]) -> list[Hit]:
+    """The shortest run of a window's passages that still holds all of its groups.
+
+    A window may open on a passage that only matched a common word; playing
+    from there would start long before the moment.
+    """
+    ordered = sorted(window, key=lambda hit: hit.start)
+    wanted = set().union(*(hit.groups for hit in ordered))
+    best = ordered
+    best_key = (ordered[-1].start - ordered[0].start, -sum(h.score for h in ordered))
+    for first in range(len(ordered)):
+        covered: set[int] = set()
+        for last in range(first, len(ordered)):
+            covered |= set(ordered[last].groups)
+            if covered == wanted:
+                span = ordered[first : last + 1]
+                key = (span[-1].start - span[0].start, -sum(h.score for h in span))
+                if key < best_key:
+                    best, best_key = span, key
+                break
+    return best

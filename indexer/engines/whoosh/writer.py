@@ -1,0 +1,90 @@
+"""Whoosh's parallel writer, made to fail loudly instead of hanging or losing documents.
+
+Whoosh's MpWriter hands batches of documents to worker processes through a
+bounded queue. If a worker dies (a full disk, say), the parent blocks forever on
+that queue, and a commit skips the dead worker's segment without a word. This
+subclass checks its workers while it waits, reports a worker's error in one
+line, and refuses to commit an index with documents missing.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+from collections.abc import Callable
+from multiprocessing import Queue, SimpleQueue
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+
+from indexer.engines.whoosh import compat
+
+POLL_SECONDS = 0.5
+
+
+class WorkerFailed(OSError):
+    """A worker process stopped before it indexed all its documents."""
+
+
+class _ReportingTask(SubWriterTask):
+    """A worker that sends its error back in one line instead of printing a traceback."""
+
+    errors: SimpleQueue | None = None  # written at once: the process ends right after
+
+    def run(self) -> None:
+        try:
+            compat.apply()  # a process started without fork() has not got the patches yet
+            super().run()
+        except BaseException as error:  # the parent reports it; this process just ends
+            if self.errors is not None:
+                self.errors.put(f"{type(error).__name__}: {error}")
+            os._exit(1)
+
+
+class _CheckedQueue:
+    """The parent's side of the job queue: a put that notices dead workers."""
+
+    def __init__(self, jobs: Queue, check: Callable[[], None]) -> None:
+        self.jobs = jobs
+        self.check = check
+
+    def put(self, job, block: bool = True, timeout: float | None = None) -> None:
+        while True:
+            try:
+                self.jobs.put(job, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                self.check()
+
+    def __getattr__(self, name: str):
+        return getattr(self.jobs, name)
+
+
+class CheckedMpWriter(MpWriter):
+    """An MpWriter whose worker failures surface as WorkerFailed in the parent."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self.errors: SimpleQueue = SimpleQueue()
+        self.jobs = self.jobqueue  # workers read this one
+        self.jobqueue = _CheckedQueue(self.jobs, self.check_workers)
+
+    def _new_task(self) -> SubWriterTask:
+        task = _ReportingTask(self.storage, self.indexname, self.jobs, self.resultqueue,
+                              self.subargs, self.multisegment)  # fmt: skip
+        task.errors = self.errors
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def check_workers(self) -> None:
+        """Raise WorkerFailed, with the worker's own error, if a worker has died."""
+        dead = [task for task in self.tasks if task.exitcode not in (None, 0)]
+        if dead:
+            reason = self.errors.get() if not self.errors.empty() else f"exit {dead[0].exitcode}"
+            raise WorkerFailed(f"an indexing process failed: {reason}")
+
+    def commit(self, *args, **kwargs) -> None:
+        super().commit(*args, **kwargs)
+        # Whoosh commits without the segments of workers that died; such an
+        # index must not be published.
+        self.check_workers()

@@ -1,0 +1,242 @@
+"""Notes folder + transcript store → everything the index is built from.
+
+This is the ingest half of `talkseek index`: read the notes, bring each linked
+video's transcript up to date, and cut transcripts into passages. It reports
+progress through a callback and never prints, so the CLI and tests share it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import NamedTuple
+
+from indexer.core.data_folder import DataFolder
+from indexer.core.statuses import OK, UNKNOWN
+from indexer.core.talks import NoteWarning, Talk, VideoRef
+from indexer.ingest.captions import CaptionError
+from indexer.ingest.fetcher import Fetched, Fetcher, FetchFailed
+from indexer.ingest.notes import read_notes_folder
+from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
+from indexer.ingest.notes_cache import NotesCache
+from indexer.ingest.passage_cache import PassageCache, PassagesByVideo, passage_digest
+from indexer.ingest.passages import Passage, build_passages
+from indexer.ingest.sync import sync_video
+from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore
+
+__all__ = ["Collection", "DataFolder", "read_talks", "recorded", "sync_transcripts"]
+
+Progress = Callable[[VideoRef, TranscriptStatus], None]
+#: Transcripts to cut before it pays to start processes for it, and how many.
+PARALLEL_CUT_MIN = 64
+CUT_PROCS = 2
+#: Consecutive network failures after which the rest of a run stays offline.
+UNREACHABLE_AFTER = 3
+
+
+@dataclass
+class Collection:
+    """Talks, their videos' statuses and passages, and every warning met on the way."""
+
+    talks: list[Talk]
+    videos: dict[str, VideoRef]
+    talks_of_video: dict[str, list[str]]
+    statuses: dict[str, TranscriptStatus] = field(default_factory=dict)
+    passages: PassagesByVideo = field(default_factory=PassagesByVideo)
+    #: per video, a digest of its passages: talks' content hashes use it, not the text
+    passage_digests: dict[str, str] = field(default_factory=dict)
+    warnings: list[NoteWarning] = field(default_factory=list)
+
+    def status_counts(self) -> Counter[str]:
+        return Counter(status.status for status in self.statuses.values())
+
+    def passage_count(self) -> int:
+        return self.passages.count()
+
+
+def read_talks(folder: DataFolder) -> Collection:
+    """Talks from the notes and the distinct videos they link, in notes order."""
+    if not folder.notes.is_dir():
+        raise FileNotFoundError(f"no notes folder at {folder.notes}")
+    cache = NotesCache(folder.index / NOTES_CACHE)
+    parsed = read_notes_folder(folder.notes, cache)
+    cache.save()
+    videos: dict[str, VideoRef] = {}
+    talks_of_video: dict[str, list[str]] = {}
+    for talk in parsed.talks:
+        for video in talk.videos:
+            videos.setdefault(video.video_id, video)
+            talks_of_video.setdefault(video.video_id, []).append(talk.id)
+    return Collection(parsed.talks, videos, talks_of_video, warnings=list(parsed.warnings))
+
+
+class UnreachableGuard:
+    """Stops a run from waiting on YouTube once it has failed with network errors in a row."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self.in_a_row = 0
+
+    def fetch(self, video_id: str) -> Fetched:
+        if self.in_a_row >= UNREACHABLE_AFTER:
+            raise FetchFailed(
+                "network", f"not tried: the {self.in_a_row} fetches before it had network errors", 0
+            )
+        try:
+            fetched = self.fetcher.fetch(video_id)
+        except FetchFailed as failure:
+            self.in_a_row = self.in_a_row + 1 if failure.status == "network" else 0
+            raise
+        self.in_a_row = 0
+        return fetched
+
+
+def sync_transcripts(
+    collection: Collection,
+    folder: DataFolder,
+    fetcher: Fetcher | None,
+    refresh: bool = False,
+    progress: Progress | None = None,
+) -> Collection:
+    """Sync every video's transcript (fetcher None = offline) and cut it into passages."""
+    store = TranscriptStore(folder.transcripts)
+    cache = PassageCache(folder.index / "passages")
+    guarded = UnreachableGuard(fetcher) if fetcher is not None else None
+    known = {
+        video_id: (None, None) if refresh else _cached_passages(store, cache, video_id)
+        for video_id in collection.videos
+    }
+    uncut = [video_id for video_id, (status, cached) in known.items() if status and not cached]
+    with _Cutter(store, cache, uncut) as cutter:
+        for video_id, video in collection.videos.items():
+            status, cached = known[video_id]
+            if status is not None and cached is None:
+                cached = cutter.next()
+            if status is None or cached is None:
+                status, snippets = sync_video(store, video, guarded, refresh=refresh)
+                cut = build_passages(snippets)
+                source = store.cached_file(video_id)
+                if status.status == OK and source is not None and snippets:
+                    digest, _ = cache.put(video_id, source, cut)
+                else:
+                    digest = passage_digest(cut)
+                collection.passages[video_id] = cut
+            else:
+                digest = cached.digest
+                collection.passages.later(video_id, cached.load, cached.count)
+            collection.statuses[video_id] = status
+            collection.passage_digests[video_id] = digest
+            if progress is not None:
+                progress(video, status)
+    cache.save()
+    return collection
+
+
+class _Cached(NamedTuple):
+    """A video's cached passages: their digest and count now, the passages when asked."""
+
+    digest: str
+    count: int
+    load: Callable[[], list[Passage]]
+
+
+class _Cutter:
+    """Cuts cached transcripts that have no cached passages yet, on every core, in order.
+
+    A first build cuts thousands of transcripts (pure Python, 20 s for the
+    benchmark corpus on one core); `next()` gives each video's passages, or None
+    when the transcript is unreadable or empty (the caller then goes the slow
+    way and records why).
+    """
+
+    def __init__(self, store: TranscriptStore, cache: PassageCache, video_ids: list[str]) -> None:
+        self.store, self.cache = store, cache
+        self.pool: ProcessPoolExecutor | None = None
+        jobs = [(store.folder, cache.folder, video_id) for video_id in video_ids]
+        if len(jobs) >= PARALLEL_CUT_MIN and hasattr(os, "fork"):  # else one core, as before
+            self.pool = ProcessPoolExecutor(CUT_PROCS, mp_context=get_context("fork"))
+            self.results = self.pool.map(_cut_cached, jobs, chunksize=8)
+        else:
+            self.results = map(_cut_cached, jobs)
+
+    def next(self) -> _Cached | None:
+        result = next(self.results)
+        if result is None:
+            return None
+        video_id, cut, digest, key = result
+        source = self.store.cached_file(video_id)
+        if source is not None:  # the manifest lives in this process
+            self.cache.remember(video_id, source, key, digest, len(cut))
+        return _Cached(digest, len(cut), lambda: cut)
+
+    def __enter__(self) -> _Cutter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _cut_cached(job: tuple[Path, Path, str]) -> tuple[str, list[Passage], str, dict] | None:
+    transcripts, passages, video_id = job
+    store = TranscriptStore(transcripts)
+    source = store.cached_file(video_id)
+    try:
+        snippets = store.load(video_id)
+    except CaptionError:
+        return None
+    if source is None or not snippets:
+        return None
+    cut = build_passages(snippets)
+    digest, key = PassageCache(passages).put(video_id, source, cut)
+    return video_id, cut, digest, key
+
+
+def _cached_passages(
+    store: TranscriptStore, cache: PassageCache, video_id: str
+) -> tuple[TranscriptStatus | None, _Cached | None]:
+    """A video already in good order: its recorded ok status and its cached passages."""
+    status = store.status(video_id)
+    source = store.cached_file(video_id)
+    if status is None or status.status != OK or source is None:
+        return None, None
+    known = cache.known(video_id, source)
+    if known is not None:
+        digest, count = known
+        return status, _Cached(digest, count, lambda: _reload(store, cache, video_id, source))
+    found = cache.get(video_id, source)
+    if found is None:
+        return status, None
+    cut, digest = found
+    return status, _Cached(digest, len(cut), lambda: cut)
+
+
+def _reload(store: TranscriptStore, cache: PassageCache, video_id: str, source: Path) -> list:
+    """Passages the manifest vouched for; cut again if their file went missing meanwhile
+    (the same transcript and code cut the same passages)."""
+    found = cache.get(video_id, source)
+    if found is not None:
+        return found[0]
+    try:
+        return build_passages(store.load(video_id))
+    except CaptionError:
+        return []
+
+
+def recorded(folder: DataFolder) -> Collection:
+    """Talks with the last recorded transcript statuses, without fetching anything."""
+    collection = read_talks(folder)
+    store = TranscriptStore(folder.transcripts)
+    for video_id in collection.videos:
+        status = store.status(video_id)
+        collection.statuses[video_id] = status or TranscriptStatus(
+            video_id, UNKNOWN, "not indexed yet: run `talkseek index`"
+        )
+        if status is not None and status.status == OK:
+            collection.passages[video_id] = build_passages(store.load(video_id))
+    return collection

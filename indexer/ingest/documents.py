@@ -1,0 +1,75 @@
+"""What every engine indexes about one talk: its record, its content hash, its passages
+and its notes aligned to moments.
+
+Engines write these into their own documents; computing them here keeps the
+engines agreeing on what a talk is. Passages and alignments are computed only
+for the talks a build writes (an update writes few).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields
+
+from indexer.core.statuses import UNKNOWN
+from indexer.core.talks import NoteItem, Talk
+from indexer.ingest.align import Alignment, align_notes
+from indexer.ingest.collect import Collection
+from indexer.ingest.passage_cache import passage_digest
+from indexer.ingest.passages import Passage
+
+
+def talk_passages(talk: Talk, collection: Collection) -> list[tuple[str, Passage]]:
+    """(video id, passage) for every video of a talk, in video order then time."""
+    return [
+        (video.video_id, passage)
+        for video in talk.videos
+        for passage in collection.passages.get(video.video_id, [])
+    ]
+
+
+def talk_record(talk: Talk, collection: Collection) -> dict:
+    """What result pages show about a talk, stored once with its talk document."""
+    videos = []
+    for video in talk.videos:
+        status = collection.statuses.get(video.video_id)
+        videos.append(
+            {
+                "video_id": video.video_id,
+                "kind": video.kind,
+                "url": video.url,
+                "start": video.start,
+                "status": status.status if status else UNKNOWN,
+                "message": status.message if status else "",
+            }
+        )
+    # shallow: asdict would deep-copy every note only for them to be dropped here
+    record = {f.name: getattr(talk, f.name) for f in fields(talk) if f.name != "notes"}
+    record["videos"] = videos
+    record["section"] = list(talk.section)
+    record["keywords"] = list(talk.keywords)
+    return record
+
+
+def content_hash(record: dict, talk: Talk, collection: Collection) -> str:
+    """Changes when anything indexed for the talk changes; passages count by their digest."""
+    digests = []
+    for video in talk.videos:
+        digest = collection.passage_digests.get(video.video_id)
+        if digest is None:
+            digest = passage_digest(collection.passages.get(video.video_id, []))
+        digests.append((video.video_id, digest))
+    payload = json.dumps(
+        [record, [(note.text, note.line, note.depth) for note in talk.notes], digests],
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def aligned_notes(
+    talk: Talk, passages: list[tuple[str, Passage]]
+) -> list[tuple[NoteItem, Alignment | None]]:
+    """Each note of a talk with the moment it is about, when the transcript says so clearly."""
+    alignments = align_notes([note.text for note in talk.notes], passages)
+    return list(zip(talk.notes, alignments, strict=True))

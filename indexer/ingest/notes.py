@@ -1,0 +1,424 @@
+"""Markdown notes → talks.
+
+Two shapes are read. A file whose front matter describes one talk (`video_id`,
+`youtube_url`, `guest`, …) is that talk. Any other file is read as headings: a
+heading with a video link in its own part is a talk, a heading with bullets but
+no video and no talk below is a notes-only talk, and a heading with talks below
+is a section. Parsing is pure: text in, talks and warnings out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from indexer.core.talks import SAFE_ID, NoteItem, NoteWarning, ParsedNotes, Talk, VideoRef, slugify
+from indexer.core.youtube import is_video_id, is_youtube_url, parse_video_url, watch_url
+
+if TYPE_CHECKING:
+    from indexer.ingest.notes_cache import NotesCache
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+_TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
+_SPEAKER_HEADING = re.compile(
+    r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
+)
+# Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
+# the file, so deeper lists are flattened first (see _block_tokens).
+# libyaml's safe loader when PyYAML was built with it (much faster on thousands of files).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NOTES_BYTES = 8 * 2**20  # far beyond hand-written notes; a bigger file is likely not notes
+MAX_NESTING = 100
+MAX_INDENT = 60  # columns: some 30 list levels, within MAX_NESTING
+_markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
+
+
+@dataclass
+class _Heading:
+    """A heading and what sits under it before the next heading."""
+
+    title: str
+    level: int
+    line: int
+    items: list[NoteItem] = field(default_factory=list)
+    videos: list[VideoRef] = field(default_factory=list)
+    has_bullets: bool = False
+    children: list[_Heading] = field(default_factory=list)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Front matter source (or None), the body, and how many lines precede the body."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None, text, 0
+    return match.group(1), text[match.end() :], match.group(0).count("\n")
+
+
+def parse_notes(text: str, path: str) -> ParsedNotes:
+    """Read one notes file's text; `path` is only used to name talks and warnings."""
+    result = ParsedNotes()
+    source, body, offset = split_front_matter(text)
+    meta: dict = {}
+    if source is not None:
+        try:
+            loaded = yaml.load(source, Loader=_YAML_LOADER)  # safe: no arbitrary objects
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            result.warnings.append(
+                NoteWarning(path, line, f"front matter is not valid YAML: {problem}")
+            )
+            loaded = {}
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            result.warnings.append(NoteWarning(path, 1, "front matter is not a mapping of keys"))
+            loaded = {}
+        meta = loaded
+    root = _outline(body, offset, path, result.warnings)
+    if _TALK_KEYS & meta.keys():
+        lines = _key_lines(source or "")
+        result.talks.append(_talk_from_front_matter(meta, root, path, result.warnings, lines))
+    else:
+        event = _text(meta.get("event") or meta.get("title"))
+        result.talks.extend(_talks_from_headings(root, path, event))
+    return result
+
+
+def _key_lines(source: str) -> dict[str, int]:
+    """File line of each top-level front matter key (the opening `---` is line 1)."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(source.splitlines(), start=2):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(part) for part in value if part is not None)
+    return " ".join(str(value).split())
+
+
+def _keywords(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return ()
+    return tuple(word for word in (_text(part) for part in value) if word)
+
+
+def _inline_text(token: Token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _links(token: Token) -> list[str]:
+    return [
+        str(child.attrs.get("href", ""))
+        for child in token.children or []
+        if child.type == "link_open"
+    ]
+
+
+def _block_tokens(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> list[Token]:
+    """Block tokens of the whole body, even when lists nest deeper than markdown-it reads."""
+    lines = body.splitlines()
+    capped, first_deep = [], None
+    for number, line in enumerate(lines):
+        line = line.expandtabs(4)
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > MAX_INDENT and line.strip():
+            first_deep = number if first_deep is None else first_deep
+            line = " " * MAX_INDENT + line[indent:]
+        capped.append(line)
+    if first_deep is None:
+        return _markdown.parse(body)
+    message = (
+        f"indented more than {MAX_INDENT} columns (lists nested too deep); "
+        "deeper lines are read at that depth"
+    )
+    warnings.append(NoteWarning(path, first_deep + 1 + offset, message))
+    return _markdown.parse("\n".join(capped))
+
+
+def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> _Heading:
+    """Headings as a tree, each holding its own bullets, paragraphs and video links."""
+    root = _Heading(title="", level=0, line=1)
+    stack = [root]
+    tokens = _block_tokens(body, offset, path, warnings)
+    list_depth = 0
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        if token.type != "inline" or token.map is None:
+            continue
+        line = token.map[0] + 1 + offset
+        opener = tokens[index - 1]
+        if opener.type == "heading_open":
+            level = int(opener.tag[1:])
+            while stack[-1].level >= level:
+                stack.pop()
+            heading = _Heading(_inline_text(token), level, line)
+            stack[-1].children.append(heading)
+            stack.append(heading)
+            _collect_videos(token, line, heading, path, warnings)
+            continue
+        current = stack[-1]
+        only_videos = _collect_videos(token, line, current, path, warnings)
+        text = _inline_text(token)
+        if text and not only_videos:
+            current.items.append(NoteItem(text, line, max(list_depth - 1, 0)))
+            current.has_bullets |= list_depth > 0
+    return root
+
+
+def _collect_videos(
+    token: Token, line: int, heading: _Heading, path: str, warnings: list[NoteWarning]
+) -> bool:
+    """Add the video links of a block to its heading; True if the block is only video links."""
+    links = _links(token)
+    found = 0
+    for href in links:
+        link = parse_video_url(href)
+        if link is None:
+            if is_youtube_url(href):
+                warnings.append(NoteWarning(path, line, f"link is not a YouTube video: {href}"))
+            continue
+        found += 1
+        if all(video.video_id != link.video_id for video in heading.videos):
+            url = watch_url(link.video_id, link.start)
+            heading.videos.append(VideoRef(link.video_id, url, line, link.start))
+    labels_only = all(
+        child.type != "text" or not child.content.strip() or _inside_link(token, child)
+        for child in token.children or []
+    )
+    return bool(links) and found == len(links) and labels_only
+
+
+def _inside_link(token: Token, target: Token) -> bool:
+    depth = 0
+    for child in token.children or []:
+        if child is target:
+            return depth > 0
+        depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+    return False
+
+
+def _has_video_below(heading: _Heading) -> bool:
+    return any(child.videos or _has_video_below(child) for child in heading.children)
+
+
+def _absorb(heading: _Heading) -> tuple[list[NoteItem], list[_Heading]]:
+    """A talk's notes including sub-headings without videos; sub-headings with videos stay talks."""
+    items = list(heading.items)
+    talks_below: list[_Heading] = []
+    for child in heading.children:
+        if child.videos:
+            talks_below.append(child)
+            continue
+        child_items, child_talks = _absorb(child)
+        items.append(NoteItem(child.title, child.line, 0))
+        items.extend(child_items)
+        talks_below.extend(child_talks)
+    return items, talks_below
+
+
+def _talks_from_headings(root: _Heading, path: str, event: str) -> list[Talk]:
+    stem = slugify(Path(path).stem, 40)
+    talks: list[Talk] = []
+
+    def visit(heading: _Heading, section: tuple[str, ...]) -> None:
+        is_talk = bool(heading.videos) or (heading.has_bullets and not _has_video_below(heading))
+        if heading.level > 0 and is_talk:
+            items, talks_below = _absorb(heading)
+            talks.append(_heading_talk(heading, items, path, stem, event, section))
+            for child in talks_below:
+                visit(child, (*section, heading.title))
+            return
+        below = section if heading.level == 0 else (*section, heading.title)
+        for child in heading.children:
+            visit(child, below)
+
+    visit(root, ())
+    if root.videos and not talks:
+        title = event or Path(path).stem
+        talks.append(_heading_talk(root, root.items, path, stem, event, (), title=title))
+    return talks
+
+
+def _heading_talk(
+    heading: _Heading,
+    items: list[NoteItem],
+    path: str,
+    stem: str,
+    event: str,
+    section: tuple[str, ...],
+    title: str | None = None,
+) -> Talk:
+    title = title or heading.title or Path(path).stem
+    speaker = role = ""
+    match = _SPEAKER_HEADING.fullmatch(title)
+    if match:
+        speaker, role = match.group("name"), match.group("role").strip()
+    return Talk(
+        id=f"{stem}-{slugify(title, 50)}",
+        title=title,
+        source=path,
+        line=heading.line,
+        event=event,
+        section=section,
+        speaker=speaker,
+        role=role,
+        videos=tuple(heading.videos),
+        notes=tuple(items),
+    )
+
+
+def _talk_from_front_matter(
+    meta: dict, root: _Heading, path: str, warnings: list[NoteWarning], lines: dict[str, int]
+) -> Talk:
+    items, _ = _absorb(root)
+    title = _text(meta.get("title")) or (
+        root.children[0].title if root.children else Path(path).stem
+    )
+    items = [item for item in items if item.text != title]
+    videos = _front_matter_videos(meta, path, warnings, lines)
+    for video in _all_videos(root):
+        if all(known.video_id != video.video_id for known in videos):
+            videos.append(video)
+    speaker = meta.get("speaker") or meta.get("speakers") or meta.get("guest")
+    return Talk(
+        id=slugify(Path(path).stem, 80),
+        title=title,
+        source=path,
+        line=1,
+        event=_text(meta.get("event")),
+        speaker=_text(speaker),
+        description=_text(meta.get("description")),
+        keywords=_keywords(meta.get("keywords") or meta.get("tags")),
+        publish_date=_text(meta.get("publish_date") or meta.get("date")),
+        videos=tuple(videos),
+        notes=tuple(items),
+    )
+
+
+def _all_videos(heading: _Heading) -> list[VideoRef]:
+    found = list(heading.videos)
+    for child in heading.children:
+        found.extend(_all_videos(child))
+    return found
+
+
+def _front_matter_videos(
+    meta: dict, path: str, warnings: list[NoteWarning], lines: dict[str, int]
+) -> list[VideoRef]:
+    """Videos named by front matter: a YouTube id or URL, or a page elsewhere plus a local id."""
+    line = lines.get("video_id") or lines.get("youtube_url") or lines.get("video_url") or 1
+    video_id = _text(meta.get("video_id"))
+    url = _text(meta.get("youtube_url"))
+    if is_video_id(video_id):
+        return [VideoRef(video_id, watch_url(video_id), line)]
+    if url and (link := parse_video_url(url)) is not None:
+        return [VideoRef(link.video_id, watch_url(link.video_id, link.start), line, link.start)]
+    page = _text(meta.get("video_url"))
+    local_id = _text(meta.get("id")) or video_id
+    if page and SAFE_ID.fullmatch(local_id):
+        return [VideoRef(local_id, page, line, kind="external")]
+    if video_id:
+        if SAFE_ID.fullmatch(video_id):
+            warnings.append(
+                NoteWarning(
+                    path,
+                    line,
+                    f"video_id {video_id!r} is not a YouTube id; "
+                    "only a local transcript file can be used",
+                )
+            )
+            return [VideoRef(video_id, "", line, kind="local")]
+        warnings.append(
+            NoteWarning(path, line, f"video_id {video_id!r} is not a usable id; ignored")
+        )
+    elif url:
+        warnings.append(NoteWarning(path, line, f"youtube_url is not a YouTube video: {url}"))
+    return []
+
+
+def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNotes:
+    """Parse every `*.md` under a folder; a broken file becomes a warning, never an abort.
+
+    With a cache, files whose text has not changed are not parsed again.
+    """
+    result = ParsedNotes()
+    seen: dict[str, Talk] = {}
+    for file in sorted(folder.rglob("*.md")):
+        relative = file.relative_to(folder).as_posix()
+        text, warning = _read_text(file, relative)
+        if warning:
+            result.warnings.append(warning)
+        if text is None:
+            continue
+        parsed = cache.parse(relative, text, parse_notes) if cache else parse_notes(text, relative)
+        result.warnings.extend(parsed.warnings)
+        for talk in parsed.talks:
+            if talk.id in seen:
+                first = seen[talk.id]
+                result.warnings.append(
+                    NoteWarning(
+                        relative,
+                        talk.line,
+                        f"duplicate talk {talk.title!r} "
+                        f"(also at {first.source}:{first.line}); kept both",
+                    )
+                )
+                talk = _with_unique_id(talk, seen)
+            seen[talk.id] = talk
+            result.talks.append(talk)
+    return result
+
+
+def _with_unique_id(talk: Talk, seen: dict[str, Talk]) -> Talk:
+    number = 2
+    while f"{talk.id}-{number}" in seen:
+        number += 1
+    return replace(talk, id=f"{talk.id}-{number}")
+
+
+def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | None]:
+    """The file as text, or None with a warning saying why (unreadable, huge, binary, not UTF-8)."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_NOTES_BYTES:
+            limit = MAX_NOTES_BYTES // 2**20
+            message = f"file too large for notes ({size / 2**20:.0f} MB; the limit is {limit} MB)"
+            return None, NoteWarning(relative, 0, f"{message}; skipped")
+        data = file.read_bytes()
+    except OSError as error:
+        return None, NoteWarning(relative, 0, f"cannot read file: {error.strerror or error}")
+    if b"\x00" in data[:8192]:
+        return None, NoteWarning(relative, 0, "binary file, not markdown; skipped")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        text = data.decode("utf-8", errors="replace")
+        return text, NoteWarning(
+            relative, line, f"invalid UTF-8 (byte {error.start}); bad bytes replaced"
+        )

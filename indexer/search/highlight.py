@@ -1,0 +1,56 @@
+"""Matched words → `<mark>` in HTML-escaped text, and short excerpts around them.
+
+Matching uses the index analyzer, so `running` is marked for a query `runs`,
+and compound parts are marked as the index saw them. Everything that is not a
+mark is escaped: notes and transcripts are untrusted text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from html import escape
+
+from indexer.core.analysis import analyze
+
+EXCERPT_WORDS = 60
+
+
+def _matches(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
+    """Character spans of the text's words that analyse to one of the terms, in order."""
+    for term in analyze(text):
+        if term.text in terms:
+            yield term.start, term.end
+
+
+def _spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for span in _matches(text, terms):
+        if spans and span[0] < spans[-1][1]:  # a compound and its parts overlap: merge
+            spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
+        else:
+            spans.append(span)
+    return spans
+
+
+def mark(text: str, terms: Collection[str]) -> str:
+    """The text, HTML-escaped, with every matched word wrapped in <mark>."""
+    pieces, cursor = [], 0
+    for start, end in _spans(text, terms):
+        pieces.append(escape(text[cursor:start]))
+        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    pieces.append(escape(text[cursor:]))
+    return "".join(pieces)
+
+
+def excerpt(text: str, terms: Collection[str], size: int = EXCERPT_WORDS) -> str:
+    """About `size` words of the text, starting a little before its first match."""
+    words = text.split()
+    if len(words) <= size:
+        return text
+    first = next(_matches(text, terms), None)
+    first_word = text[: first[0]].count(" ") if first else 0
+    begin = max(0, min(first_word - 8, len(words) - size))
+    prefix = "\u2026 " if begin > 0 else ""
+    suffix = " \u2026" if begin + size < len(words) else ""
+    return f"{prefix}{' '.join(words[begin : begin + size])}{suffix}"

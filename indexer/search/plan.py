@@ -1,0 +1,191 @@
+"""A parsed query → the plan an engine runs, with its corrections and the words to mark.
+
+Everything here happens once per query, whatever engine answers it: each word
+is analysed, looked up in the index's vocabulary (a word the index lacks is
+corrected to close words it has), each prefix is expanded to the index's most
+frequent words that start with it, and the same expansions and corrections
+decide what the results highlight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from indexer.core.analysis import phrase_parts, stem, terms
+from indexer.engines.protocol import (
+    FIELD_WEIGHTS,
+    SPELLING_FIELDS,
+    Engine,
+    Filter,
+    Match,
+    Plan,
+)
+from indexer.search.query import Clause, Query, parse_query, unparse
+
+#: A prefix expands to at most this many words (the most frequent ones).
+MAX_EXPANSIONS = 48
+#: A corrected word's matches count this much of an exact word's.
+CORRECTION_BOOST = 0.8
+
+
+@dataclass(frozen=True)
+class PlannedQuery:
+    """A query read once: what the engine runs, what was corrected, what to mark."""
+
+    query: Query
+    plan: Plan
+    corrections: dict[str, str]
+    suggestion: str | None
+    highlight: frozenset[str]
+
+
+def scope_fields(scope: str | None) -> tuple[str, ...]:
+    if scope == "notes":
+        return ("note",)
+    if scope == "transcript":
+        return ("transcript",)
+    return tuple(FIELD_WEIGHTS)
+
+
+class Planner:
+    """Plans queries against one engine's vocabulary (reuse it for the engine's life)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def plan(self, text: str) -> PlannedQuery:
+        query = parse_query(text or "")
+        fields = scope_fields(query.scope)
+        corrections: dict[str, str] = {}
+        expansions: dict[str, list[str]] = {}
+        groups = tuple(
+            tuple(m for clause in group for m in self._matches(clause, fields, corrections,
+                                                               expansions))
+            for group in query.groups
+        )  # fmt: skip
+        everywhere = tuple(FIELD_WEIGHTS)
+        excluded = tuple(
+            tuple(self._matches(clause, everywhere, {}, expansions)) for clause in query.excluded
+        )
+        filters = tuple(
+            _filter(name, value) for name, values in query.filters.items() for value in values
+        )
+        suggestion = None
+        if corrections:
+            fixed = [[Clause(c.kind, corrections.get(c.text, c.text)) for c in group]
+                     for group in query.groups]  # fmt: skip
+            suggestion = unparse(replace(query, groups=fixed))
+        plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields)
+        highlight = _highlight(query, corrections, expansions)
+        return PlannedQuery(query, plan, corrections, suggestion, highlight)
+
+    # -- one clause ---------------------------------------------------------------------
+
+    def _matches(
+        self,
+        clause: Clause,
+        fields: tuple[str, ...],
+        corrections: dict[str, str],
+        expansions: dict[str, list[str]],
+    ) -> list[Match]:
+        if clause.kind == "prefix":
+            if clause.text not in expansions:
+                expansions[clause.text] = self._prefix_stems(clause.text)
+            stems = expansions[clause.text]
+            return [Match(tuple(stems))] if stems else []
+        if clause.kind == "phrase":
+            _, parts = phrase_parts(clause.text)
+            if len(parts) == 1:
+                return [Match(tuple(parts))]
+            return [Match(tuple(parts), phrase=True)] if parts else []
+        return self._word(clause.text, fields, corrections)
+
+    def _word(self, word: str, fields: tuple[str, ...], corrections: dict[str, str]) -> list[Match]:
+        found, parts = phrase_parts(word)
+        if not found:
+            return []
+        if len(found) > 1:  # a compound: its joined form, or its parts in order
+            if self._frequency(fields, found[0]) == 0:
+                fixed = self._fix_parts(word, fields)
+                if fixed != word:
+                    corrections[word] = fixed
+                    found, parts = phrase_parts(fixed)
+            return [Match((found[0],)), Match(tuple(parts), phrase=True)]
+        if self._frequency(fields, found[0]) == 0:
+            suggestions = [s for s in self._suggest(word, fields) if s != word]
+            if suggestions:
+                corrections[word] = suggestions[0]
+                stems = sorted({stem(s) for s in suggestions})
+                return [Match(tuple(stems), boost=CORRECTION_BOOST)]
+        return [Match(tuple(found))]
+
+    def _frequency(self, fields: tuple[str, ...], term: str) -> int:
+        return sum(self.engine.document_frequency(name, term) for name in fields)
+
+    def _fix_parts(self, word: str, fields: tuple[str, ...]) -> str:
+        """A compound with each part the index lacks replaced by its best correction."""
+        fixed = []
+        for part in re.split(r"([-.:/])", word):
+            found = phrase_parts(part)[0]
+            if len(found) == 1 and self._frequency(fields, found[0]) == 0:
+                suggestions = [s for s in self._suggest(part, fields) if s != part]
+                part = suggestions[0] if suggestions else part
+            fixed.append(part)
+        return "".join(fixed)
+
+    def _suggest(self, word: str, fields: tuple[str, ...]) -> list[str]:
+        """Close index words for a word the index does not have: nearest, then most frequent.
+
+        Swapped neighbouring letters, the most common typo, count as one edit.
+        """
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        for distance in (1, 2) if len(word) > 5 else (1,):
+            found: Counter[str] = Counter()
+            for name in (name for name in SPELLING_FIELDS if name in fields):
+                vocabulary = self.engine.vocabulary(name)
+                candidates = set(vocabulary.within(word, distance))
+                candidates |= {swap for swap in swaps if vocabulary.frequency(swap)}
+                for candidate in candidates:
+                    found[candidate] += vocabulary.frequency(candidate)
+            if found:
+                return [candidate for candidate, _ in found.most_common(3)]
+        return []
+
+    def _prefix_stems(self, prefix: str) -> list[str]:
+        """The stems of the MAX_EXPANSIONS most frequent words that start with `prefix`."""
+        counted: Counter[str] = Counter()
+        for name in SPELLING_FIELDS:
+            found, frequencies = self.engine.vocabulary(name).with_prefix(prefix)
+            top = np.argsort(-frequencies, kind="stable")[: MAX_EXPANSIONS * 4]
+            for at in top.tolist():
+                counted[found[at]] += int(frequencies[at])
+        return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _filter(name: str, value: str) -> Filter:
+    if name == "video":
+        return Filter(name, value)
+    _, parts = phrase_parts(value)
+    match = Match(tuple(parts), phrase=len(parts) > 1) if parts else None
+    return Filter(name, value, match)
+
+
+def _highlight(
+    query: Query, corrections: dict[str, str], expansions: dict[str, list[str]]
+) -> frozenset[str]:
+    """The terms to mark in results: the query's own words as searched."""
+    marked: set[str] = set()
+    for group in query.groups:
+        for clause in group:
+            text = corrections.get(clause.text, clause.text)
+            if clause.kind == "prefix":  # the words searched for, not every expansion
+                marked.update(expansions.get(clause.text, ()))
+                marked.add(stem(text))
+            else:
+                marked.update(terms(text))
+    return frozenset(marked)
+

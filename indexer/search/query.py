@@ -1,0 +1,164 @@
+"""The query language, read forgivingly: any string is a query, none is an error.
+
+    words are AND-ed          "exact phrase"        a OR b
+    -word  -"phrase"  NOT w   prefix*               speaker:vogels event:"re:Invent"
+    section:keynotes title:lambda video:ID          in:notes  in:transcript
+
+An unmatched quote, a bracket, a lone operator or an unknown `field:` is read as
+plain words, so `re:Invent` and `Gall's` stay words. Pure: text in, a Query out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexer.core.analysis import is_stop_word, words
+
+FILTER_FIELDS = ("speaker", "event", "section", "title", "video")
+SCOPES = {"notes": "notes", "note": "notes", "transcript": "transcript",
+          "transcripts": "transcript"}  # fmt: skip
+MAX_CLAUSES = 16
+MIN_PREFIX = 2
+
+_TOKEN = re.compile(
+    r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing to find: a word, a phrase (several words in order) or a prefix."""
+
+    kind: str  # "word" | "phrase" | "prefix"
+    text: str
+
+    def __str__(self) -> str:
+        if self.kind == "phrase":
+            return f'"{self.text}"'
+        return f"{self.text}*" if self.kind == "prefix" else self.text
+
+
+@dataclass
+class Query:
+    """A parsed query: groups that must all match (each an OR of clauses), and the rest."""
+
+    raw: str
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    scope: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.filters
+
+
+def _clause(text: str, quoted: bool) -> Clause | None:
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if quoted:
+        return Clause("phrase", text) if len(words(text)) > 1 else _clause(text, False)
+    if text.endswith("*"):
+        stem = text.rstrip("*")
+        if len(stem) >= MIN_PREFIX and len(words(stem)) == 1 and "*" not in stem:
+            return Clause("prefix", words(stem)[0])
+        text = stem
+    found = words(text.replace("*", " "))
+    if not found:
+        return None
+    if len(found) > 1:
+        return Clause("phrase", " ".join(found))
+    return Clause("word", found[0])
+
+
+def _is_stop(clause: Clause) -> bool:
+    return clause.kind == "word" and is_stop_word(
+        clause.text.replace("'", "").replace("\u2019", "")
+    )
+
+
+def parse_query(raw: str) -> Query:
+    """Read a query string; never raises."""
+    text = raw.replace("\x00", " ")
+    if text.count('"') % 2:  # an unmatched quote: read its words plainly
+        head, _, tail = text.rpartition('"')
+        text = f"{head} {tail}"
+    query = Query(raw=raw)
+    pending_or = negate_next = False
+    for match in _TOKEN.finditer(text):
+        quoted = match.group("quoted")
+        bare = match.group("bare")
+        name = (match.group("field") or "").lower()
+        value = quoted if quoted is not None else bare
+        negate = bool(match.group("neg")) or negate_next
+        negate_next = False
+        if quoted is None and not name and bare in ("OR", "|"):
+            pending_or = bool(query.groups)
+            continue
+        if quoted is None and not name and bare in ("NOT", "AND", "&&"):
+            negate_next = bare == "NOT"
+            continue
+        if name == "in" and value and value.lower() in SCOPES:
+            query.scope = SCOPES[value.lower()]
+            continue
+        if name in FILTER_FIELDS and value and value.strip():
+            query.filters.setdefault(name, []).append(" ".join(value.split()))
+            continue
+        if name:  # not a field we know: the whole thing is text, e.g. re:Invent
+            value = match.group(0).lstrip("-")
+            quoted = None
+            value = value.replace('"', " ")
+        clause = _clause(value or "", quoted is not None)
+        if clause is None:
+            pending_or = False
+            continue
+        if negate:
+            query.excluded.append(clause)
+        elif pending_or:
+            query.groups[-1].append(clause)
+        else:
+            query.groups.append([clause])
+        pending_or = False
+    _drop_stop_words(query)
+    _cap(query)
+    return query
+
+
+def _cap(query: Query) -> None:
+    """At most MAX_CLAUSES clauses, exclusions and filters: a query's cost stays bounded."""
+    room = MAX_CLAUSES
+    groups = []
+    for group in query.groups:
+        if room <= 0:
+            break
+        groups.append(group[:room])
+        room -= len(groups[-1])
+    query.groups = groups
+    query.excluded = query.excluded[:MAX_CLAUSES]
+    kept, room = {}, MAX_CLAUSES
+    for name, values in query.filters.items():
+        if room > 0:
+            kept[name] = values[:room]
+            room -= len(kept[name])
+    query.filters = kept
+
+
+def _drop_stop_words(query: Query) -> None:
+    """Stop words are dropped from plain words unless nothing else is left."""
+    kept = [group for group in query.groups if not all(_is_stop(c) for c in group)]
+    if kept:
+        query.groups = kept
+    query.excluded = [clause for clause in query.excluded if not _is_stop(clause)]
+
+
+def unparse(query: Query) -> str:
+    """A query back as text (used to show "did you mean")."""
+    parts = [" OR ".join(str(clause) for clause in group) for group in query.groups]
+    parts += [f"-{clause}" for clause in query.excluded]
+    for name, values in query.filters.items():
+        parts += [f'{name}:"{value}"' if " " in value else f"{name}:{value}" for value in values]
+    if query.scope:
+        parts.append(f"in:{query.scope}")
+    return " ".join(parts)

@@ -1,0 +1,136 @@
+"""The result model: what `talkseek search --json`, `/api/search`, the pages and the
+talk page show, shaped in one place from what an engine answered.
+
+Notes and moments are shaped by the same functions wherever they appear, so a
+note is "aligned" (has a moment to play) by one rule; highlighting marks the
+words the query searched, and every URL opens the video at the moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from indexer.core.statuses import REASONS
+from indexer.core.youtube import moment_url, watch_url
+from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
+from indexer.search.highlight import excerpt, mark
+from indexer.search.plan import PlannedQuery
+
+
+def clock(seconds: float | None) -> str:
+    """Seconds as h:mm:ss (the form people read timestamps in); '' for none."""
+    if seconds is None or seconds < 0:
+        return ""
+    total = int(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def talk_summary(record: dict) -> dict:
+    """The `talk` part of a result."""
+    videos = record.get("videos", [])
+    first = videos[0] if videos else None
+    url = ""
+    if first is not None:
+        url = first["url"] if first["kind"] != "youtube" else watch_url(first["video_id"])
+    return {
+        "id": record["id"],
+        "title": record["title"],
+        "speaker": record.get("speaker", ""),
+        "role": record.get("role", ""),
+        "event": record.get("event", ""),
+        "section": " / ".join(record.get("section", [])),
+        "video_id": first["video_id"] if first else None,
+        "url": url,
+        "source": f"{record['source']}:{record['line']}",
+    }
+
+
+def note_json(note: NoteHit, record: dict, marked: Collection[str] | None = None) -> dict:
+    """A note; with `marked`, its HTML with the matched words marked."""
+    aligned = note.start is not None and note.video_id is not None
+    shaped: dict = {"text": note.text}
+    if marked is not None:
+        shaped["html"] = mark(note.text, marked)
+    shaped["line"] = note.line
+    shaped["start"] = note.start if aligned else None
+    shaped["video_id"] = note.video_id if aligned else None
+    shaped["url"] = (
+        moment_url(record, note.video_id, note.start)
+        if aligned and note.video_id is not None and note.start is not None
+        else None
+    )
+    return shaped
+
+
+def moment_json(passages: list[PassageHit], record: dict, marked: Collection[str]) -> dict:
+    """A moment: its passages' text cut to an excerpt around the first matched word."""
+    text = excerpt(" ".join(passage.text for passage in passages), marked)
+    start = min(passage.start for passage in passages)
+    video_id = passages[0].video_id
+    return {
+        "video_id": video_id,
+        "start": start,
+        "end": max(passage.end for passage in passages),
+        "text": text,
+        "html": mark(text, marked),
+        "url": moment_url(record, video_id, start),
+    }
+
+
+def passage_json(passage: PassageHit, record: dict) -> dict:
+    return {
+        "video_id": passage.video_id,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "url": moment_url(record, passage.video_id, passage.start),
+    }
+
+
+def result_json(talk: TalkMatch, marked: Collection[str]) -> dict:
+    record = talk.record
+    return {
+        "talk": talk_summary(record),
+        "score": round(talk.score, 4),
+        "notes": [note_json(note, record, marked) for note in talk.notes],
+        "moments": [moment_json(moment, record, marked) for moment in talk.moments],
+    }
+
+
+def search_json(
+    text: str, page: int, per_page: int, planned: PlannedQuery, matches: Matches
+) -> dict:
+    """The search result structure."""
+    return {
+        "query": text,
+        "total": matches.total,
+        "page": page,
+        "per_page": per_page,
+        "suggestion": planned.suggestion,
+        "fallback": matches.fallback,
+        "facets": {
+            name: [{"value": facet.value, "count": facet.count} for facet in values]
+            for name, values in matches.facets.items()
+        },
+        "results": [result_json(talk, planned.highlight) for talk in matches.talks],
+    }
+
+
+def talk_json(content: TalkContent) -> dict:
+    """The `/api/talks/<id>` structure: a talk with every note and passage."""
+    record = content.record
+    videos = [
+        {**video, "reason": REASONS.get(video.get("status", ""), video.get("message", ""))}
+        for video in record.get("videos", [])
+    ]
+    return {
+        "talk": {
+            **talk_summary(record),
+            "description": record.get("description", ""),
+            "keywords": record.get("keywords", []),
+            "publish_date": record.get("publish_date", ""),
+            "videos": videos,
+        },
+        "notes": [note_json(note, record) for note in content.notes],
+        "passages": [passage_json(passage, record) for passage in content.passages],
+    }

@@ -1,0 +1,115 @@
+"""The open engine for a request: one per server process, reopened when a rebuild lands.
+
+Opening an index generation and loading its talk records and document table
+takes about a second on a large index, far more than a search, so the server
+keeps one engine open. Every request asks the engine which generation is
+published (cheap); when a build has published a new one, a background thread
+opens and warms it while requests keep being answered from the previous one
+(still readable: engines keep the previous generation), then the new one
+takes over.
+
+Searches take turns on the one engine: an open Whoosh searcher is not shared
+between threads at once, and searching is CPU-bound Python, so threads would
+not run them faster anyway; one open engine instead of one per thread keeps
+memory flat.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app
+
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from indexer.engines.protocol import Engine, IndexMissing
+
+NO_INDEX = "no index in the data folder yet: run `talkseek index` first"
+
+
+class EngineCache:
+    """One engine on the current generation, used by one request at a time."""
+
+    def __init__(self, folder: DataFolder, engine_name: str) -> None:
+        self.folder = folder
+        self.engine_name = engine_name
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._loading: str | None = None  # a generation being opened in the background
+        self._latest = open_engine(folder, engine_name)  # asked which generation is published
+
+    def _opened(self) -> Engine:
+        """An engine with what every search needs already loaded."""
+        engine = open_engine(self.folder, self.engine_name)
+        try:
+            engine.warm()
+        except BaseException:
+            engine.close()
+            raise
+        return engine
+
+    @contextmanager
+    def current(self) -> Iterator[Engine]:
+        """The current generation's engine; IndexMissing when none was built yet."""
+        with self._lock:
+            latest = self._latest.latest_generation()
+            if latest is None:
+                raise IndexMissing(NO_INDEX)
+            if self._engine is None:
+                self._engine = self._opened()
+            elif self._engine.generation != latest and self._loading != latest:
+                self._loading = latest
+                threading.Thread(target=self._load, daemon=True).start()
+            yield self._engine
+
+    def _load(self) -> None:
+        """Open the current generation and swap it in."""
+        try:
+            fresh: Engine | None = self._opened()
+        except (IndexMissing, OSError, ValueError):
+            fresh = None  # replaced again meanwhile, or unreadable: the next request retries
+        with self._lock:
+            self._loading = None
+            if fresh is None:
+                return
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = fresh
+
+    def warm(self) -> None:
+        """Open the engine now (if there is an index), so the first request does not wait."""
+        try:
+            with self.current():
+                pass
+        except IndexMissing:
+            pass
+
+    def close(self) -> None:
+        """Close the open engine (its files); the next request opens it again."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
+
+def init_app(app: Flask) -> None:
+    folder = DataFolder(app.config["DATA_DIR"])
+    app.extensions["talkseek_engine"] = EngineCache(folder, app.config["ENGINE"])
+
+
+def warm_engine(app: Flask) -> None:
+    """Open an app's engine before it serves (a server worker starting up)."""
+    app.extensions["talkseek_engine"].warm()
+
+
+def close_engine(app: Flask) -> None:
+    """Close the engine an app holds open (when the app is done serving)."""
+    app.extensions["talkseek_engine"].close()
+
+
+def using_engine() -> Iterator[Engine]:
+    """`with using_engine() as engine:` the engine for this request (see EngineCache)."""
+    cache: EngineCache = current_app.extensions["talkseek_engine"]
+    return cache.current()

@@ -1,0 +1,177 @@
+"""`talkseek serve`: waitress, in one process or in several sharing one socket.
+
+A search is CPU-bound Python, so one process answers on one core however
+many threads it has. With `workers` above one, the parent opens the listening
+socket and forks that many waitress processes that accept on it (Linux and
+macOS); each opens the index itself. The parent only watches: a worker that
+dies is replaced, and Ctrl-C or SIGTERM stops them all.
+
+Connections are kept alive, so whichever worker happens to accept them keeps
+them: four clients could all land on one worker while another idles (half the
+throughput, twice the latency). Workers publish how many connections they hold
+in a small shared table, and a worker accepts only while no other holds fewer
+(the least-connections rule of load balancers).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+
+from waitress import create_server
+
+from webapp import memory
+
+RESPAWN_LIMIT = 5  # workers dying this many times within RESPAWN_WINDOW: give up
+RESPAWN_WINDOW = 60.0
+#: How often an idle worker looks again at the others' loads (seconds).
+LOOP_SECONDS = 0.1
+
+
+class ServeError(RuntimeError):
+    """The server could not start or keep its workers alive."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket (port 0 picks a free one)."""
+    try:
+        return socket.create_server((host, port), backlog=1024)
+    except OSError as error:
+        raise ServeError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; try another --port"
+        ) from None
+
+
+def address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}/"
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4)) if hasattr(os, "fork") else 1
+
+
+def run(make_app: Callable[[], object], sock: socket.socket, threads: int, workers: int) -> None:
+    """Serve until interrupted: in this process, or in `workers` forked ones."""
+    if workers <= 1 or not hasattr(os, "fork"):
+        _serve(make_app, sock, threads)
+        return
+    _Supervisor(make_app, sock, threads, workers).run()
+
+
+class Loads:
+    """Open connections per worker, in memory shared across fork().
+
+    A slot reads NOT_READY until its worker serves, so the others take all
+    connections while a worker starts or is being replaced.
+    """
+
+    NOT_READY = 2**31 - 1
+
+    def __init__(self, workers: int) -> None:
+        self._memory = mmap.mmap(-1, 4 * workers)  # anonymous and shared with children
+        self.slots = memoryview(self._memory).cast("i")
+        for slot in range(workers):
+            self.slots[slot] = self.NOT_READY
+
+    def may_accept(self, slot: int, connections: int) -> bool:
+        """Record this worker's connections; True unless another worker holds fewer."""
+        self.slots[slot] = connections
+        return connections <= min(self.slots)
+
+
+def _serve(
+    make_app: Callable[[], object],
+    sock: socket.socket,
+    threads: int,
+    balance: tuple[Loads, int] | None = None,
+) -> None:
+    memory.limit_arenas()
+    app = make_app()
+    memory.release_free_memory()  # what opening the index needed only for a moment
+    server = create_server(memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek")
+    if balance is not None:
+        loads, slot = balance
+        accepting = server.readable  # waitress's own rule (its connection limit)
+        # waitress reads this option as whole seconds; its loop takes a fraction
+        server.adj.asyncore_loop_timeout = LOOP_SECONDS
+
+        def readable() -> bool:
+            return accepting() and loads.may_accept(slot, len(server.active_channels))
+
+        server.readable = readable
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+class _Supervisor:
+    def __init__(self, make_app, sock: socket.socket, threads: int, workers: int) -> None:
+        self.make_app = make_app
+        self.sock = sock
+        self.threads = threads
+        self.workers = workers
+        self.children: dict[int, int] = {}  # pid -> slot in loads
+        self.loads = Loads(workers)
+        self.stopping = False
+        self.deaths: list[float] = []
+
+    def run(self) -> None:
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for slot in range(self.workers):
+                self._spawn(slot)
+            while self.children:
+                try:
+                    pid, status = os.wait()
+                except ChildProcessError:
+                    break
+                except InterruptedError:
+                    continue
+                slot = self.children.pop(pid, None)
+                if not self.stopping and slot is not None:
+                    self._replace(pid, status, slot)
+        finally:
+            self._stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _spawn(self, slot: int) -> None:
+        self.loads.slots[slot] = Loads.NOT_READY
+        pid = os.fork()
+        if pid == 0:  # the worker: serve until told to stop
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+                signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+                _serve(self.make_app, self.sock, self.threads, (self.loads, slot))
+            except BaseException as error:  # reported by the parent's log line too
+                print(f"talkseek: worker {os.getpid()} failed: {error}", file=sys.stderr)
+                code = 1
+            finally:
+                os._exit(code)
+        self.children[pid] = slot
+
+    def _replace(self, pid: int, status: int, slot: int) -> None:
+        now = time.monotonic()
+        self.deaths = [t for t in self.deaths if now - t < RESPAWN_WINDOW] + [now]
+        reason = os.waitstatus_to_exitcode(status)
+        print(f"talkseek: worker {pid} exited ({reason}); starting another", file=sys.stderr)
+        if len(self.deaths) >= RESPAWN_LIMIT:
+            self._stop()
+            raise ServeError(f"workers keep dying ({len(self.deaths)} in a minute): stopping")
+        self._spawn(slot)
+
+    def _stop(self, *_: object) -> None:
+        self.stopping = True
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self.children.pop(pid, None)
