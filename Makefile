@@ -39,9 +39,11 @@ $(CHROMIUM):
 		echo "No $(CHROMIUM): browser tests will be skipped (sudo apt-get install chromium)."; \
 	fi
 
+# pytest includes the layer contracts (tests/test_layers.py); then lint and types.
 test: $(VENV)/.installed-test | $(CHROMIUM)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(DATA)/index

@@ -34,8 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
     app.config["DATA_DIR"] = Path(app.config["DATA_DIR"])
-    app.json.sort_keys = False  # results keep the order search gave them
-    app.json.ensure_ascii = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # results keep search's order
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     app.jinja_env.globals["watch_url"] = watch_url
     engine_cache.init_app(app)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from flask import Flask, current_app
 
@@ -109,7 +109,7 @@ def close_engine(app: Flask) -> None:
     app.extensions["talkseek_engine"].close()
 
 
-def using_engine() -> Iterator[Engine]:
+def using_engine() -> AbstractContextManager[Engine]:
     """`with using_engine() as engine:` the engine for this request (see EngineCache)."""
     cache: EngineCache = current_app.extensions["talkseek_engine"]
     return cache.current()

@@ -52,7 +52,8 @@ def page_links(query: str, page: int, total: int, per_page: int) -> list[dict]:
     """Numbered pages near the current one, with the first and the last."""
     last = max(1, math.ceil(total / per_page))
     wanted = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
-    links, previous = [], 0
+    links: list[dict] = []
+    previous = 0
     for number in wanted:
         if number - previous > 1:
             links.append({"gap": True})

@@ -56,7 +56,7 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4)) if hasattr(os, "fork") else 1
 
 
-def run(make_app: Callable[[], object], sock: socket.socket, threads: int, workers: int) -> None:
+def run(make_app: Callable[[], Callable], sock: socket.socket, threads: int, workers: int) -> None:
     """Serve until interrupted: in this process, or in `workers` forked ones."""
     if workers <= 1 or not hasattr(os, "fork"):
         _serve(make_app, sock, threads)
@@ -86,7 +86,7 @@ class Loads:
 
 
 def _serve(
-    make_app: Callable[[], object],
+    make_app: Callable[[], Callable],
     sock: socket.socket,
     threads: int,
     balance: tuple[Loads, int] | None = None,
@@ -134,8 +134,8 @@ class _Supervisor:
                     break
                 except InterruptedError:
                     continue
-                slot = self.children.pop(pid, None)
-                if not self.stopping and slot is not None:
+                slot = self.children.pop(pid, -1)
+                if not self.stopping and slot >= 0:
                     self._replace(pid, status, slot)
         finally:
             self._stop()

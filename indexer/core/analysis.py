@@ -85,7 +85,7 @@ def fold(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball stem of a lowercase word, cached: the stemmer is the hot spot of indexing."""
-    return _stemmer.stem(word)
+    return str(_stemmer.stem(word))
 
 
 @lru_cache(maxsize=1)

@@ -43,8 +43,8 @@ def parse_start(value: str) -> float | None:
     units = _UNITS.fullmatch(value)
     if not units or not any(units.groups()):
         return None
-    hours, minutes, seconds = units.groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+    hour_text, minute_text, second_text = units.groups()
+    return int(hour_text or 0) * 3600 + int(minute_text or 0) * 60 + float(second_text or 0)
 
 
 def _host(netloc: str) -> str:
@@ -105,5 +105,5 @@ def moment_url(record: dict, video_id: str, start: float) -> str:
     """Where a moment plays: YouTube at the second, or the talk's own page elsewhere."""
     video = next((v for v in record.get("videos", []) if v["video_id"] == video_id), None)
     if video is not None and video["kind"] != "youtube":
-        return video["url"]
+        return str(video["url"])
     return watch_url(video_id, start)

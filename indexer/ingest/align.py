@@ -9,7 +9,7 @@ talk) over shared stems; a weak match gives no time rather than a wrong one.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,7 +77,7 @@ def align_notes(
             postings.setdefault(s, []).append(index)
     aligned: list[Alignment | None] = []
     for note in notes:
-        scores: Counter[int] = Counter()
+        scores: dict[int, float] = defaultdict(float)
         shared: Counter[int] = Counter()
         for s in _content_stems(note):
             for index in postings.get(s, ()):

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
+from typing import TypeGuard
 
 import srt
 import webvtt
@@ -46,22 +47,22 @@ def parse_json(text: str) -> list[Snippet]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise CaptionError(f"item {number} is not an object")
-        text, start, duration = item.get("text"), item.get("start"), item.get("duration", 0.0)
-        if not isinstance(text, str):
+        said, start, duration = item.get("text"), item.get("start"), item.get("duration", 0.0)
+        if not isinstance(said, str):
             raise CaptionError(f"item {number}: text is missing or not a string")
         if not _is_time(start) or not _is_number(duration):
             raise CaptionError(f"item {number}: start/duration must be non-negative numbers")
         # Real transcripts carry negative durations where turns were re-ordered: keep the text.
-        snippets.append(Snippet(text, float(start), max(float(duration), 0.0)))
+        snippets.append(Snippet(said, float(start), max(float(duration), 0.0)))
     return snippets
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_time(value: object) -> bool:
-    return _is_number(value) and value >= 0  # type: ignore[operator]
+def _is_time(value: object) -> TypeGuard[float]:
+    return _is_number(value) and value >= 0
 
 
 def parse_vtt(text: str) -> list[Snippet]:

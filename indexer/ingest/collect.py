@@ -128,7 +128,7 @@ def sync_transcripts(
                 collection.passages[video_id] = cut
             else:
                 digest = cached.digest
-                collection.passages.later(video_id, cached.load, cached.count)
+                collection.passages.later(video_id, cached.load, cached.passages)
             collection.statuses[video_id] = status
             collection.passage_digests[video_id] = digest
             if progress is not None:
@@ -141,7 +141,7 @@ class _Cached(NamedTuple):
     """A video's cached passages: their digest and count now, the passages when asked."""
 
     digest: str
-    count: int
+    passages: int
     load: Callable[[], list[Passage]]
 
 

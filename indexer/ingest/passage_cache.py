@@ -90,14 +90,15 @@ class PassageCache:
         """Remember passages; their digest and the source's key. A cache that cannot be
         written is only slower, never wrong."""
         rows = [[p.start, p.end, p.text] for p in cut]
-        entry = {"key": source_key(source), "digest": _digest(rows), "passages": rows}
+        key, digest = source_key(source), _digest(rows)
+        entry = {"key": key, "digest": digest, "passages": rows}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.folder / f"{video_id}.json", json.dumps(entry, ensure_ascii=False))
         except OSError:
-            return entry["digest"], {}
-        self.remember(video_id, source, entry["key"], entry["digest"], len(cut))
-        return entry["digest"], entry["key"]
+            return digest, {}
+        self.remember(video_id, source, key, digest, len(cut))
+        return digest, key
 
     def remember(self, video_id: str, source: Path, key: dict, digest: str, count: int) -> None:
         """Add a written entry to the manifest (`save` writes it)."""

@@ -17,10 +17,10 @@ from whoosh.analysis import Token, Tokenizer
 from indexer.core.analysis import analyze
 
 
-class TalkseekTokenizer(Tokenizer):  # type: ignore[misc]
+class TalkseekTokenizer(Tokenizer):
     """A complete Whoosh analyzer over `indexer.core.analysis.analyze`."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -136,13 +136,14 @@ def posting_blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray, Any]]
             yield ids, weights, values or (None,) * len(ids)
             matcher._next_block()
         return
-    ids, weights, values = [], [], []
+    found_ids, found_weights, found_values = [], [], []
     while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        values.append(matcher.value())
+        found_ids.append(matcher.id())
+        found_weights.append(matcher.weight())
+        found_values.append(matcher.value())
         matcher.next()
-    yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32), values
+    yield (np.array(found_ids, dtype=np.int64), np.array(found_weights, dtype=np.float32),
+           found_values)  # fmt: skip
 
 
 def stored_lengths(leaf: Any, fieldname: str) -> np.ndarray:

@@ -31,7 +31,6 @@ from indexer.engines.whoosh import compat
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 WORDS = "transcript-words"  # unstemmed transcript words, for typos and prefixes
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-_ARRAYS = ("offsets", "dfs", "docs", "tfs", "pos_base", "positions")
 
 
 class _Positions:
@@ -221,8 +220,12 @@ class _SegmentArrays:
     def __init__(self, folder: Path, fieldname: str) -> None:
         terms = json.loads((folder / f"{fieldname}.terms.json").read_text(encoding="utf-8"))
         self.rows = {term: row for row, term in enumerate(terms)}
-        for name in _ARRAYS:
-            setattr(self, name, np.load(folder / f"{fieldname}.{name}.npy", mmap_mode="r"))
+
+        def load(name: str) -> np.ndarray:
+            return np.load(folder / f"{fieldname}.{name}.npy", mmap_mode="r")
+
+        self.offsets, self.dfs, self.docs = load("offsets"), load("dfs"), load("docs")
+        self.tfs, self.pos_base, self.positions = load("tfs"), load("pos_base"), load("positions")
 
 
 class Postings:
@@ -338,7 +341,10 @@ def _read_through_whoosh(leaf, fieldname: str, text: str):
     if (fieldname, text) not in leaf:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0, dtype=np.float32), _Positions(0, empty, empty)
-    ids, weights, counts, positions = [], [], [], []
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    counts: list[int] = []
+    positions: list[int] = []
     decode = leaf.schema[fieldname].format.decode_positions
     for block_ids, block_weights, values in compat.posting_blocks(leaf.postings(fieldname, text)):
         ids.append(block_ids)

@@ -140,7 +140,7 @@ def rank(table: DocTable, groups: list[Scores], allowed: np.ndarray | None,
     groups_of_talk = np.zeros((len(table.talk_ids), wanted), dtype=bool)
     for number in range(wanted):
         groups_of_talk[talks[matrix[:, number] > 0], number] = True
-    complete = groups_of_talk.all(axis=1)
+    complete = np.asarray(groups_of_talk.all(axis=1))
     fallback = wanted > 1 and not complete.any()
     if not fallback:
         rows = complete[talks]

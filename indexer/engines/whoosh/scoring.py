@@ -117,7 +117,7 @@ class BulkScorer:
             candidates = _common(candidates, postings.docs)
             if not len(candidates):
                 return NOTHING
-        keys = None
+        keys: np.ndarray | None = None
         rows_per_word = []
         for offset, postings in enumerate(lists):
             rows = np.searchsorted(postings.docs, candidates)
@@ -128,6 +128,7 @@ class BulkScorer:
             keys = word_keys if keys is None else _common(keys, word_keys)
             if not len(keys):
                 return NOTHING
+        assert keys is not None  # a phrase has words
         owners = keys // _POSITION_SPAN
         found = owners[np.r_[True, owners[1:] != owners[:-1]]]
         scores = np.zeros(len(found))

@@ -251,13 +251,9 @@ def _note(fields: dict) -> NoteHit:
     """A stored note; aligned when it has a moment (a start and a video)."""
     start = fields.get("start")
     video_id = fields.get("video_id") or None
-    aligned = start is not None and start >= 0 and video_id is not None
-    return NoteHit(
-        text=fields["text"],
-        line=fields.get("line"),
-        start=float(start) if aligned else None,
-        video_id=video_id if aligned else None,
-    )
+    if start is None or start < 0 or video_id is None:
+        return NoteHit(fields["text"], fields.get("line"))
+    return NoteHit(fields["text"], fields.get("line"), float(start), video_id)
 
 
 def _passage(fields: dict) -> PassageHit:

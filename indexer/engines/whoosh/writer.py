@@ -65,7 +65,7 @@ class CheckedMpWriter(MpWriter):
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.errors: SimpleQueue = SimpleQueue()
-        self.jobs = self.jobqueue  # workers read this one
+        self.jobs: Queue = getattr(self, "jobqueue")  # noqa: B009 (workers read this one)
         self.jobqueue = _CheckedQueue(self.jobs, self.check_workers)
 
     def _new_task(self) -> SubWriterTask:

@@ -1,0 +1,47 @@
+"""The layers of docs/architecture.md, kept by tests rather than by memory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INGEST_SIDE = ("indexer.ingest", "markdown_it", "yaml", "youtube_transcript_api", "webvtt", "srt")
+
+
+def test_import_contracts_hold():
+    """Interface -> search -> engines -> ingest -> core; whoosh only in its engine; no
+    interface code in the library (contracts in pyproject.toml)."""
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint is not None, "import-linter is not installed: pip install -e '.[test]'"
+    result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_server_worker_never_loads_the_ingest_side(fixture_data):
+    """What `talkseek serve` runs in a worker: the CLI's imports, then the app, searches
+    and a talk page. Ingest (notes parsing, fetching, captions) stays unloaded."""
+    code = f"""
+import json, sys
+from indexer.cli import main  # what the supervising process imported before forking
+from webapp import create_app
+from webapp.engine_cache import warm_engine
+app = create_app({{"DATA_DIR": {str(fixture_data)!r}}})
+warm_engine(app)
+client = app.test_client()
+found = client.get("/api/search?q=moth").get_json()
+assert found["total"] >= 1, found
+talk = found["results"][0]["talk"]["id"]
+assert client.get("/talk/" + talk).status_code == 200
+assert client.get("/search?q=nanosec*").status_code == 200
+print(json.dumps(sorted(sys.modules)))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)  # fmt: skip
+    loaded = json.loads(result.stdout)
+    assert "whoosh" in loaded  # the check would notice a worker that loaded nothing
+    assert not [name for name in loaded if name.startswith(INGEST_SIDE)]
