@@ -59,7 +59,7 @@ class EngineCache:
                 raise IndexMissing(NO_INDEX)
             if self._engine is None:
                 self._engine = self._opened()
-            elif self._engine.generation != latest and self._loading != latest:
+            elif self._engine.generation() != latest and self._loading != latest:
                 self._loading = latest
                 threading.Thread(target=self._load, daemon=True).start()
             yield self._engine

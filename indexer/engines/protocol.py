@@ -222,7 +222,6 @@ class Engine(Protocol):
         """The generation published now (cheap; None when there is no index)."""
         ...
 
-    @property
     def generation(self) -> str:
         """The generation this engine serves (IndexMissing when there is none)."""
         ...

@@ -55,7 +55,6 @@ class WhooshEngine:
         folder = generations.current(self.index_dir)
         return folder.name if folder is not None else None
 
-    @property
     def generation(self) -> str:
         return self.opened().folder.name
 

@@ -1,0 +1,168 @@
+"""Every engine, through the Engine protocol alone: build, update, plans, talks, stats.
+
+These tests name no engine's internals, so each new engine runs them as they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.core.analysis import phrase_parts, terms
+from indexer.core.data_folder import DataFolder
+from indexer.engines import ENGINES, open_engine
+from indexer.engines.protocol import (
+    Engine,
+    Filter,
+    IndexMissing,
+    Match,
+    Plan,
+)
+from indexer.ingest import ingest
+from tests.conftest import TEST_DATA
+
+
+def word(text: str) -> tuple[Match, ...]:
+    return (Match(tuple(terms(text))),)
+
+
+def phrase(text: str) -> tuple[Match, ...]:
+    return (Match(tuple(phrase_parts(text)[1]), phrase=True),)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture()
+def folder(tmp_path) -> DataFolder:
+    for part in ("notes", "transcripts"):
+        shutil.copytree(TEST_DATA / part, tmp_path / part)
+    return DataFolder(tmp_path)
+
+
+@pytest.fixture()
+def engine(folder, engine_name) -> Iterator[Engine]:
+    engine = open_engine(folder, engine_name)
+    engine.build(ingest(folder), full=True)
+    yield engine
+    engine.close()
+
+
+def titles(engine: Engine, plan: Plan) -> list[str]:
+    return [talk.record["title"] for talk in engine.search(plan, 0, 50).talks]
+
+
+def test_an_engine_without_an_index_says_so(folder, engine_name):
+    engine = open_engine(folder, engine_name)
+    assert isinstance(engine, Engine)
+    assert engine.latest_generation() is None
+    with pytest.raises(IndexMissing):
+        engine.search(Plan(groups=(word("moth"),)), 0, 10)
+
+
+def test_a_build_publishes_a_generation_with_every_talk(engine, engine_name):
+    stats = engine.stats()
+    assert stats.engine == engine_name
+    assert stats.generation == engine.generation() == engine.latest_generation()
+    assert stats.talks == len(engine.talk_ids()) == 6
+    assert stats.documents > stats.talks
+
+
+def test_words_phrases_and_exclusions(engine):
+    assert titles(engine, Plan(groups=(word("moth"),))) == ["Grace Hopper - Rear Admiral"]
+    assert titles(engine, Plan(groups=(phrase("and then it was"),))) == [
+        "Grace Hopper - Rear Admiral"
+    ]
+    assert titles(engine, Plan(groups=(phrase("and it then was"),))) == []
+    either = Plan(groups=(word("compiler") + word("stemmer"),))
+    assert len(titles(engine, either)) == 2
+    without = Plan(groups=either.groups, excluded=(word("finnish"),))
+    assert titles(engine, without) == ["Grace Hopper - Rear Admiral"]
+
+
+def test_filters_and_scopes(engine):
+    hopper = Filter("speaker", "hopper", Match(("hopper",)))
+    assert titles(engine, Plan(groups=(word("wire"),), filters=(hopper,))) == [
+        "Grace Hopper - Rear Admiral"
+    ]
+    nobody = Filter("speaker", "nobody", Match(("nobodi",)))
+    assert titles(engine, Plan(groups=(word("wire"),), filters=(nobody,))) == []
+    video = Filter("video", "bbbbbbbbbbb")
+    assert titles(engine, Plan(filters=(video,))) == ["Closing keynote: the future of search"]
+    notes_only = engine.search(Plan(groups=(word("wire"),), fields=("note",)), 0, 10)
+    assert notes_only.talks and all(not talk.moments for talk in notes_only.talks)
+    spoken = engine.search(Plan(groups=(word("wire"),), fields=("transcript",)), 0, 10)
+    assert spoken.talks and all(not talk.notes for talk in spoken.talks)
+
+
+def test_talks_come_with_notes_and_moments_in_time_order(engine):
+    found = engine.search(Plan(groups=(word("moth"), word("relay"))), 0, 10)
+    assert found.total == 1 and not found.fallback
+    [talk] = found.talks
+    assert talk.score > 0 and talk.moments
+    for moment in talk.moments:
+        starts = [passage.start for passage in moment]
+        assert starts == sorted(starts)
+        assert all(passage.end >= passage.start for passage in moment)
+        assert all(passage.video_id for passage in moment)
+
+
+def test_no_talk_with_every_group_falls_back_to_any(engine):
+    found = engine.search(Plan(groups=(word("zeppelin"), word("moth"))), 0, 10)
+    assert found.fallback and found.total >= 1
+
+
+def test_pages_slice_one_ranking(engine):
+    everything = Plan(groups=(word("the"),))
+    whole = [talk.talk_id for talk in engine.search(everything, 0, 50).talks]
+    assert len(whole) >= 3
+    pages = [talk.talk_id for first in range(0, len(whole), 2)
+             for talk in engine.search(everything, first, first + 2).talks]  # fmt: skip
+    assert pages == whole
+    assert engine.search(everything, 0, 2).total == len(whole)
+
+
+def test_facets_count_every_matching_talk(engine):
+    found = engine.search(Plan(groups=(word("the"),)), 0, 1)
+    sections = {facet.value: facet.count for facet in found.facets["section"]}
+    assert sum(sections.values()) <= found.total
+    assert all(count >= 1 for count in sections.values())
+
+
+def test_one_talk_whole_in_reading_order(engine):
+    [talk_id] = [talk.talk_id for talk in engine.search(Plan(groups=(word("moth"),)), 0, 1).talks]
+    content = engine.talk(talk_id)
+    assert content is not None and content.record["id"] == talk_id
+    starts = [passage.start for passage in content.passages]
+    assert starts == sorted(starts) and content.passages
+    assert [note.line for note in content.notes] == sorted(note.line for note in content.notes)
+    assert engine.talk("no-such-talk") is None
+
+
+def test_vocabulary_and_document_frequencies(engine):
+    assert engine.document_frequency("transcript", "moth") >= 1
+    assert engine.document_frequency("transcript", "zzzzqq") == 0
+    vocabulary = engine.vocabulary("transcript")
+    assert vocabulary.frequency("moth") >= 1
+    assert "moth" in vocabulary.within("mtoh", 2)
+
+
+def test_an_update_writes_only_what_changed_and_a_new_generation_is_published(engine, folder):
+    before = engine.latest_generation()
+    report = engine.build(ingest(folder))
+    assert not report.full and report.unchanged == 6 and report.documents == 0
+    notes = next(Path(folder.notes).rglob("*.md"))
+    notes.write_text(notes.read_text() + "\n\n# A new talk\n\n* zeppelinology explained\n")
+    report = engine.build(ingest(folder))
+    assert report.added == 1 and report.unchanged == 6
+    assert engine.latest_generation() != before
+    fresh = open_engine(folder, engine.name)
+    try:
+        assert titles(fresh, Plan(groups=(word("zeppelinology"),))) == ["A new talk"]
+    finally:
+        fresh.close()
