@@ -1,0 +1,1 @@
+"""What every layer shares: the text analyzer, records, links, statuses, files."""
