@@ -28,9 +28,10 @@ from bench.baseline import Fts5Baseline
 from bench.corpus import write_data_folder
 from bench.http_load import drive, start_server, stop_server
 from bench.queries import CLASSES, BenchQuery, make_queries
-from indexer.engines.protocol import Kind
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
 from indexer.engines.whoosh import generations
-from tests.searching import TalkIndex
+from indexer.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -119,11 +120,16 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
     warm_up = make_queries(talks, max(3, per_class // 4), seed=SEED + 1)
     figures["queries"] = len(queries)
     print(f"{len(queries)} queries in process...", file=sys.stderr)
-    with TalkIndex(index_dir) as index:
-        figures["passages"] = index.reader.doc_frequency("kind", Kind.PASSAGE.value)
+    engine = open_engine(DataFolder(data))
+    try:
+        figures["passages"] = engine.stats().passages
         figures.update(
-            latency_figures("query", time_queries(lambda q: index.search(q.text), queries, warm_up))
+            latency_figures(
+                "query", time_queries(lambda q: search(engine, q.text), queries, warm_up)
+            )
         )
+    finally:
+        engine.close()
 
     print("baseline: SQLite FTS5, one row per snippet...", file=sys.stderr)
     baseline = Fts5Baseline(work / "baseline.sqlite")

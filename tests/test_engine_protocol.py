@@ -70,7 +70,7 @@ def test_a_build_publishes_a_generation_with_every_talk(engine, engine_name):
     assert stats.engine == engine_name
     assert stats.generation == engine.generation() == engine.latest_generation()
     assert stats.talks == len(engine.talk_ids()) == 6
-    assert stats.documents > stats.talks
+    assert stats.documents > stats.passages > stats.talks
 
 
 def test_words_phrases_and_exclusions(engine):

@@ -193,6 +193,7 @@ class EngineStats:
     generation: str
     talks: int
     documents: int
+    passages: int
 
 
 #: Called with (talks done, talks in all) while a build writes.

@@ -10,6 +10,7 @@ from indexer.engines.protocol import (
     BuildReport,
     EngineStats,
     IndexMissing,
+    Kind,
     Matches,
     Plan,
     TalkContent,
@@ -83,6 +84,7 @@ class WhooshEngine:
             generation=opened.folder.name,
             talks=len(opened.talks),
             documents=opened.reader.doc_count(),
+            passages=opened.reader.doc_frequency("kind", Kind.PASSAGE.value),
         )
 
     def close(self) -> None:
