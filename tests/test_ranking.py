@@ -13,20 +13,21 @@ scores = st.floats(min_value=0.0, max_value=50.0, allow_nan=False).map(lambda x:
 
 
 @st.composite
-def windows(draw):
+def windows(draw, reach: int = 4):
     """Windows over sorted hits: row i covers rows i..ends[i]-1, ends never decrease."""
     count = draw(st.integers(1, 40))
     ends, end = [], 0
     for index in range(count):
         end = max(end, index + 1)
-        end = draw(st.integers(end, min(count, end + 4)))
+        end = draw(st.integers(end, min(count, end + reach)))
         ends.append(end)
     return np.array(ends)
 
 
 @settings(max_examples=200, deadline=None)
-@given(windows(), st.integers(1, 4), st.data())
+@given(st.one_of(windows(), windows(reach=30)), st.integers(1, 4), st.data())
 def test_range_max_is_the_max_over_each_window(ends, groups, data):
+    """Short windows (a pass per row) and long ones (a sparse table) alike."""
     values = np.array(
         [[data.draw(scores) for _ in range(groups)] for _ in range(len(ends))], dtype=float
     )

@@ -194,10 +194,14 @@ class _Detail:
         position = table.timeline[self.docs[rows]]
         ends = np.searchsorted(position, position + WINDOW_SECONDS, side="right")
         best = _range_max(self.matrix[rows], ends)
-        groups_held = (best > 0).sum(axis=1)
-        window_score = best.sum(axis=1)
         talks = self.talk_of_row[rows]
-        holds_all = ((best > 0) | own_present[talks]).all(axis=1)
+        # column by column: numpy reduces a row of a few groups slowly
+        columns = [best[:, number] for number in range(best.shape[1])]
+        groups_held = sum((column > 0).astype(np.int64) for column in columns)
+        window_score = sum(columns, np.zeros(len(rows)))
+        holds_all = np.ones(len(rows), dtype=bool)
+        for number, column in enumerate(columns):
+            holds_all &= (column > 0) | own_present[talks, number]
         clustered[talks[holds_all]] = True
         self.passage_rows = rows
         self.window_end = ends
@@ -244,19 +248,35 @@ def _best_and_rest(owners: np.ndarray, scores: np.ndarray, count: int, keep: int
     return best, rest
 
 
+#: Windows at most this many rows long take one pass per row; longer, a sparse table.
+SHORT_WINDOW = 8
+
+
 def _range_max(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Row i: the column-wise max of values[i:ends[i]] (a sparse table, log n passes)."""
+    """Row i: the column-wise max of values[i:ends[i]] (values are scores: never negative).
+
+    A minute of speech is a few passages, so windows are short: one pass per row
+    of the longest window. Longer windows take a sparse table (log n passes).
+    """
     count = len(values)
     if not count:
         return values
+    lengths = ends - np.arange(count)
+    longest = int(lengths.max())
+    if longest <= SHORT_WINDOW:
+        result = values.copy()
+        for offset in range(1, longest):
+            reach = (lengths[: count - offset] > offset)[:, None]
+            head = result[: count - offset]
+            np.maximum(head, np.where(reach, values[offset:], 0.0), out=head)
+        return result
     levels = [values]
     span = 1
-    while span * 2 <= int((ends - np.arange(count)).max()):
+    while span * 2 <= longest:
         previous = levels[-1]
         shifted = np.vstack([previous[span:], np.zeros((span, values.shape[1]))])
         levels.append(np.maximum(previous, shifted))
         span *= 2
-    lengths = ends - np.arange(count)
     level = np.floor(np.log2(np.maximum(lengths, 1))).astype(np.int64)
     result = np.zeros_like(values)
     for number, table in enumerate(levels):
