@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,53 @@ def test_strict_passes_on_clean_notes(tmp_path):
         )["total"]
         == 1
     )
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc (Linux)")
+def test_a_build_killed_with_its_workers_running_does_not_block_the_next(lenny_data, tmp_path):
+    """SIGKILL to a full build's parent while its writer processes run: they die with it,
+    the lock goes with them, and the next build starts at once."""
+    data = tmp_path / "data"
+    for part in ("notes", "transcripts", "index"):
+        shutil.copytree(lenny_data / part, data / part)
+    build = subprocess.Popen(index_command(data, "--full"), cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (list((data / "index").glob(".building-*")) and len(_children(build.pid)) >= 2):
+            assert build.poll() is None and time.monotonic() < deadline, "no workers seen"
+            time.sleep(0.05)
+        workers = _children(build.pid)
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        # at once, not after the orphans finish their part
+        again = subprocess.run(index_command(data), capture_output=True, text=True, cwd=ROOT,
+                               timeout=600)  # fmt: skip
+        assert "another talkseek build is running" not in again.stderr
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        if build.poll() is None:
+            build.kill()

@@ -45,3 +45,23 @@ print(json.dumps(sorted(sys.modules)))
     loaded = json.loads(result.stdout)
     assert "whoosh" in loaded  # the check would notice a worker that loaded nothing
     assert not [name for name in loaded if name.startswith(INGEST_SIDE)]
+
+
+def test_the_server_supervisor_loads_no_app_search_or_engine_library(fixture_data):
+    """`talkseek serve`'s parent forks the workers: what it loads, each worker holds too."""
+    code = f"""
+import json, sys
+from pathlib import Path
+from indexer.cli import main
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from webapp import serving
+assert open_engine(DataFolder(Path({str(fixture_data)!r}))).latest_generation()
+print(json.dumps(sorted(sys.modules)))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True)  # fmt: skip
+    loaded = json.loads(result.stdout)
+    assert "waitress" in loaded
+    heavy = ("flask", "numpy", "nltk", "whoosh", "rapidfuzz", *INGEST_SIDE)
+    assert not [name for name in loaded if name.startswith(heavy)]

@@ -90,6 +90,14 @@ def test_offline_records_why_there_is_no_transcript(store):
     assert store.status(VIDEO.video_id).status == "offline"
 
 
+def test_an_empty_cached_transcript_is_said_to_be_empty(store):
+    store.folder.mkdir()
+    (store.folder / f"{VIDEO.video_id}.json").write_text("[]")
+    status, snippets = sync_video(store, VIDEO, None)
+    assert (status.status, snippets) == ("invalid", [])
+    assert status.message == f"{VIDEO.video_id}.json is empty: it holds no captions"
+
+
 def test_dropped_in_caption_files_are_used(store):
     store.folder.mkdir()
     (store.folder / "abcdefghijk.vtt").write_text(

@@ -1,46 +1,20 @@
-"""The talkseek web app: search pages, talk pages with the player, and a JSON API.
+"""The talkseek web app (`webapp.app`) and its server (`webapp.serving`).
 
-`create_app()` follows Flask's application-factory pattern: defaults first,
-then `TALKSEEK_*` environment settings, then a test config when given.
+`create_app` loads the app's modules when it is called: `talkseek serve`'s
+supervising process imports `webapp.serving` only, and stays small (its
+workers are forked from it, so whatever it loads, each of them holds too).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from indexer.core.youtube import watch_url
-from indexer.engines import DEFAULT_ENGINE
-from indexer.search import MAX_PER_PAGE, PER_PAGE
-from webapp import api, engine_cache, errors, pages, security
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """A configured app serving the index of the data folder DATA_DIR with ENGINE."""
-    app = Flask(__name__)
-    app.config.from_mapping(
-        DATA_DIR=os.environ.get("TALKSEEK_DATA", "data"),
-        ENGINE=os.environ.get("TALKSEEK_ENGINE", DEFAULT_ENGINE),
-        MAX_QUERY_LENGTH=500,
-        MAX_PAGE=1000,
-        PER_PAGE=PER_PAGE,
-        MAX_PER_PAGE=MAX_PER_PAGE,
-        JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=64 * 1024,
-    )
-    if test_config is not None:
-        app.config.update(test_config)
-    app.config["DATA_DIR"] = Path(app.config["DATA_DIR"])
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # results keep search's order
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    """A configured app (see `webapp.app.create_app`)."""
+    from webapp.app import create_app as create
 
-    app.jinja_env.globals["watch_url"] = watch_url
-    engine_cache.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    return app
+    return create(test_config)

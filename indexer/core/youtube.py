@@ -85,6 +85,16 @@ def parse_video_url(url: str) -> VideoLink | None:
     return VideoLink(candidate, start)
 
 
+def is_web_link(url: str) -> bool:
+    """True for an absolute http(s) URL: the only links pages may carry from notes
+    (`javascript:` or `data:` in an href would run or show whatever a file says)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
 def is_youtube_url(url: str) -> bool:
     """True when a URL is on a YouTube host, video or not (used to flag channel links)."""
     try:

@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
 
+from indexer.core import workers
 from indexer.core.data_folder import DataFolder
 from indexer.core.statuses import OK, UNKNOWN
 from indexer.core.talks import NoteWarning, Talk, VideoRef
@@ -159,7 +160,10 @@ class _Cutter:
         self.pool: ProcessPoolExecutor | None = None
         jobs = [(store.folder, cache.folder, video_id) for video_id in video_ids]
         if len(jobs) >= PARALLEL_CUT_MIN and hasattr(os, "fork"):  # else one core, as before
-            self.pool = ProcessPoolExecutor(CUT_PROCS, mp_context=get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                CUT_PROCS, mp_context=get_context("fork"), initializer=workers.start_worker,
+                initargs=(os.getpid(),),
+            )
             self.results = self.pool.map(_cut_cached, jobs, chunksize=8)
         else:
             self.results = map(_cut_cached, jobs)

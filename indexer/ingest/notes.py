@@ -10,29 +10,33 @@ is a section. Parsing is pure: text in, talks and warnings out.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.core.talks import SAFE_ID, NoteItem, NoteWarning, ParsedNotes, Talk, VideoRef, slugify
-from indexer.core.youtube import is_video_id, is_youtube_url, parse_video_url, watch_url
+from indexer.core.youtube import (
+    is_video_id,
+    is_web_link,
+    is_youtube_url,
+    parse_video_url,
+    watch_url,
+)
+from indexer.ingest.front_matter import read_front_matter, split_front_matter
 
 if TYPE_CHECKING:
     from indexer.ingest.notes_cache import NotesCache
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
 _SPEAKER_HEADING = re.compile(
     r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
 )
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
 # the file, so deeper lists are flattened first (see _block_tokens).
-# libyaml's safe loader when PyYAML was built with it (much faster on thousands of files).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NOTES_BYTES = 8 * 2**20  # far beyond hand-written notes; a bigger file is likely not notes
 MAX_NESTING = 100
 MAX_INDENT = 60  # columns: some 30 list levels, within MAX_NESTING
@@ -52,36 +56,14 @@ class _Heading:
     children: list[_Heading] = field(default_factory=list)
 
 
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Front matter source (or None), the body, and how many lines precede the body."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return None, text, 0
-    return match.group(1), text[match.end() :], match.group(0).count("\n")
-
-
 def parse_notes(text: str, path: str) -> ParsedNotes:
     """Read one notes file's text; `path` is only used to name talks and warnings."""
     result = ParsedNotes()
     source, body, offset = split_front_matter(text)
     meta: dict = {}
     if source is not None:
-        try:
-            loaded = yaml.load(source, Loader=_YAML_LOADER)  # safe: no arbitrary objects
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            result.warnings.append(
-                NoteWarning(path, line, f"front matter is not valid YAML: {problem}")
-            )
-            loaded = {}
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            result.warnings.append(NoteWarning(path, 1, "front matter is not a mapping of keys"))
-            loaded = {}
-        meta = loaded
+        meta, problems = read_front_matter(source)
+        result.warnings.extend(NoteWarning(path, line, message) for line, message in problems)
     root = _outline(body, offset, path, result.warnings)
     if _TALK_KEYS & meta.keys():
         lines = _key_lines(source or "")
@@ -340,6 +322,10 @@ def _front_matter_videos(
         return [VideoRef(link.video_id, watch_url(link.video_id, link.start), line, link.start)]
     page = _text(meta.get("video_url"))
     local_id = _text(meta.get("id")) or video_id
+    if page and not is_web_link(page):
+        warnings.append(NoteWarning(path, lines.get("video_url", line),
+                                    "video_url is not an http(s) link; ignored"))  # fmt: skip
+        page = ""
     if page and SAFE_ID.fullmatch(local_id):
         return [VideoRef(local_id, page, line, kind="external")]
     if video_id:
@@ -375,7 +361,14 @@ def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNo
             result.warnings.append(warning)
         if text is None:
             continue
-        parsed = cache.parse(relative, text, parse_notes) if cache else parse_notes(text, relative)
+        try:
+            parsed = (
+                cache.parse(relative, text, parse_notes) if cache else parse_notes(text, relative)
+            )
+        except Exception as error:  # one file's problem, never the whole build's end
+            message = f"cannot be read as notes ({type(error).__name__}: {error}); skipped"
+            result.warnings.append(NoteWarning(relative, 0, message[:300]))
+            continue
         result.warnings.extend(parsed.warnings)
         for talk in parsed.talks:
             if talk.id in seen:
@@ -403,13 +396,23 @@ def _with_unique_id(talk: Talk, seen: dict[str, Talk]) -> Talk:
 
 def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | None]:
     """The file as text, or None with a warning saying why (unreadable, huge, binary, not UTF-8)."""
+    limit = MAX_NOTES_BYTES // 2**20
     try:
-        size = file.stat().st_size
-        if size > MAX_NOTES_BYTES:
-            limit = MAX_NOTES_BYTES // 2**20
-            message = f"file too large for notes ({size / 2**20:.0f} MB; the limit is {limit} MB)"
-            return None, NoteWarning(relative, 0, f"{message}; skipped")
-        data = file.read_bytes()
+        status = file.stat()  # through a link: what would be read
+        if stat.S_ISDIR(status.st_mode):
+            return None, NoteWarning(relative, 0, "cannot read file: it is a folder")
+        if not stat.S_ISREG(status.st_mode):
+            return None, NoteWarning(relative, 0, "not a regular file (a device, pipe or "
+                                                  "socket); skipped")  # fmt: skip
+        data = b""
+        if status.st_size <= MAX_NOTES_BYTES:
+            with file.open("rb") as stream:  # the size can lie (a file growing): read the cap
+                data = stream.read(MAX_NOTES_BYTES + 1)
+        if status.st_size > MAX_NOTES_BYTES or len(data) > MAX_NOTES_BYTES:
+            shown = (f"{status.st_size / 2**20:.0f} MB" if status.st_size > MAX_NOTES_BYTES
+                     else f"over {limit} MB")  # fmt: skip
+            message = f"file too large for notes ({shown}; the limit is {limit} MB); skipped"
+            return None, NoteWarning(relative, 0, message)
     except OSError as error:
         return None, NoteWarning(relative, 0, f"cannot read file: {error.strerror or error}")
     if b"\x00" in data[:8192]:

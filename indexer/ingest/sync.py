@@ -27,11 +27,14 @@ def sync_video(
     previous = store.status(video_id)
     snippets: list[Snippet] = []
     problem = ""
-    if store.cached_file(video_id) is not None:
+    cached = store.cached_file(video_id)
+    if cached is not None:
         try:
             snippets = store.load(video_id)
         except CaptionError as error:
             problem = str(error)
+        if not snippets and not problem:
+            problem = f"{cached.name} is empty: it holds no captions"
     if snippets and not refresh:
         return _cached_ok(store, video_id, previous), snippets
     if video.kind != "youtube" or fetcher is None:

@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from indexer.core import workers
 from indexer.core.files import atomic_write
+from indexer.engines.protocol import BuildLocked
+
+__all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish"]
 
 FORMAT = 3  # 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema
 POINTER = "CURRENT"
@@ -25,8 +29,6 @@ LOCK = ".build.lock"
 KEEP = 2  # the current generation and the one before, for readers still on it
 
 
-class BuildLocked(RuntimeError):
-    """Another build holds the index lock."""
 
 
 def current(index_dir: Path) -> Path | None:
@@ -53,11 +55,13 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildLocked(
-                f"another talkseek build is running on {index_dir}; wait for it to finish"
+                "another talkseek build is running on this index; wait for it to finish"
             ) from None
+        workers.parent_only(handle.fileno())  # helpers forked by the build must not hold it
         try:
             yield
         finally:
+            workers.released(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

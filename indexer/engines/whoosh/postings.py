@@ -13,6 +13,7 @@ own deletion sets, and a segment without arrays is read through Whoosh.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
+from indexer.core import workers
 from indexer.core.analysis import spelling_words
 from indexer.engines.protocol import Kind
 from indexer.engines.whoosh import compat
@@ -127,7 +129,8 @@ def export_postings(generation: Path, procs: int = 1) -> int:
         if stale.name not in wanted:
             shutil.rmtree(stale, ignore_errors=True)
     if len(missing) > 1 and procs > 1:
-        with ProcessPoolExecutor(min(procs, len(missing))) as pool:
+        with ProcessPoolExecutor(min(procs, len(missing)), initializer=workers.start_worker,
+                                 initargs=(os.getpid(),)) as pool:  # fmt: skip
             list(pool.map(_export_segment, [generation] * len(missing), missing))
     else:
         for number in missing:

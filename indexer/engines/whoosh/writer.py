@@ -16,6 +16,7 @@ from multiprocessing import Queue, SimpleQueue
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from indexer.core import workers
 from indexer.engines.whoosh import compat
 
 POLL_SECONDS = 0.5
@@ -29,8 +30,10 @@ class _ReportingTask(SubWriterTask):
     """A worker that sends its error back in one line instead of printing a traceback."""
 
     errors: SimpleQueue | None = None  # written at once: the process ends right after
+    parent: int | None = None
 
     def run(self) -> None:
+        workers.start_worker(self.parent)
         try:
             compat.apply()  # a process started without fork() has not got the patches yet
             super().run()
@@ -72,6 +75,7 @@ class CheckedMpWriter(MpWriter):
         task = _ReportingTask(self.storage, self.indexname, self.jobs, self.resultqueue,
                               self.subargs, self.multisegment)  # fmt: skip
         task.errors = self.errors
+        task.parent = os.getpid()
         self.tasks.append(task)
         task.start()
         return task

@@ -1,0 +1,132 @@
+"""Notes written to stop or exhaust the indexer: each is one file's warning, with its
+file and line, and the rest of the folder is indexed."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.ingest.front_matter import read_front_matter
+from indexer.ingest.notes import read_notes_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "---\ntitle: A good talk\nvideo_id: aaaaaaaaaaa\n---\n\n* cold starts explained\n"
+
+
+def alias_bomb(levels: int) -> str:
+    """Each level a list of nine aliases of the one before: 9**levels strings once flattened."""
+    names = "abcdefghij"
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        name, below = names[level], names[level - 1]
+        lines.append(f"{name}: &{name} [{','.join(['*' + below] * 9)}]")
+    return "---\ntitle: Bomb\nvideo_id: bbbbbbbbbbb\n" + "\n".join(lines) + (
+        f"\nkeywords: *{names[levels - 1]}\n---\n\n* a bullet\n"
+    )
+
+
+def _index(data: Path, seconds: float = 120) -> subprocess.CompletedProcess:
+    """`talkseek index --offline` in a process with bounded memory and time."""
+
+    def limit_memory() -> None:  # a regression must fail the test, not the machine
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", "index", "--offline", "--data", str(data)],
+        capture_output=True, text=True, timeout=seconds, cwd=ROOT, preexec_fn=limit_memory,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
+def _data(tmp_path: Path, files: dict[str, str]) -> Path:
+    notes = tmp_path / "data" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "good.md").write_text(GOOD)
+    for name, text in files.items():
+        (notes / name).write_text(text)
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("levels", [8, 9])
+def test_a_yaml_alias_bomb_is_refused_with_its_line_and_the_rest_indexed(tmp_path, levels):
+    data = _data(tmp_path, {"bomb.md": alias_bomb(levels)})
+    done = _index(data, seconds=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "bomb.md:4: front matter uses YAML anchors or aliases" in done.stderr
+    assert "1 talks" in done.stdout  # the good talk; the bomb has no heading to be one
+
+
+def test_the_front_matter_reader_refuses_any_alias_quickly():
+    meta, problems = read_front_matter("a: &x [1, 2]\nb: *x\n")
+    assert meta == {} and problems[0][0] == 2
+    meta, problems = read_front_matter("title: plain\ntags: [a, b]\n")
+    assert meta == {"title": "plain", "tags": ["a", "b"]} and problems == []
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("publish_date: 2023-02-30", "2023-02-30"),
+        ("publish_date: !!int abc", "abc"),
+        ("publish_date: !!timestamp 2020-01-01T99:99:99", "2020-01-01T99:99:99"),
+    ],
+)
+def test_values_yaml_cannot_build_are_read_as_text_with_a_warning(tmp_path, line, value):
+    text = f"---\ntitle: Dated\nvideo_id: ccccccccccc\n{line}\n---\n\n* a bullet\n"
+    data = _data(tmp_path, {"dated.md": text})
+    parsed = read_notes_folder(data / "notes")
+    dated = next(talk for talk in parsed.talks if talk.title == "Dated")
+    assert dated.publish_date == value
+    (warning,) = [w for w in parsed.warnings if w.path == "dated.md"]
+    assert warning.line == 4 and "read as text" in warning.message
+    done = _index(data)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "dated.md:4:" in done.stderr and "2 talks" in done.stdout
+
+
+def test_any_error_reading_one_file_is_that_files_warning(tmp_path, monkeypatch):
+    from indexer.ingest import notes
+
+    data = _data(tmp_path, {"odd.md": "# Odd\n\n* fine\n"})
+
+    def broken(text: str, path: str):
+        if path == "odd.md":
+            raise RecursionError("maximum recursion depth exceeded")
+        return parse(text, path)
+
+    parse = notes.parse_notes
+    monkeypatch.setattr(notes, "parse_notes", broken)
+    parsed = notes.read_notes_folder(data / "notes")
+    assert [talk.title for talk in parsed.talks] == ["A good talk"]
+    (warning,) = parsed.warnings
+    assert warning.path == "odd.md" and "RecursionError" in warning.message
+
+
+def test_devices_and_pipes_are_skipped_not_read(tmp_path):
+    data = _data(tmp_path, {})
+    (data / "notes" / "zero.md").symlink_to("/dev/zero")
+    os.mkfifo(data / "notes" / "pipe.md")
+    done = _index(data, seconds=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "zero.md: not a regular file" in done.stderr
+    assert "pipe.md: not a regular file" in done.stderr
+    assert "1 talks" in done.stdout
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,<b>x</b>", "//evil"])
+def test_only_http_links_become_video_links(tmp_path, link):
+    text = f"---\ntitle: Elsewhere\nid: elsewhere-1\nvideo_url: {link}\n---\n\n* a bullet\n"
+    (tmp_path / "elsewhere.md").write_text(text)
+    parsed = read_notes_folder(tmp_path)
+    [talk] = parsed.talks
+    assert all(video.url == "" or video.url.startswith("http") for video in talk.videos)
+    assert any("video_url is not an http(s) link" in w.message and w.line == 4
+               for w in parsed.warnings)  # fmt: skip
+    (tmp_path / "elsewhere.md").write_text(text.replace(link, "https://example.org/v/1"))
+    [talk] = read_notes_folder(tmp_path).talks
+    assert [video.url for video in talk.videos] == ["https://example.org/v/1"]
