@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -129,3 +130,32 @@ def test_a_worker_accepts_only_while_no_ready_worker_holds_fewer_connections():
     assert loads.may_accept(1, 2)
     loads.slots[1] = Loads.NOT_READY  # worker 1 died and is being replaced
     assert loads.may_accept(2, 2) and not loads.may_accept(0, 3)
+
+
+def test_idle_connections_neither_block_searches_nor_stay_open(fixture_data: Path):
+    """500 connections that send nothing: a search still answers at once, and the server
+    closes them after a few seconds of silence."""
+    from webapp.serving import IDLE_SECONDS
+
+    server = start_server(fixture_data, threads=2, workers=2)
+    host, port = server.url.removeprefix("http://").split(":")
+    idle = []
+    try:
+        _wait_for(lambda: len(_workers(server.process.pid)) == 2)
+        for _ in range(500):
+            idle.append(socket.create_connection((host, int(port)), timeout=30))
+        began = time.monotonic()
+        with urllib.request.urlopen(f"{server.url}/api/search?q=nanosecond", timeout=8) as answer:
+            assert json.loads(answer.read())["total"] >= 1
+        assert time.monotonic() - began < 3
+        time.sleep(IDLE_SECONDS + 3)
+        closed = 0
+        for sock in idle:
+            sock.settimeout(0.5)
+            with contextlib.suppress(TimeoutError, OSError):
+                closed += sock.recv(1) == b""
+        assert closed == len(idle)
+    finally:
+        for sock in idle:
+            sock.close()
+        stop_server(server)

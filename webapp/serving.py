@@ -10,13 +10,17 @@ Connections are kept alive, so whichever worker happens to accept them keeps
 them: four clients could all land on one worker while another idles (half the
 throughput, twice the latency). Workers publish how many connections they hold
 in a small shared table, and a worker accepts only while no other holds fewer
-(the least-connections rule of load balancers).
+(the least-connections rule of load balancers). Connections that stay silent
+count for nothing and are closed after a few seconds, so hundreds of idle
+sockets neither fill a worker nor stall the others.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
+import resource
 import signal
 import socket
 import sys
@@ -28,9 +32,16 @@ from waitress import create_server
 from webapp import memory
 
 RESPAWN_LIMIT = 5  # workers dying this many times within RESPAWN_WINDOW: give up
+#: A connection silent this long (no request, or idle between kept-alive requests) is
+#: closed: idle sockets cost a slot each, and an attacker can open hundreds for free.
+IDLE_SECONDS = 5
+#: A connection this young counts as load before it has sent anything.
+FRESH_SECONDS = 0.05
+#: Open connections each worker holds at most (waitress's default is 100).
+CONNECTIONS = 2000
 RESPAWN_WINDOW = 60.0
 #: How often an idle worker looks again at the others' loads (seconds).
-LOOP_SECONDS = 0.1
+LOOP_SECONDS = 0.02
 
 
 class ServeError(RuntimeError):
@@ -58,10 +69,32 @@ def default_workers() -> int:
 
 def run(make_app: Callable[[], Callable], sock: socket.socket, threads: int, workers: int) -> None:
     """Serve until interrupted: in this process, or in `workers` forked ones."""
+    _allow_open_files(CONNECTIONS + 100)
     if workers <= 1 or not hasattr(os, "fork"):
         _serve(make_app, sock, threads)
         return
     _Supervisor(make_app, sock, threads, workers).run()
+
+
+def _load(channels: dict) -> int:
+    """Connections that count towards a worker's load: those that have sent something,
+    and new ones (a client sends its request right after connecting). A connection
+    that never speaks is no load, and must not slow accepting the ones that do."""
+    now = time.time()
+    return sum(
+        1 for channel in channels.values()
+        if channel.last_activity > channel.creation_time
+        or now - channel.creation_time < FRESH_SECONDS
+    )  # fmt: skip
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise the open-file limit towards `wanted` (each connection is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 class Loads:
@@ -94,7 +127,11 @@ def _serve(
     memory.limit_arenas()
     app = make_app()
     memory.release_free_memory()  # what opening the index needed only for a moment
-    server = create_server(memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek")
+    server = create_server(
+        memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek",
+        connection_limit=CONNECTIONS, channel_timeout=IDLE_SECONDS, cleanup_interval=1,
+        asyncore_use_poll=True,  # select() cannot watch more than 1024 sockets
+    )  # fmt: skip
     if balance is not None:
         loads, slot = balance
         accepting = server.readable  # waitress's own rule (its connection limit)
@@ -102,7 +139,7 @@ def _serve(
         server.adj.asyncore_loop_timeout = LOOP_SECONDS
 
         def readable() -> bool:
-            return accepting() and loads.may_accept(slot, len(server.active_channels))
+            return accepting() and loads.may_accept(slot, _load(server.active_channels))
 
         server.readable = readable
     try:
