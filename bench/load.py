@@ -1,12 +1,15 @@
 """Load on a running search while the index is rebuilt: zero errors, no slow answers.
 
     python bench/load.py --data DIR [--clients 8] [--seconds 60] [--no-rebuild]
+    python bench/load.py --data DIR --clients 4 --attackers 2 --no-rebuild
 
 Starts `talkseek serve` on an indexed data folder, keeps CLIENTS clients asking
 /api/search for SECONDS, and a few seconds in starts `talkseek index --full`
 on the same folder at low priority (nice 10). Reports requests, errors and
 latencies, overall and while the rebuild ran, and whether the server moved to
-the new index. Run by hand.
+the new index. With ATTACKERS, that many more clients send only the most
+expensive queries found (`WORST`) the whole time, and the ordinary clients'
+latencies are reported apart. Run by hand.
 """
 
 from __future__ import annotations
@@ -24,11 +27,28 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
 
 from bench.corpus import CorpusTalk
 from bench.http_load import Sample, drive, start_server, stop_server
-from bench.queries import make_queries
+from bench.queries import BenchQuery, make_queries
 from indexer.engines.whoosh import generations
 from indexer.ingest.transcripts import TranscriptStore
 
 SLOW_MS = 1000
+#: The most expensive queries found against the podcasts and TED corpora: a costly
+#: phrase repeated, sixteen broad prefixes (ORed and ANDed), sixteen phrases of
+#: common words, sixteen common words, and a phrase of sixty stop words.
+_PREFIXES = ["th*", "an*", "co*", "re*", "in*", "pr*", "st*", "de*",
+             "ma*", "pe*", "wh*", "so*", "wa*", "be*", "ca*", "to*"]  # fmt: skip
+_PHRASES = ["it in", "that we", "on a", "so it", "is not", "of the", "in the", "to the",
+            "and the", "it is", "i think", "you know", "we have", "a lot", "kind of",
+            "going to"]  # fmt: skip
+WORST = [
+    " ".join(['"the the the the the the the"'] * 16),
+    " OR ".join(_PREFIXES),
+    " ".join(_PREFIXES),
+    " ".join(f'"{phrase}"' for phrase in _PHRASES),
+    "people think really actually know going thing things time want like just make way "
+    "said good",
+    '"' + " ".join(["the"] * 60) + '"',
+]
 
 
 def talks_from(data: Path, most: int = 300) -> list[CorpusTalk]:
@@ -48,12 +68,13 @@ def report(name: str, samples: list[Sample]) -> str:
         return f"{name:<16} no requests"
     ordered = sorted(sample.ms for sample in samples)
     p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     errors = sum(not sample.ok for sample in samples)
     slow = sum(sample.ms > SLOW_MS for sample in samples)
     return (
         f"{name:<16} {len(samples):>7} requests  {errors:>4} errors  {slow:>4} over {SLOW_MS} ms  "
-        f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  max {ordered[-1]:7.1f} ms"
+        f"p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms  max {ordered[-1]:7.1f} ms"
     )
 
 
@@ -65,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--no-rebuild", action="store_true", help="load only, no rebuild")
+    parser.add_argument("--attackers", type=int, default=0,
+                        help="more clients sending only the worst queries")  # fmt: skip
     args = parser.parse_args(argv)
     index_dir = args.data / "index"
     before = generations.current(index_dir)
@@ -72,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no index in {index_dir}: run `talkseek index --data {args.data}` first")
     queries = make_queries(talks_from(args.data), 50)
 
-    server = start_server(args.data, threads=args.clients)
+    server = start_server(args.data, threads=args.clients + args.attackers)
     rebuild: dict[str, float] = {}
 
     def rebuild_index() -> None:
@@ -91,7 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.no_rebuild:
             builder.start()
+        attacks: list[Sample] = []
+        attack = threading.Thread(target=lambda: attacks.extend(drive(
+            server.url, [BenchQuery("worst", text, "") for text in WORST], args.attackers,
+            args.seconds)[0]))  # fmt: skip
+        if args.attackers:
+            attack.start()
         samples, elapsed = drive(server.url, queries, args.clients, args.seconds)
+        if args.attackers:
+            attack.join()
         if not args.no_rebuild:
             builder.join()
         rss = server.rss_mb()
@@ -100,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{args.clients} clients for {elapsed:.0f} s on {args.data}; server RSS {rss} MB")
     print(report("all", samples))
+    if args.attackers:
+        print(report(f"{args.attackers} attackers", attacks))
     failed = sum(not sample.ok for sample in samples)
     slow_during = 0
     if rebuild:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from indexer.core.analysis import phrase_parts, terms
 from indexer.core.data_folder import DataFolder
 from indexer.engines import ENGINES, open_engine
 from indexer.engines.protocol import (
+    Budget,
     Engine,
     Filter,
     IndexMissing,
@@ -166,3 +168,26 @@ def test_an_update_writes_only_what_changed_and_a_new_generation_is_published(en
         assert titles(fresh, Plan(groups=(word("zeppelinology"),))) == ["A new talk"]
     finally:
         fresh.close()
+
+
+def test_a_spent_budget_answers_with_what_was_searched_and_says_so(engine):
+    whole = engine.search(Plan(groups=(word("moth"), word("relay"))), 0, 10, Budget(60))
+    assert not whole.partial and whole.total == 1
+    spent = Budget(0)
+    cut = engine.search(Plan(groups=(word("moth"), word("zeppelinology"))), 0, 10, spent)
+    assert cut.partial and spent.exceeded
+    assert [t.record["title"] for t in cut.talks] == ["Grace Hopper - Rear Admiral"]
+
+
+def test_searches_in_many_threads_at_once_answer_as_one_at_a_time(engine):
+    plans = [Plan(groups=(word(text),)) for text in ("moth", "the", "compiler", "wire", "search")]
+    plans += [Plan(groups=(phrase("and then it was"),)), Plan(groups=(word("the"), word("a")))]
+
+    def shape(matches):
+        return [(t.talk_id, round(t.score, 9), t.notes, t.moments) for t in matches.talks]
+
+    alone = [shape(engine.search(plan, 0, 10)) for plan in plans]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda n: shape(engine.search(plans[n % len(plans)], 0, 10)),
+                                 range(20 * len(plans))))  # fmt: skip
+    assert together == [alone[n % len(plans)] for n in range(20 * len(plans))]

@@ -114,3 +114,15 @@ def test_the_cost_of_a_query_is_capped():
     assert sum(len(values) for values in filters.filters.values()) == MAX_CLAUSES
     negated = parse_query(" ".join(f"-n{n}" for n in range(100)) + " x")
     assert len(negated.excluded) == MAX_CLAUSES
+
+
+def test_repeated_clauses_groups_exclusions_and_filters_count_once():
+    phrase = '"the the the the the the the"'
+    query = parse_query(" ".join([phrase] * 16))
+    assert query.groups == [[Clause("phrase", "the the the the the the the")]]
+    query = parse_query("lambda lambda OR lambda cold -java -java speaker:a speaker:a")
+    assert query.groups == [[Clause("word", "lambda")], [Clause("word", "cold")]]
+    assert query.excluded == [Clause("word", "java")] and query.filters == {"speaker": ["a"]}
+    assert parse_query("cold OR lambda lambda OR cold").groups == [
+        [Clause("word", "cold"), Clause("word", "lambda")]
+    ]

@@ -49,6 +49,9 @@ def _sample_queries(index: TalkIndex, per_field: int) -> list:
                 words = parts[2 : 2 + size]
                 queries.append(Phrase("transcript", words, boost=1.0))
                 queries.append(Phrase("note", words, boost=2.0))
+    # words repeated in a phrase ("the ... the"), which bulk scoring gathers once per word
+    for words in (["the", "the"], ["and", "the", "and"], ["the"] * 4):
+        queries.append(Phrase("transcript", words, boost=1.0))
     queries.append(Or(queries[:3] + queries[-2:]))
     return queries
 

@@ -49,9 +49,11 @@ def test_result_shape(bundled_data):
         "per_page",
         "suggestion",
         "fallback",
+        "partial",
         "facets",
         "results",
     }
+    assert result["partial"] is False
     (item,) = result["results"]
     assert item["talk"] == {
         "id": "reinvent-2022-peter-desantis-svp-aws",

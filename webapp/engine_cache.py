@@ -8,10 +8,10 @@ opens and warms it while requests keep being answered from the previous one
 (still readable: engines keep the previous generation), then the new one
 takes over.
 
-Searches take turns on the one engine: an open Whoosh searcher is not shared
-between threads at once, and searching is CPU-bound Python, so threads would
-not run them faster anyway; one open engine instead of one per thread keeps
-memory flat.
+Requests share the one engine at once (an engine guards what it cannot share),
+so a slow search does not make the others queue behind it; one open engine
+instead of one per thread keeps memory flat. An engine replaced by a newer
+generation is closed when the last request using it is done.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ class EngineCache:
     def __init__(self, folder: DataFolder, engine_name: str) -> None:
         self.folder = folder
         self.engine_name = engine_name
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below, never held during a search
         self._engine: Engine | None = None
+        self._users: dict[int, int] = {}  # id(engine) -> requests using it
+        self._retired: dict[int, Engine] = {}  # replaced engines still in use
         self._loading: str | None = None  # a generation being opened in the background
         self._latest = open_engine(folder, engine_name)  # asked which generation is published
 
@@ -62,7 +64,29 @@ class EngineCache:
             elif self._engine.generation() != latest and self._loading != latest:
                 self._loading = latest
                 threading.Thread(target=self._load, daemon=True).start()
-            yield self._engine
+            engine = self._engine
+            self._users[id(engine)] = self._users.get(id(engine), 0) + 1
+        try:
+            yield engine
+        finally:
+            with self._lock:
+                self._release(engine)
+
+    def _release(self, engine: Engine) -> None:
+        """One request done with `engine` (call holding the lock)."""
+        key = id(engine)
+        self._users[key] -= 1
+        if not self._users[key]:
+            del self._users[key]
+            if self._retired.pop(key, None) is not None:
+                engine.close()
+
+    def _retire(self, engine: Engine) -> None:
+        """Close a replaced engine now, or when its last request ends (holding the lock)."""
+        if self._users.get(id(engine)):
+            self._retired[id(engine)] = engine
+        else:
+            engine.close()
 
     def _load(self) -> None:
         """Open the current generation and swap it in."""
@@ -75,7 +99,7 @@ class EngineCache:
             if fresh is None:
                 return
             if self._engine is not None:
-                self._engine.close()
+                self._retire(self._engine)
             self._engine = fresh
 
     def warm(self) -> None:
@@ -90,7 +114,7 @@ class EngineCache:
         """Close the open engine (its files); the next request opens it again."""
         with self._lock:
             if self._engine is not None:
-                self._engine.close()
+                self._retire(self._engine)
                 self._engine = None
 
 

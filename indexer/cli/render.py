@@ -22,6 +22,9 @@ def print_results(result: dict) -> None:
     """Talks with their notes and moments; marks become bold."""
     if result["suggestion"]:
         click.echo(f"Did you mean: {result['suggestion']}")
+    if result.get("partial"):
+        click.echo("This search took too long and was stopped early: these are the talks found so "
+                   "far. Fewer or more specific words give complete results.")  # fmt: skip
     if result["fallback"]:
         click.echo("No talk matches every word; showing talks that match some of them.")
     first = (result["page"] - 1) * result["per_page"] + 1

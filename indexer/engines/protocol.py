@@ -9,6 +9,7 @@ with its matching notes and its best moments, plus facet counts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -105,6 +106,22 @@ class Plan:
         return not self.groups and not self.filters
 
 
+class Budget:
+    """How long one search may work. Past it an engine adds no more work (more terms,
+    phrases, groups) and answers with what it has, saying so (`Matches.partial`)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.exceeded = False
+
+    def spent(self) -> bool:
+        """True once the time is up (and remembered: the answer is partial)."""
+        if not self.exceeded and time.monotonic() > self.ends:
+            self.exceeded = True
+        return self.exceeded
+
+
 # -- what an engine answers ----------------------------------------------------------
 
 
@@ -155,6 +172,7 @@ class Matches:
     talks: list[TalkMatch]
     fallback: bool = False
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    partial: bool = False  # the budget ran out: some of the plan was not searched
 
 
 @dataclass
@@ -227,8 +245,10 @@ class Engine(Protocol):
         """The generation this engine serves (IndexMissing when there is none)."""
         ...
 
-    def search(self, plan: Plan, first: int, last: int) -> Matches:
-        """The talks matching a plan, best first, with talks [first, last) in full."""
+    def search(self, plan: Plan, first: int, last: int, budget: Budget | None = None) -> Matches:
+        """The talks matching a plan, best first, with talks [first, last) in full.
+
+        With a budget, the search stops adding work once it is spent (`partial`)."""
         ...
 
     def talk(self, talk_id: str) -> TalkContent | None:

@@ -7,12 +7,14 @@ speak to an engine only through the `Engine` protocol.
 from __future__ import annotations
 
 from indexer.core.talks import SAFE_ID
-from indexer.engines.protocol import Engine
+from indexer.engines.protocol import Budget, Engine
 from indexer.search.plan import Planner
 from indexer.search.results import search_json, talk_json
 
 PER_PAGE = 10
 MAX_PER_PAGE = 50
+#: What one search may cost: past it, the engine answers with what it found, marked partial.
+SEARCH_SECONDS = 0.15
 
 
 def search(engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE) -> dict:
@@ -22,8 +24,9 @@ def search(engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE) -
     """
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
+    budget = Budget(SEARCH_SECONDS)
     planned = Planner(engine).plan(text or "")
-    matches = engine.search(planned.plan, (page - 1) * per_page, page * per_page)
+    matches = engine.search(planned.plan, (page - 1) * per_page, page * per_page, budget)
     return search_json(text, page, per_page, planned, matches)
 
 

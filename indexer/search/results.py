@@ -108,6 +108,7 @@ def search_json(
         "per_page": per_page,
         "suggestion": planned.suggestion,
         "fallback": matches.fallback,
+        "partial": matches.partial,
         "facets": {
             name: [{"value": facet.value, "count": facet.count} for facet in values]
             for name, values in matches.facets.items()

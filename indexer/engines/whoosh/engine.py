@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.engines.protocol import (
+    Budget,
     BuildProgress,
     BuildReport,
     EngineStats,
@@ -59,8 +60,8 @@ class WhooshEngine:
     def generation(self) -> str:
         return self.opened().folder.name
 
-    def search(self, plan: Plan, first: int, last: int) -> Matches:
-        return self.opened().search(plan, first, last)
+    def search(self, plan: Plan, first: int, last: int, budget: Budget | None = None) -> Matches:
+        return self.opened().search(plan, first, last, budget)
 
     def talk(self, talk_id: str) -> TalkContent | None:
         return self.opened().talk(talk_id)

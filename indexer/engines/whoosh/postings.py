@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -234,9 +235,17 @@ class _SegmentArrays:
 class Postings:
     """Bulk access to an open reader's postings, deletions and field lengths."""
 
-    def __init__(self, reader: IndexReader, generation: Path | None = None) -> None:
+    def __init__(
+        self,
+        reader: IndexReader,
+        generation: Path | None = None,
+        lock: threading.RLock | None = None,
+    ) -> None:
         self.reader = reader
         self.generation = generation
+        #: held around every read through Whoosh, whose files are not safe to share
+        #: between threads; the arrays are read without it
+        self.lock = lock or threading.RLock()
         self.leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
         self.doc_count = reader.doc_count_all()
         self.live = np.ones(self.doc_count, dtype=bool)
@@ -250,7 +259,8 @@ class Postings:
         """Every document's length in `fieldname`, as Whoosh stores it (one byte, lossy)."""
         lengths = self._lengths.get(fieldname)
         if lengths is None:
-            parts = [_leaf_lengths(leaf, fieldname) for leaf, _ in self.leaves]
+            with self.lock:
+                parts = [_leaf_lengths(leaf, fieldname) for leaf, _ in self.leaves]
             lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
             self._lengths[fieldname] = lengths
         return lengths
@@ -295,8 +305,9 @@ class Postings:
         for number, (leaf, _) in enumerate(self.leaves):
             arrays = self._segment_arrays(number, fieldname)
             if arrays is None:
-                if (fieldname, text) in leaf:
-                    total += leaf.doc_frequency(fieldname, text)
+                with self.lock:
+                    if (fieldname, text) in leaf:
+                        total += leaf.doc_frequency(fieldname, text)
                 continue
             row = arrays.rows.get(text)
             if row is not None:
@@ -309,9 +320,10 @@ class Postings:
         for number, (leaf, offset) in enumerate(self.leaves):
             arrays = self._segment_arrays(number, fieldname)
             if arrays is None:
-                part_docs, part_tfs, piece = _read_through_whoosh(leaf, fieldname, text)
-                if (fieldname, text) in leaf:
-                    stored += leaf.doc_frequency(fieldname, text)
+                with self.lock:
+                    part_docs, part_tfs, piece = _read_through_whoosh(leaf, fieldname, text)
+                    if (fieldname, text) in leaf:
+                        stored += leaf.doc_frequency(fieldname, text)
             else:
                 row = arrays.rows.get(text)
                 if row is None:

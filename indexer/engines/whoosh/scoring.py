@@ -17,6 +17,7 @@ import numpy as np
 from whoosh.query import NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
+from indexer.engines.protocol import Budget
 from indexer.engines.whoosh.postings import Postings, TermPostings
 
 B, K1 = 0.75, 1.2
@@ -72,15 +73,22 @@ class BulkScorer:
         self.doc_count = self.reader.doc_count_all()
         self._averages: dict[str, float] = {}
 
-    def run(self, query: Query) -> Scores:
+    def run(self, query: Query, budget: Budget | None = None) -> Scores:
+        """Every document matching the query and its score; with a budget, the parts
+        of an OR not reached in time are left out (`budget.exceeded` then says so)."""
         if query is NullQuery:
             return NOTHING
         if isinstance(query, Or):
-            return union([self.run(part) for part in query.subqueries], self.doc_count)
+            parts: list[Scores] = []
+            for part in query.subqueries:
+                if parts and budget is not None and budget.spent():
+                    break  # the first part always: some answer rather than none
+                parts.append(self.run(part, budget))
+            return union(parts, self.doc_count)
         if isinstance(query, Term):
             return self._term(query.fieldname, query.text, query.boost)
         if isinstance(query, Phrase) and query.slop == 1:
-            return self._phrase(query.fieldname, list(query.words), query.boost)
+            return self._phrase(query.fieldname, list(query.words), query.boost, budget)
         return self._through_whoosh(query)
 
     def _average_length(self, fieldname: str) -> float:
@@ -105,26 +113,39 @@ class BulkScorer:
             return NOTHING
         return Scores(postings.docs, self._bm25(fieldname, text, postings) * boost)
 
-    def _phrase(self, fieldname: str, words: list[str], boost: float) -> Scores:
-        """Documents where the words stand next to each other, in order."""
+    def _phrase(
+        self, fieldname: str, words: list[str], boost: float, budget: Budget | None = None
+    ) -> Scores:
+        """Documents where the words stand next to each other, in order.
+
+        A word repeated in the phrase is looked up and gathered once.
+        """
         if not words:
             return NOTHING
-        lists = [self.postings.term(fieldname, word) for word in words]
+        postings_of = {word: self.postings.term(fieldname, word) for word in dict.fromkeys(words)}
+        lists = [postings_of[word] for word in words]
         if any(not len(postings) for postings in lists):
             return NOTHING
-        candidates = lists[0].docs
-        for postings in sorted(lists[1:], key=len):
+        distinct = sorted(postings_of.values(), key=len)
+        candidates = distinct[0].docs
+        for postings in distinct[1:]:
             candidates = _common(candidates, postings.docs)
             if not len(candidates):
                 return NOTHING
         keys: np.ndarray | None = None
-        rows_per_word = []
-        for offset, postings in enumerate(lists):
-            rows = np.searchsorted(postings.docs, candidates)
-            rows_per_word.append(rows)
-            owner, positions = postings.occurrences(rows)
+        rows_of = {
+            word: np.searchsorted(found.docs, candidates) for word, found in postings_of.items()
+        }
+        rows_per_word = [rows_of[word] for word in words]
+        starts: dict[str, np.ndarray] = {}  # per word: (candidate, position) keys
+        for offset, word in enumerate(words):
+            if budget is not None and budget.spent():
+                return NOTHING  # unchecked: nothing is claimed to hold the phrase
+            if word not in starts:
+                owner, positions = postings_of[word].occurrences(rows_of[word])
+                starts[word] = owner * _POSITION_SPAN + (positions + len(words))
             # (candidate, where the phrase would start): sorted, as owners and positions are
-            word_keys = owner * _POSITION_SPAN + (positions - offset + len(words))
+            word_keys = starts[word] - offset
             keys = word_keys if keys is None else _common(keys, word_keys)
             if not len(keys):
                 return NOTHING

@@ -11,6 +11,7 @@ read back from stored fields.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ from whoosh.query import NullQuery, Or, Phrase, Query, Term
 from indexer.engines.protocol import (
     FACETS,
     FIELD_WEIGHTS,
+    SPELLING_FIELDS,
+    Budget,
     FacetCount,
     Filter,
     Group,
@@ -35,23 +38,33 @@ from indexer.engines.protocol import (
 from indexer.engines.vocabulary import Vocabulary
 from indexer.engines.whoosh.postings import Postings
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
-from indexer.engines.whoosh.scoring import BulkScorer, Scores
+from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
 
 #: Matching notes returned per talk, best first.
 NOTES_SHOWN = 5
 #: Facet values returned per facet, most common first.
 FACET_VALUES = 20
+#: Ranking costs about this many (document, group) cells per millisecond; a budgeted
+#: search stops adding groups before ranking alone would spend the whole budget.
+RANK_CELLS_PER_MS = 15_000
 
 
 class OpenGeneration:
-    """An open index generation: reuse it across searches, close it when done."""
+    """An open index generation: reuse it across searches, close it when done.
+
+    Searches may run in several threads at once: the posting arrays are read-only,
+    and every read through Whoosh (stored fields, documents, vocabularies) holds
+    `lock`, since Whoosh's files are not safe to share between threads. A slow
+    search therefore shares the process with the others instead of queueing them.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.lock = threading.RLock()
         self.index = whoosh_index.open_dir(str(folder))
         self.searcher = self.index.searcher()
         self.reader = self.searcher.reader()
-        self.postings = Postings(self.reader, folder)
+        self.postings = Postings(self.reader, folder, self.lock)
         self.scorer = BulkScorer(self.searcher, self.postings)
         self._talks: dict[str, dict] | None = None
         self._table: DocTable | None = None
@@ -66,15 +79,23 @@ class OpenGeneration:
     def talks(self) -> dict[str, dict]:
         """Every talk's stored record by id, loaded once per generation."""
         if self._talks is None:
-            self._talks = {
-                fields["talk_id"]: fields["talk"]
-                for fields in self.searcher.documents(kind=Kind.TALK.value)
-            }
+            with self.lock:
+                self._talks = {
+                    fields["talk_id"]: fields["talk"]
+                    for fields in self.searcher.documents(kind=Kind.TALK.value)
+                }
         return self._talks
 
     @property
     def table(self) -> DocTable:
         """Per-document kind, talk, video and start, read from the columns once."""
+        if self._table is None:
+            with self.lock:
+                self._load_table()
+        assert self._table is not None
+        return self._table
+
+    def _load_table(self) -> None:
         if self._table is None:
             names = ("kind", "talk_id", "video_id", "start_ms")
             try:
@@ -82,16 +103,19 @@ class OpenGeneration:
             except NotImplementedError:  # a reader without columns (e.g. an empty index)
                 stored = [self.reader.stored_fields(d) for d in range(self.reader.doc_count_all())]
                 columns = {name: [fields.get(name) for fields in stored] for name in names}
-            self._table = DocTable.from_columns(
+            table = DocTable.from_columns(
                 columns["kind"], columns["talk_id"], columns["video_id"],
                 [(ms or 0) / 1000 for ms in columns["start_ms"]],
             )  # fmt: skip
-            self._with_record = np.array([t in self.talks for t in self._table.talk_ids], bool)
-        return self._table
+            with_record = np.array([t in self.talks for t in table.talk_ids], bool)
+            self._with_record, self._table = with_record, table
 
     def warm(self) -> None:
-        """Load the talk records, the document table and the facet codes."""
+        """Load the talk records, the document table, the facet codes and the words
+        typos and prefixes are looked up in."""
         self._facet_codes()
+        for field in SPELLING_FIELDS:
+            self.vocabulary(field)
 
     # -- what the query side asks of the vocabulary -------------------------------------
 
@@ -100,6 +124,10 @@ class OpenGeneration:
 
     def vocabulary(self, field: str) -> Vocabulary:
         """Unstemmed words of a field: its spelling field, or for transcripts the arrays."""
+        with self.lock:
+            return self._vocabulary(field)
+
+    def _vocabulary(self, field: str) -> Vocabulary:
         if field not in self._vocabularies:
             if field == "transcript":
                 vocabulary = Vocabulary(*self.postings.transcript_words())
@@ -130,19 +158,36 @@ class OpenGeneration:
              for name in fields for text in match.terms]
         )  # fmt: skip
 
-    def _scores(self, group: Group, fields: tuple[str, ...]) -> Scores:
-        """Every document matching any alternative of a group, and its score."""
-        return self.scorer.run(Or([self._query(match, fields) for match in group]))
+    def _scores(
+        self, group: Group, fields: tuple[str, ...], budget: Budget | None, whole: bool = False
+    ) -> Scores:
+        """Every document matching any alternative of a group, and its score.
 
-    def _allowed_talks(self, filters: tuple[Filter, ...]) -> set[str] | None:
+        With a budget, alternatives are added while it lasts; `whole` searches the
+        first alternative whatever the budget says, so an answer always has one.
+        """
+        parts: list[Scores] = []
+        for match in group:
+            if parts and budget is not None and budget.spent():
+                break
+            inner = None if whole and not parts else budget
+            parts.append(self.scorer.run(self._query(match, fields), inner))
+        return union(parts, self.reader.doc_count_all())
+
+    def _allowed_talks(
+        self, filters: tuple[Filter, ...], budget: Budget | None
+    ) -> set[str] | None:
         allowed: set[str] | None = None
         for condition in filters:
             if condition.field == "video":
-                ids = {f["talk_id"] for f in self.searcher.documents(video_id=condition.value)}
+                with self.lock:
+                    found = list(self.searcher.documents(video_id=condition.value))
+                ids = {fields["talk_id"] for fields in found}
             elif condition.match is None:
                 ids = set()
             else:
-                docs = self.scorer.run(self._query(condition.match, (condition.field,))).docs
+                query = self._query(condition.match, (condition.field,))
+                docs = self.scorer.run(query, budget).docs
                 ids = {self.table.talk_ids[code] for code in set(self.table.talk[docs].tolist())}
             allowed = ids if allowed is None else allowed & ids
         return allowed
@@ -150,54 +195,64 @@ class OpenGeneration:
     def _talk_mask(self, talk_ids: set[str]) -> np.ndarray:
         return np.array([t in talk_ids for t in self.table.talk_ids], dtype=bool)
 
-    def _rank(self, plan: Plan) -> Ranking:
+    def _rank(self, plan: Plan, budget: Budget | None) -> Ranking:
+        """Groups are scored in turn; once the budget is spent, the groups left are not
+        searched (the talks ranked then match fewer words: the answer is partial)."""
         table = self.table
         if plan.is_empty:
             return Ranking(np.zeros(0, dtype=np.int64), False)
-        allowed = self._allowed_talks(plan.filters)
+        allowed = self._allowed_talks(plan.filters, budget)
         if not plan.groups:  # filters alone: list the talks they select
             codes = np.flatnonzero(self._talk_mask(allowed or set()) & self._with_record)
             return Ranking(codes[::-1], False)
         allowed_mask = self._with_record.copy()
         if allowed is not None:
             allowed_mask &= self._talk_mask(allowed)
-        excluded = self._excluded_docs(plan.excluded)
+        excluded = self._excluded_docs(plan.excluded, budget)
         excluded_talks = np.zeros(len(table.talk_ids), dtype=bool)
         if len(excluded):
             records = excluded[table.kind[excluded] == KIND_CODES[Kind.TALK]]
             excluded_talks[table.talk[records]] = True
-        groups = []
+        groups: list[Scores] = []
+        hit = np.zeros(self.reader.doc_count_all(), dtype=bool)
         for group in plan.groups:
-            scores = self._scores(group, plan.fields)
+            if groups and budget is not None and budget.spent():
+                break
+            scores = self._scores(group, plan.fields, budget, whole=not groups)
+            hit[scores.docs] = True
+            cells = int(np.count_nonzero(hit)) * (len(groups) + 1)
+            if groups and budget is not None and _too_costly(cells, budget):
+                break
             if len(excluded):
                 keep = ~np.isin(scores.docs, excluded)
                 scores = Scores(scores.docs[keep], scores.scores[keep])
             groups.append(scores)
         return rank(table, groups, allowed_mask, excluded_talks)
 
-    def _excluded_docs(self, excluded: tuple[Group, ...]) -> np.ndarray:
+    def _excluded_docs(self, excluded: tuple[Group, ...], budget: Budget | None) -> np.ndarray:
         everywhere = tuple(FIELD_WEIGHTS)
-        found = [self._scores(group, everywhere).docs for group in excluded]
+        found = [self._scores(group, everywhere, budget).docs for group in excluded]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
-    def search(self, plan: Plan, first: int, last: int) -> Matches:
-        ranking = self._rank(plan)
+    def search(self, plan: Plan, first: int, last: int, budget: Budget | None = None) -> Matches:
+        ranking = self._rank(plan, budget)
         shown = ranking.talks(self.table, first, last)
         return Matches(
             total=len(ranking.order),
             talks=[self._talk_match(talk) for talk in shown],
             fallback=ranking.fallback,
             facets=self._facets(ranking.order),
+            partial=budget is not None and budget.exceeded,
         )
 
     # -- reading back what is shown -------------------------------------------------------
 
     def _talk_match(self, talk: RankedTalk) -> TalkMatch:
-        stored = self.reader.stored_fields
-        notes = [_note(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
-        moments = [
-            [_passage(stored(hit.docnum)) for hit in _tightest(window)] for window in talk.moments
-        ]
+        with self.lock:
+            stored = self.reader.stored_fields
+            notes = [_note(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
+            moments = [[_passage(stored(hit.docnum)) for hit in _tightest(window)]
+                       for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
     def talk(self, talk_id: str) -> TalkContent | None:
@@ -205,7 +260,9 @@ class OpenGeneration:
         if record is None:
             return None
         notes, passages = [], []
-        for fields in self.searcher.documents(talk_id=talk_id):
+        with self.lock:
+            found = list(self.searcher.documents(talk_id=talk_id))
+        for fields in found:
             if fields.get("kind") == Kind.NOTE:
                 notes.append(fields)
             elif fields.get("kind") == Kind.PASSAGE:
@@ -229,6 +286,10 @@ class OpenGeneration:
 
     def _facet_codes(self) -> dict[str, tuple[np.ndarray, list[str], np.ndarray]]:
         """Per facet: each talk code's value code (0 = none), the values, their sort order."""
+        with self.lock:
+            return self._load_facet_codes()
+
+    def _load_facet_codes(self) -> dict[str, tuple[np.ndarray, list[str], np.ndarray]]:
         if self._facet_cache is None:
             self._facet_cache = {}
             for name in FACETS:
@@ -245,6 +306,14 @@ class OpenGeneration:
                 alphabetical[np.argsort(np.array(names, dtype=str))] = np.arange(len(names))
                 self._facet_cache[name] = (np.array(codes, dtype=np.int64), names, alphabetical)
         return self._facet_cache
+
+
+def _too_costly(cells: int, budget: Budget) -> bool:
+    """True (and the budget marked spent) when ranking this many (document, group)
+    cells would take longer than the whole budget."""
+    if cells > RANK_CELLS_PER_MS * budget.seconds * 1000:
+        budget.exceeded = True
+    return budget.exceeded
 
 
 def _note(fields: dict) -> NoteHit:
