@@ -24,7 +24,7 @@ from flask import Flask, current_app
 
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
-from indexer.engines.protocol import Engine, IndexMissing
+from indexer.engines.protocol import Engine, IndexDamaged, IndexMissing
 
 NO_INDEX = "no index in the data folder yet: run `talkseek index` first"
 
@@ -40,6 +40,7 @@ class EngineCache:
         self._users: dict[int, int] = {}  # id(engine) -> requests using it
         self._retired: dict[int, Engine] = {}  # replaced engines still in use
         self._loading: str | None = None  # a generation being opened in the background
+        self._unusable: set[str] = set()  # published generations found damaged
         self._latest = open_engine(folder, engine_name)  # asked which generation is published
 
     def _opened(self) -> Engine:
@@ -61,9 +62,12 @@ class EngineCache:
                 raise IndexMissing(NO_INDEX)
             if self._engine is None:
                 self._engine = self._opened()
-            elif self._engine.generation() != latest and self._loading != latest:
+                if self._engine.generation() != latest:
+                    self._unusable.add(latest)  # damaged: an earlier one is served
+            elif (self._engine.generation() != latest and self._loading != latest
+                  and latest not in self._unusable):  # fmt: skip
                 self._loading = latest
-                threading.Thread(target=self._load, daemon=True).start()
+                threading.Thread(target=self._load, args=(latest,), daemon=True).start()
             engine = self._engine
             self._users[id(engine)] = self._users.get(id(engine), 0) + 1
         try:
@@ -88,14 +92,19 @@ class EngineCache:
         else:
             engine.close()
 
-    def _load(self) -> None:
-        """Open the current generation and swap it in."""
+    def _load(self, latest: str) -> None:
+        """Open the current generation and swap it in (if it is intact)."""
         try:
             fresh: Engine | None = self._opened()
+        except IndexDamaged:
+            fresh = None
+            self._unusable.add(latest)
         except (IndexMissing, OSError, ValueError):
             fresh = None  # replaced again meanwhile, or unreadable: the next request retries
         with self._lock:
             self._loading = None
+            if fresh is not None and fresh.generation() != latest:
+                self._unusable.add(latest)  # it fell back to one we may already serve
             if fresh is None:
                 return
             if self._engine is not None:
@@ -107,8 +116,8 @@ class EngineCache:
         try:
             with self.current():
                 pass
-        except IndexMissing:
-            pass
+        except (IndexMissing, IndexDamaged):
+            pass  # requests answer 503 with the reason until a build mends it
 
     def close(self) -> None:
         """Close the open engine (its files); the next request opens it again."""

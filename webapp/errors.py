@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from indexer.engines.protocol import IndexMissing
+from indexer.engines.protocol import IndexDamaged, IndexMissing
 
 API_PREFIXES = ("/api/", "/healthz")
 
@@ -35,6 +35,11 @@ def init_app(app: Flask) -> None:
     def index_missing(error: IndexMissing):
         status = ServiceUnavailable.code
         return error_response(status, "No index yet", str(error))
+
+    @app.errorhandler(IndexDamaged)
+    def index_damaged(error: IndexDamaged):
+        status = ServiceUnavailable.code
+        return error_response(status, "Index damaged", str(error))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -192,13 +192,13 @@ def search(
 ) -> None:
     """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
     from indexer.cli.render import print_results
-    from indexer.engines.protocol import IndexMissing
+    from indexer.engines.protocol import IndexDamaged, IndexMissing
     from indexer.search import search as run_search
 
     engine = _engine(data, engine_name)
     try:
         result = run_search(engine, " ".join(query), page=page, per_page=limit)
-    except IndexMissing as error:
+    except (IndexMissing, IndexDamaged) as error:
         raise click.ClickException(str(error)) from None
     finally:
         engine.close()
@@ -206,6 +206,39 @@ def search(
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     print_results(result)
+
+
+@main.command()
+@data_option
+@engine_option
+@click.option("--quick", is_flag=True, help="Compare sizes and times only, not every byte.")
+def check(data: Path, engine_name: str, quick: bool) -> None:
+    """Verify the index and the caches; exit 1 when anything is damaged.
+
+    Every file of the index is compared with the checksums its build recorded, and
+    every cached transcript, passage and parsed notes file is read back.
+    """
+    from indexer.ingest.checks import cache_problems
+
+    folder = DataFolder(data)
+    engine = _engine(data, engine_name)
+    try:
+        index = engine.verify(thorough=not quick)
+    finally:
+        engine.close()
+    caches = cache_problems(folder)
+    for problem in index:
+        click.echo(f"index: {problem}")
+    for problem in caches:
+        click.echo(f"cache: {problem}")
+    if index or caches:
+        hints = ["run `talkseek index` to rebuild the index"] if index else []
+        hints += ["delete the damaged cache files: they are made again"] if caches else []
+        raise click.ClickException(
+            f"{len(index)} index and {len(caches)} cache problems: {'; '.join(hints)}"
+        )
+    checked = "sizes and times" if quick else "every byte"
+    click.echo(f"index and caches intact ({engine_name}: {checked} checked)")
 
 
 @main.command()

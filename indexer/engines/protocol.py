@@ -195,14 +195,16 @@ class BuildReport:
     unchanged: int = 0
     documents: int = 0
     seconds: float = 0.0
+    note: str = ""  # why the build did something it was not asked to
 
     def __str__(self) -> str:
         kind = "full build" if self.full else "update"
-        return (
+        line = (
             f"index {kind}: {self.added} talks added, {self.updated} updated, "
             f"{self.removed} removed, {self.unchanged} unchanged "
             f"({self.documents} documents written, {self.seconds:.1f}s)"
         )
+        return f"{line}; {self.note}" if self.note else line
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,11 @@ class Engine(Protocol):
 
     def warm(self) -> None:
         """Load now what searches need, so the first one does not wait."""
+        ...
+
+    def verify(self, thorough: bool = True) -> list[str]:
+        """What is wrong with the index as stored (empty: intact); `thorough` reads it
+        all, otherwise only what is cheap to check."""
         ...
 
     def stats(self) -> EngineStats:

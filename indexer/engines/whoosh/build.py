@@ -9,6 +9,7 @@ that is swapped in atomically (see `generations`).
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from indexer.core.files import atomic_write
 from indexer.core.talks import Talk
 from indexer.engines.protocol import BuildProgress, BuildReport, Kind
-from indexer.engines.whoosh import compat, generations
+from indexer.engines.whoosh import checksums, compat, generations
 from indexer.engines.whoosh.postings import export_postings
 from indexer.engines.whoosh.schema import make_schema
 from indexer.engines.whoosh.writer import CheckedMpWriter
@@ -110,6 +111,9 @@ def build_index(
     with generations.build_lock(index_dir):
         generations.remove_leftovers(index_dir)
         previous = None if full else generations.current(index_dir)
+        damage = checksums.problems(previous) if previous is not None else []
+        if damage:  # never build on a damaged generation: start afresh
+            previous = None
         stored = _stored_hashes(previous) if previous is not None else {}
         records = {talk.id: talk_record(talk, collection) for talk in collection.talks}
         hashes = {talk.id: content_hash(records[talk.id], talk, collection)
@@ -118,31 +122,43 @@ def build_index(
         if previous is not None and changed >= MOSTLY_CHANGED and changed > len(hashes) / 2:
             previous, stored = None, {}  # rewriting most talks one by one is slower
         report = BuildReport(full=previous is None)
+        if damage:
+            report.note = f"the index was damaged ({damage[0]}), so it was rebuilt in full"
         building = generations.new_generation(index_dir, copy_from=previous)
-        ix = (
-            whoosh_index.open_dir(str(building))
-            if previous is not None
-            else whoosh_index.create_in(str(building), make_schema())
-        )
-        # A fresh build analyses on both cores; an update touches few talks. Segments
-        # stay separate files: Whoosh reads a compound segment file into memory
-        # (hundreds of MB per server process), separate files it reads from disk.
-        options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
-        if previous is None:
-            writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, **options)
-        else:
-            writer = ix.writer(**options)
         try:
-            _write(collection, writer, records, hashes, stored, report, progress)
+            _build(collection, building, previous, records, hashes, stored, report, progress)
         except BaseException:
-            writer.cancel()
+            shutil.rmtree(building, ignore_errors=True)  # a full disk gets its space back
             raise
-        writer.commit()
-        export_postings(building, procs=WRITER_PROCS)
-        atomic_write(building / HASHES, json.dumps(hashes))
         generations.publish(index_dir, building)
     report.seconds = time.monotonic() - began
     return report
+
+
+def _build(collection, building, previous, records, hashes, stored, report, progress) -> None:
+    """Write the generation folder `building` (a copy of `previous` to update, or empty)."""
+    ix = (
+        whoosh_index.open_dir(str(building))
+        if previous is not None
+        else whoosh_index.create_in(str(building), make_schema())
+    )
+    # A fresh build analyses on both cores; an update touches few talks. Segments
+    # stay separate files: Whoosh reads a compound segment file into memory
+    # (hundreds of MB per server process), separate files it reads from disk.
+    options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
+    if previous is None:
+        writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, **options)
+    else:
+        writer = ix.writer(**options)
+    try:
+        _write(collection, writer, records, hashes, stored, report, progress)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    export_postings(building, procs=WRITER_PROCS)
+    atomic_write(building / HASHES, json.dumps(hashes))
+    checksums.record(building, previous)
 
 
 def _codec() -> W3Codec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,13 +11,14 @@ from indexer.engines.protocol import (
     BuildProgress,
     BuildReport,
     EngineStats,
+    IndexDamaged,
     IndexMissing,
     Kind,
     Matches,
     Plan,
     TalkContent,
 )
-from indexer.engines.whoosh import generations
+from indexer.engines.whoosh import checksums, generations
 
 if TYPE_CHECKING:
     from indexer.engines.vocabulary import Vocabulary
@@ -34,16 +36,31 @@ class WhooshEngine:
         self._open: OpenGeneration | None = None
 
     def opened(self) -> OpenGeneration:
-        """The generation served, opened on first use (Whoosh's own objects, for tools)."""
+        """The generation served, opened on first use (Whoosh's own objects, for tools).
+
+        The current generation if it is intact, else the newest intact one before it
+        (the damage is logged once); IndexDamaged when none is.
+        """
         if self._open is None:
             from indexer.engines.whoosh import compat
-            from indexer.engines.whoosh.searcher import OpenGeneration
 
             compat.apply()
-            folder = generations.current(self.index_dir)
-            if folder is None:
+            candidates = generations.published(self.index_dir)
+            if not candidates:
                 raise IndexMissing("no index in the data folder yet: run `talkseek index` first")
-            self._open = OpenGeneration(folder)
+            damage: list[str] = []
+            for folder in candidates:
+                self._open, found = _open_intact(folder)
+                if self._open is not None:
+                    break
+                damage.append(f"{folder.name}: {found}")
+                _log_once(folder.name, f"index generation {folder.name} is damaged ({found}); "
+                                       "not served: run `talkseek index` to rebuild")  # fmt: skip
+            else:
+                raise IndexDamaged(
+                    f"the index is damaged ({damage[0]}) and no earlier generation is intact: "
+                    "run `talkseek index` to rebuild it"
+                )
         return self._open
 
     def build(
@@ -78,6 +95,12 @@ class WhooshEngine:
     def warm(self) -> None:
         self.opened().warm()
 
+    def verify(self, thorough: bool = True) -> list[str]:
+        folder = generations.current(self.index_dir)
+        if folder is None:
+            return ["no index: run `talkseek index`"]
+        return [f"{folder.name}/{problem}" for problem in checksums.problems(folder, thorough)]
+
     def stats(self) -> EngineStats:
         opened = self.opened()
         return EngineStats(
@@ -92,3 +115,27 @@ class WhooshEngine:
         if self._open is not None:
             self._open.close()
             self._open = None
+
+
+_logged: set[str] = set()
+
+
+def _log_once(key: str, message: str) -> None:
+    """Say a generation is damaged once per process, not on every request."""
+    if key not in _logged:
+        _logged.add(key)
+        logging.getLogger("talkseek").warning(message)
+
+
+def _open_intact(folder: Path) -> tuple[OpenGeneration | None, str]:
+    """A generation opened if its files are as built, else None and what is wrong."""
+    from indexer.engines.whoosh.searcher import OpenGeneration
+
+    found = checksums.problems(folder)
+    if found:
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        return None, f"{found[0]}{more}"
+    try:
+        return OpenGeneration(folder), ""
+    except Exception as error:  # Whoosh cannot read it: as damaged as a missing file
+        return None, f"cannot be opened: {type(error).__name__}"

@@ -21,7 +21,7 @@ from indexer.core import workers
 from indexer.core.files import atomic_write
 from indexer.engines.protocol import BuildLocked
 
-__all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish"]
+__all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish", "published"]
 
 FORMAT = 3  # 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema
 POINTER = "CURRENT"
@@ -44,6 +44,20 @@ def current(index_dir: Path) -> Path | None:
     if not name.startswith("gen-") or not folder.is_dir():
         return None
     return folder
+
+
+def published(index_dir: Path) -> list[Path]:
+    """Every complete generation, the current one first, then the newest before it
+    (none without a readable pointer: folders it does not name were never published)."""
+    first = current(index_dir)
+    if first is None:
+        return []
+    older = sorted(
+        (folder for folder in index_dir.glob("gen-*") if folder.is_dir() and folder != first),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    return [first, *older]
 
 
 @contextmanager
