@@ -283,3 +283,20 @@ def test_a_transcript_rewritten_within_one_clock_tick_is_read_again(data):
     rebuild(data)
     assert titles(data, "millisecond") == ["Grace Hopper - Rear Admiral"]
     assert titles(data, "microsecond") == []
+
+
+def test_a_transcript_replaced_keeping_its_size_and_time_is_read_again(data):
+    """`cp -p` and `rsync -t` copy a file's time: long after the build, size and time match
+    the manifest, yet the text is new (the inode change time is not)."""
+    transcript = data / "transcripts" / "aaaaaaaaaaa.json"
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(transcript, ns=(hour_ago, hour_ago))  # outside the racy window of the manifest
+    rebuild(data)
+    replacement = data / "replacement.json"
+    replacement.write_text(transcript.read_text().replace("satellite", "starlight"))
+    os.utime(replacement, ns=(hour_ago, hour_ago))
+    assert replacement.stat().st_size == transcript.stat().st_size
+    os.replace(replacement, transcript)  # what `cp -p` / `rsync -t` leave: same size and time
+    rebuild(data)
+    assert titles(data, "starlight") == ["Grace Hopper - Rear Admiral"]
+    assert titles(data, "satellite") == []

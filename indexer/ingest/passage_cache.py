@@ -6,7 +6,9 @@ hash of the transcript file they came from and a fingerprint of the code that
 cut them; any change to either makes the entry stale. A manifest holds every
 entry's key, digest and passage count, so an update learns which videos are
 unchanged without reading their passages, and reads passages only for the
-talks it rewrites. The cache is generated data: deleting it only costs time.
+talks it rewrites. A file is trusted by its size, times and inode only when all
+match; otherwise it is hashed. The cache is generated data: deleting it only
+costs time.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ class PassageCache:
                 stat.st_size == entry["size"]
                 and stat.st_mtime_ns == entry["mtime_ns"]
                 and stat.st_mtime_ns < entry["recorded_ns"] - RACY_NS
+                # a copy that keeps size and time (cp -p, rsync -t) is a new inode or
+                # changes the inode's change time, which no tool sets back
+                and stat.st_ino == entry.get("inode")
+                and stat.st_ctime_ns == entry.get("ctime_ns")
             )
             if not trusted:
                 key = source_key(source)
@@ -113,6 +119,8 @@ class PassageCache:
             "sha256": key["sha256"],
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
+            "ctime_ns": stat.st_ctime_ns,
+            "inode": stat.st_ino,
             "recorded_ns": time.time_ns(),
             "digest": digest,
             "count": count,
