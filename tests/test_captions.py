@@ -40,12 +40,26 @@ def test_vtt_keeps_milliseconds_and_the_video_header():
     assert video_id_from_vtt("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nVideo: no\n") is None
 
 
-def test_vtt_with_broken_timings_is_an_error():
+def test_a_vtt_cue_with_a_broken_timing_is_skipped_and_named_the_rest_kept():
     broken = "WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nhello\n\n00:00:03.000 --> 00:00:04.000\nok\n"
-    with pytest.raises(CaptionError, match="1 of 2 cue timings unreadable"):
-        parse_vtt(broken)
+    captions = parse_vtt(broken)
+    assert captions == [Snippet("ok", 3.0, 1.0)]
+    assert captions.skipped == [(3, "unreadable cue timing")]
+    assert parse_vtt(VTT).skipped == []
+    with pytest.raises(CaptionError, match="all 1 cues unreadable"):
+        parse_vtt("WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nhello\n")
     with pytest.raises(CaptionError, match="not valid WebVTT"):
         parse_vtt("this is not a caption file")
+
+
+def test_an_srt_block_that_cannot_be_read_is_skipped_and_named():
+    broken = SRT.replace("01:00:00,000 --> 01:00:02,000", "01:00:00,000 -> nonsense")
+    broken += "\n3\n01:00:03,000 --> 01:00:04,000\nthe end\n"
+    captions = parse_srt(broken)
+    assert captions == [Snippet("Hello and welcome", 1.5, 2.75), Snippet("the end", 3603.0, 1.0)]
+    assert [line for line, _ in captions.skipped] == [SRT.count("\n", 0, SRT.index("2\n01:00")) + 1]
+    with pytest.raises(CaptionError, match="not valid SRT"):
+        parse_srt("not subtitles at all\n")
 
 
 def test_srt():

@@ -130,3 +130,24 @@ def test_only_http_links_become_video_links(tmp_path, link):
     (tmp_path / "elsewhere.md").write_text(text.replace(link, "https://example.org/v/1"))
     [talk] = read_notes_folder(tmp_path).talks
     assert [video.url for video in talk.videos] == ["https://example.org/v/1"]
+
+
+def test_one_bad_cue_in_a_dropped_in_caption_file_costs_only_that_cue(tmp_path):
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    (data / "transcripts").mkdir()
+    (data / "notes" / "talk.md").write_text(
+        "---\ntitle: Captioned\nvideo_id: ddddddddddd\n---\n\n* a bullet\n"
+    )
+    (data / "transcripts" / "ddddddddddd.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nbroken timing here\n\n"
+        "00:00:03.000 --> 00:00:05.000\nthe zeppelin hangar doors\n"
+    )
+    done = _index(data)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "transcripts/ddddddddddd.vtt:3: unreadable cue timing: cue skipped" in done.stderr
+    found = subprocess.run(
+        [sys.executable, "-m", "indexer", "search", "--json", "--data", str(data), "zeppelin"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    assert '"total": 1' in found.stdout

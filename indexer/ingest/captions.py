@@ -1,8 +1,10 @@
 """Caption files (JSON, WebVTT, SRT) → timed snippets.
 
 JSON is the shape youtube-transcript-api gives (`to_raw_data()`, JSONFormatter),
-so users can drop in transcripts fetched elsewhere. Every reader raises
-`CaptionError` with a location rather than returning half a transcript silently.
+so users can drop in transcripts fetched elsewhere. A file that cannot be read
+raises `CaptionError` with a location; in WebVTT and SubRip files, which people
+edit by hand, one broken cue is skipped and named in `Captions.skipped` rather
+than losing the whole transcript.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TypeGuard
 
@@ -24,6 +27,14 @@ _VTT_TIMING = re.compile(r"^\s*\S+\s+-->\s+\S+", re.M)
 
 class CaptionError(ValueError):
     """A caption file that cannot be read; the message says where and why."""
+
+
+class Captions(list["Snippet"]):
+    """Snippets read from a file, and the cues skipped as unreadable: (line, why)."""
+
+    def __init__(self, snippets: Iterable[Snippet] = (), skipped: Iterable[tuple[int, str]] = ()):
+        super().__init__(snippets)
+        self.skipped = list(skipped)
 
 
 @dataclass(frozen=True)
@@ -65,17 +76,14 @@ def _is_time(value: object) -> TypeGuard[float]:
     return _is_number(value) and value >= 0
 
 
-def parse_vtt(text: str) -> list[Snippet]:
-    """WebVTT cues; a cue whose timing line cannot be read is an error, not a silent gap."""
+def _vtt_snippets(text: str) -> list[Snippet] | None:
+    """Every cue of a WebVTT text, or None if any cue (or the header) cannot be read."""
     try:
         captions = webvtt.from_string(text).captions
-    except (MalformedFileError, MalformedCaptionError) as error:
-        raise CaptionError(f"not valid WebVTT: {error}") from None
-    expected = len(_VTT_TIMING.findall(text))
-    if len(captions) != expected:
-        raise CaptionError(
-            f"not valid WebVTT: {expected - len(captions)} of {expected} cue timings unreadable"
-        )
+    except (MalformedFileError, MalformedCaptionError):
+        return None
+    if len(captions) != len(_VTT_TIMING.findall(text)):
+        return None  # webvtt-py drops cues with unreadable timings without a word
     snippets = []
     for caption in captions:
         start = caption.start_time.in_milliseconds() / 1000
@@ -84,19 +92,58 @@ def parse_vtt(text: str) -> list[Snippet]:
     return snippets
 
 
-def parse_srt(text: str) -> list[Snippet]:
-    """SubRip subtitles."""
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """The blank-line separated blocks of a caption text, with their first line's number."""
+    found, line = [], 1
+    for block in re.split(r"(\n[ \t]*\n)", text.replace("\r\n", "\n")):
+        if block.strip() and not re.fullmatch(r"\n[ \t]*\n", block):
+            found.append((line + len(block) - len(block.lstrip("\n")), block.strip("\n")))
+        line += block.count("\n")
+    return found
+
+
+def parse_vtt(text: str) -> Captions:
+    """WebVTT cues; a cue that cannot be read is skipped and named, never dropped silently."""
+    whole = _vtt_snippets(text)
+    if whole is not None:
+        return Captions(whole)
+    blocks = _blocks(text)
+    if not blocks or not blocks[0][1].lstrip("\ufeff").startswith("WEBVTT"):
+        raise CaptionError("not valid WebVTT: the file does not start with WEBVTT")
+    captions = Captions()
+    for line, block in blocks[1:]:
+        if not _VTT_TIMING.search(block):
+            continue  # a NOTE, STYLE or REGION block
+        cue = _vtt_snippets(f"WEBVTT\n\n{block}\n")
+        if cue is None:
+            captions.skipped.append((line, "unreadable cue timing"))
+        else:
+            captions.extend(cue)
+    if not captions and captions.skipped:
+        raise CaptionError(f"not valid WebVTT: all {len(captions.skipped)} cues unreadable")
+    return captions
+
+
+def parse_srt(text: str) -> Captions:
+    """SubRip subtitles; a block that cannot be read is skipped and named."""
     try:
-        subtitles = list(srt.parse(text))
-    except srt.SRTParseError as error:
-        line = text[: error.actual_start].count("\n") + 1
-        raise CaptionError(f"not valid SRT near line {line}") from None
-    snippets = []
-    for subtitle in subtitles:
-        start = subtitle.start.total_seconds()
-        duration = max(subtitle.end.total_seconds() - start, 0.0)
-        snippets.append(Snippet(subtitle.content, start, duration))
-    return snippets
+        return Captions([_srt_snippet(subtitle) for subtitle in srt.parse(text)])
+    except srt.SRTParseError:
+        pass
+    captions = Captions()
+    for line, block in _blocks(text):
+        try:
+            captions.extend(_srt_snippet(subtitle) for subtitle in srt.parse(block + "\n"))
+        except srt.SRTParseError:
+            captions.skipped.append((line, "unreadable subtitle block"))
+    if not captions:
+        raise CaptionError(f"not valid SRT near line {captions.skipped[0][0]}")
+    return captions
+
+
+def _srt_snippet(subtitle: srt.Subtitle) -> Snippet:
+    start = subtitle.start.total_seconds()
+    return Snippet(subtitle.content, start, max(subtitle.end.total_seconds() - start, 0.0))
 
 
 def parse_captions(text: str, fmt: str) -> list[Snippet]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -118,8 +118,11 @@ def sync_transcripts(
             status, cached = known[video_id]
             if status is not None and cached is None:
                 cached = cutter.next()
+                if cached is not None:
+                    collection.warnings += _skipped_cues(store, video_id, cached.skipped)
             if status is None or cached is None:
                 status, snippets = sync_video(store, video, guarded, refresh=refresh)
+                collection.warnings += _skipped_cues(store, video_id, skipped_of(snippets))
                 cut = build_passages(snippets)
                 source = store.cached_file(video_id)
                 if status.status == OK and source is not None and snippets:
@@ -144,6 +147,21 @@ class _Cached(NamedTuple):
     digest: str
     passages: int
     load: Callable[[], list[Passage]]
+    skipped: tuple[tuple[int, str], ...] = ()  # cues of the transcript file that were unreadable
+
+
+def skipped_of(snippets: list) -> list[tuple[int, str]]:
+    """The cues a caption reader skipped (none for JSON or fetched transcripts)."""
+    return list(getattr(snippets, "skipped", []))
+
+
+def _skipped_cues(
+    store: TranscriptStore, video_id: str, skipped: Sequence[tuple[int, str]]
+) -> list[NoteWarning]:
+    """A warning per skipped cue, at its line in the transcript file."""
+    source = store.cached_file(video_id)
+    name = f"{store.folder.name}/{source.name}" if source is not None else video_id
+    return [NoteWarning(name, line, f"{why}: cue skipped") for line, why in skipped]
 
 
 class _Cutter:
@@ -172,11 +190,11 @@ class _Cutter:
         result = next(self.results)
         if result is None:
             return None
-        video_id, cut, digest, key = result
+        video_id, cut, digest, key, skipped = result
         source = self.store.cached_file(video_id)
         if source is not None:  # the manifest lives in this process
             self.cache.remember(video_id, source, key, digest, len(cut))
-        return _Cached(digest, len(cut), lambda: cut)
+        return _Cached(digest, len(cut), lambda: cut, tuple(skipped))
 
     def __enter__(self) -> _Cutter:
         return self
@@ -186,7 +204,9 @@ class _Cutter:
             self.pool.shutdown(cancel_futures=True)
 
 
-def _cut_cached(job: tuple[Path, Path, str]) -> tuple[str, list[Passage], str, dict] | None:
+def _cut_cached(
+    job: tuple[Path, Path, str],
+) -> tuple[str, list[Passage], str, dict, list[tuple[int, str]]] | None:
     transcripts, passages, video_id = job
     store = TranscriptStore(transcripts)
     source = store.cached_file(video_id)
@@ -198,7 +218,7 @@ def _cut_cached(job: tuple[Path, Path, str]) -> tuple[str, list[Passage], str, d
         return None
     cut = build_passages(snippets)
     digest, key = PassageCache(passages).put(video_id, source, cut)
-    return video_id, cut, digest, key
+    return video_id, cut, digest, key, skipped_of(snippets)
 
 
 def _cached_passages(
