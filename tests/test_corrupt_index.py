@@ -183,3 +183,17 @@ def _small_disk() -> None:
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_the_damage_is_logged_once_however_often_it_is_met(data, caplog):
+    from indexer.core.data_folder import DataFolder
+    from indexer.engines import open_engine
+    from indexer.engines.protocol import IndexDamaged
+
+    overwrite_middle(_damage_cases(_generation(data))["docs"])
+    for _ in range(3):
+        engine = open_engine(DataFolder(data))
+        with pytest.raises(IndexDamaged):
+            engine.warm()
+    damaged = [r for r in caplog.records if "is damaged" in r.getMessage()]
+    assert len(damaged) == 1 and "transcript.docs.npy" in damaged[0].getMessage()
