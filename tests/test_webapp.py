@@ -341,3 +341,16 @@ def test_no_index_yet_says_what_to_run(tmp_path):
         assert "run `talkseek index` first" in response.get_json()["error"]["message"]
         page = client.get("/")
         assert page.status_code == 503 and "talkseek index" in html_of(page)
+
+
+def test_a_search_stopped_by_its_budget_says_so_in_json_page_and_cli(client, web_data, monkeypatch):
+    import indexer.search
+
+    monkeypatch.setattr(indexer.search, "SEARCH_SECONDS", 0.0)
+    found = client.get("/api/search?q=moth+relay").get_json()
+    assert found["partial"] is True and found["total"] >= 1
+    assert "stopped early" in html_of(client.get("/search?q=moth+relay"))
+    result = CliRunner().invoke(main, ["search", "--data", str(web_data), "moth", "relay"])
+    assert result.exit_code == 0 and "stopped early" in result.output
+    monkeypatch.setattr(indexer.search, "SEARCH_SECONDS", 60.0)
+    assert client.get("/api/search?q=moth+relay").get_json()["partial"] is False
