@@ -354,3 +354,19 @@ def test_a_search_stopped_by_its_budget_says_so_in_json_page_and_cli(client, web
     assert result.exit_code == 0 and "stopped early" in result.output
     monkeypatch.setattr(indexer.search, "SEARCH_SECONDS", 60.0)
     assert client.get("/api/search?q=moth+relay").get_json()["partial"] is False
+
+
+def test_the_results_page_has_one_h1_naming_the_query(client):
+    page = html_of(client.get("/search?q=moth"))
+    assert page.count("<h1") == 1 and "Results for “moth”</h1>" in page
+
+
+def test_a_facet_shows_when_results_span_several_values_even_one_talk_each(client):
+    found = client.get("/api/search?q=the").get_json()
+    speakers = found["facets"]["speaker"]
+    assert len(speakers) >= 2 and all(value["count"] == 1 for value in speakers)
+    page = html_of(client.get("/search?q=the"))
+    assert "<h2>Speaker</h2>" in page
+    one = client.get("/api/search?q=nanosecond").get_json()["facets"]["speaker"]
+    assert len(one) == 1
+    assert "<h2>Speaker</h2>" not in html_of(client.get("/search?q=nanosecond"))

@@ -36,8 +36,8 @@ def facet_links(query: str, facets: dict[str, list[dict]]) -> list[dict]:
     for name, label in FACET_NAMES.items():
         values = facets.get(name, [])[:FACET_VALUES]
         active = any(filter_term(name, value["value"]) in query for value in values)
-        if not active and (len(values) < 2 or values[0]["count"] < 2):
-            continue  # one value, or one talk per value: such a facet narrows nothing
+        if not active and len(values) < 2:
+            continue  # one value for every talk: such a facet narrows nothing
         links = []
         for value in values:
             term = filter_term(name, value["value"])
