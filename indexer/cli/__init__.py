@@ -87,14 +87,8 @@ def index(
     non-zero when none could be: no notes, the index locked, or unwritable.
     """
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
+    from indexer.cli.progress import progress
     from indexer.cli.render import print_summary, print_warnings
     from indexer.core.statuses import OK
     from indexer.core.talks import VideoRef
@@ -117,25 +111,20 @@ def index(
             f"no talks found in {folder.notes}; the index was left as it was"
         )
     engine = _engine(data, engine_name)
-    with Progress(
-        TextColumn("[bold]talkseek"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=len(ingested.videos))
+    with progress(err) as reporter:
+        reporter.stage("transcripts", len(ingested.videos))
+        done_videos = 0
 
         def advance(video: VideoRef, status: TranscriptStatus) -> None:
-            bar.update(task, advance=1, description=f"{video.video_id} {status.status}")
+            nonlocal done_videos
+            done_videos += 1
+            reporter.update(done_videos, f"{video.video_id} {status.status}")
 
         sync_transcripts(ingested, folder, fetcher, refresh=refresh, progress=advance)
-        bar.update(task, completed=0, total=len(ingested.talks), description="indexing talks")
+        reporter.stage("indexing talks", len(ingested.talks))
 
         def indexed(done: int, total: int) -> None:
-            bar.update(task, completed=done, description="indexing talks")
+            reporter.update(done)
 
         try:
             report = engine.build(ingested, full=full, progress=indexed)
