@@ -93,3 +93,24 @@ def test_lenny_corpus_offline_gives_244_talks_and_243_transcripts(lenny_data):
     report = json.loads(run("status", "--data", str(lenny_data), "--json").stdout)
     assert report["transcripts"] == {"ok": 243}
     assert report["passages"] > 10_000
+
+
+def test_status_counts_passages_from_what_the_build_recorded(fixture_data, tmp_path, monkeypatch):
+    """`status` reads the passage counts the last build recorded instead of cutting every
+    transcript again (seconds on a large corpus)."""
+    import shutil
+
+    from indexer.ingest import collect
+
+    data = tmp_path / "data"
+    shutil.copytree(fixture_data, data)
+    cut = collect.build_passages
+    before = json.loads(run("status", "--data", str(data), "--json").stdout)["passages"]
+    calls = []
+    monkeypatch.setattr(collect, "build_passages", lambda s: calls.append(1) or cut(s))
+    report = json.loads(run("status", "--data", str(data), "--json").stdout)
+    assert report["passages"] == before > 0 and calls == []
+    # a transcript the manifest does not vouch for is counted by cutting it again
+    (data / "index" / "passages" / "manifest.json").unlink()
+    assert json.loads(run("status", "--data", str(data), "--json").stdout)["passages"] == before
+    assert calls

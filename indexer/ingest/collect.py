@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
@@ -253,14 +254,26 @@ def _reload(store: TranscriptStore, cache: PassageCache, video_id: str, source: 
 
 
 def recorded(folder: DataFolder) -> Collection:
-    """Talks with the last recorded transcript statuses, without fetching anything."""
+    """Talks with the last recorded transcript statuses, without fetching anything.
+
+    Passage counts come from the passage cache's manifest, as the last build recorded
+    them; only a transcript the manifest does not vouch for is cut again to count it.
+    """
     collection = read_talks(folder)
     store = TranscriptStore(folder.transcripts)
+    cache = PassageCache(folder.index / "passages")
     for video_id in collection.videos:
         status = store.status(video_id)
         collection.statuses[video_id] = status or TranscriptStatus(
             video_id, UNKNOWN, "not indexed yet: run `talkseek index`"
         )
-        if status is not None and status.status == OK:
+        if status is None or status.status != OK:
+            continue
+        source = store.cached_file(video_id)
+        known = cache.known(video_id, source) if source is not None else None
+        if source is not None and known is not None:
+            load = partial(_reload, store, cache, video_id, source)
+            collection.passages.later(video_id, load, known[1])
+        else:
             collection.passages[video_id] = build_passages(store.load(video_id))
     return collection
