@@ -65,6 +65,9 @@ def test_result_shape(bundled_data):
         "video_id": "R11YgBEZzqE",
         "url": "https://www.youtube.com/watch?v=R11YgBEZzqE",
         "source": "reinvent-2022.md:13",
+        "transcript_missing": (
+            "The index was built offline and no transcript was cached for this video."
+        ),
     }
     note = item["notes"][0]
     assert note["line"] == 21 and note["start"] is None

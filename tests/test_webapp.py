@@ -370,3 +370,19 @@ def test_a_facet_shows_when_results_span_several_values_even_one_talk_each(clien
     one = client.get("/api/search?q=nanosecond").get_json()["facets"]["speaker"]
     assert len(one) == 1
     assert "<h2>Speaker</h2>" not in html_of(client.get("/search?q=nanosecond"))
+
+
+def test_talks_without_transcripts_are_said_so_with_how_to_get_them(bundled_data, client):
+    """The bundled notes indexed offline have no transcripts: the home page must not promise
+    their words, each card says why, and the page says how to get them."""
+    with app_client(bundled_data) as offline:
+        home = html_of(offline.get("/"))
+        assert "every word of their transcripts" not in home
+        assert "none has a transcript yet" in home and "data/transcripts/" in home
+        assert "--proxy" in home
+        page = html_of(offline.get("/search?q=eventbridge"))
+        assert "No transcript to search: The index was built offline" in page
+    home = html_of(client.get("/"))
+    assert "every word of the transcripts of the 4 that have one" in home
+    page = html_of(client.get("/search?q=nanosecond"))
+    assert "No transcript to search" not in page

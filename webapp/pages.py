@@ -72,11 +72,13 @@ def search():
     size = params.per_page(request.args)
     with using_engine() as engine:
         if not query:
-            talk_count = engine.stats().talks
+            stats = engine.stats()
         else:
             result = run_search(engine, query, page=page, per_page=size)
     if not query:
-        return render_template("home.html", query="", examples=EXAMPLES, talk_count=talk_count)
+        return render_template("home.html", query="", examples=EXAMPLES, talk_count=stats.talks,
+                               transcribed=stats.transcribed,
+                               missing=stats.with_video - stats.transcribed)  # fmt: skip
     last = max(1, math.ceil(result["total"] / size))
     return render_template(
         "search.html",

@@ -214,6 +214,8 @@ class EngineStats:
     talks: int
     documents: int
     passages: int
+    transcribed: int = 0  # talks with at least one video's transcript
+    with_video: int = 0  # talks with at least one video (the others are notes only)
 
 
 #: Called with (talks done, talks in all) while a build writes.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from indexer.core.statuses import REASONS
+from indexer.core.statuses import OK, REASONS, UNKNOWN
 from indexer.core.youtube import moment_url, watch_url
 from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
 from indexer.search.highlight import excerpt, mark
@@ -42,7 +42,17 @@ def talk_summary(record: dict) -> dict:
         "video_id": first["video_id"] if first else None,
         "url": url,
         "source": f"{record['source']}:{record['line']}",
+        "transcript_missing": missing_transcript(record),
     }
+
+
+def missing_transcript(record: dict) -> str | None:
+    """Why a talk with videos has no transcript to search, or None (one has, or no video)."""
+    videos = record.get("videos", [])
+    if not videos or any(video.get("status") == OK for video in videos):
+        return None
+    status = videos[0].get("status", UNKNOWN)
+    return REASONS.get(status) or videos[0].get("message") or REASONS[UNKNOWN]
 
 
 def note_json(note: NoteHit, record: dict, marked: Collection[str] | None = None) -> dict:

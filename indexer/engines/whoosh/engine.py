@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from indexer.core.statuses import OK
 from indexer.engines.protocol import (
     Budget,
     BuildProgress,
@@ -109,6 +110,11 @@ class WhooshEngine:
             talks=len(opened.talks),
             documents=opened.reader.doc_count(),
             passages=opened.reader.doc_frequency("kind", Kind.PASSAGE.value),
+            transcribed=sum(
+                any(video.get("status") == OK for video in record.get("videos", []))
+                for record in opened.talks.values()
+            ),
+            with_video=sum(bool(record.get("videos")) for record in opened.talks.values()),
         )
 
     def close(self) -> None:
