@@ -233,6 +233,45 @@ def test_without_javascript_everything_is_a_link(server, open_page):
     assert page.locator("iframe#player").count() == 1
 
 
+def test_without_javascript_a_talk_page_at_a_second_opens_at_that_passage(server, open_page):
+    """A link to a moment of the talk page carries the passage's anchor: with JavaScript off
+    the page opens scrolled to it, the passage marked; a bare `?t=` offers a link to it."""
+    with_js = open_page(f"{server}/search?q=moth+relay")
+    href = with_js.locator("a.stamp.play").first.get_attribute("data-talk-href")
+    assert "#at-aaaaaaaaaaa-" in href
+    page = open_page(f"{server}{href}", javascript=False, width=1280)
+    anchor = href.split("#", 1)[1]
+    passage = page.locator(f"li.passage#{anchor}")
+    assert passage.get_attribute("aria-current") == "true"
+    top = passage.evaluate("element => element.getBoundingClientRect().top")
+    assert 0 <= top < 900 and page.evaluate("window.scrollY") > 0
+    shot(page, "talk-anchor-no-javascript")
+    bare = open_page(f"{server}{href.split('#')[0]}", javascript=False)
+    jump = bare.locator("p.jump a")
+    assert jump.get_attribute("href") == f"#{anchor}"
+    jump.click()
+    assert bare.evaluate("window.scrollY") > 0
+
+
+def test_the_sticky_player_hides_what_scrolls_under_it(server, open_page):
+    """At desktop width the player stays in view; the notes scrolling up under it must be
+    covered by it, not drawn through it."""
+    page = open_page(f"{server}/talk/{HOPPER}?t=100", width=1280)
+    page.evaluate("window.scrollTo(0, 400)")
+    found = page.evaluate("""() => {
+        const watch = document.querySelector('.watch').getBoundingClientRect();
+        const heading = document.querySelector('#notes-heading').getBoundingClientRect();
+        const top = Math.max(watch.top, heading.top), bottom = Math.min(watch.bottom, heading.bottom);
+        if (bottom <= top) return {overlap: false};
+        const hit = document.elementFromPoint(heading.left + 5, (top + bottom) / 2);
+        return {overlap: true, inWatch: !!hit.closest('.watch'),
+                background: getComputedStyle(document.querySelector('.watch')).backgroundColor};
+    }""")
+    shot(page, "talk-scrolled")
+    assert found["overlap"], "scroll did not bring the notes under the player"
+    assert found["inWatch"] and found["background"] != "rgba(0, 0, 0, 0)"
+
+
 def test_slash_focuses_the_search_box_and_find_counts_matches(server, open_page):
     page = open_page(f"{server}/talk/{HOPPER}")
     page.locator("h1").click()

@@ -76,7 +76,9 @@ def test_search_page_groups_results_by_talk_with_notes_and_moments(client):
     seconds = int(parse_qs(urlsplit(youtube).query)["t"][0].rstrip("s"))
     assert youtube == f"https://www.youtube.com/watch?v=aaaaaaaaaaa&t={seconds}s"
     assert 80 <= seconds <= 105  # the moth is mentioned at ~104 s
-    assert talk_page == f"/talk/{HOPPER}?t={seconds}&v=aaaaaaaaaaa&q=moth+relay"
+    address, anchor = talk_page.split("#")
+    assert address == f"/talk/{HOPPER}?t={seconds}&v=aaaaaaaaaaa&q=moth+relay"
+    assert re.fullmatch(r"at-aaaaaaaaaaa-\d+", anchor)  # the passage, so the page opens there
     assert clock == f"0:{seconds // 60:02d}:{seconds % 60:02d}"
     assert "<mark>moth</mark>" in page
 

@@ -25,6 +25,13 @@ def clock_filter(seconds: float | None) -> str:
     return clock(seconds) or "0:00:00"
 
 
+@bp.app_template_global()
+def moment_anchor(video_id: str | None, start: float | None) -> str:
+    """The id of the talk page's passage at a second, so a link opens the page there
+    (with or without JavaScript)."""
+    return f"at-{video_id}-{int(start or 0)}"
+
+
 def filter_term(name: str, value: str) -> str:
     """The query text that keeps only talks with this facet value."""
     return f'{name}:"{" ".join(value.replace(chr(34), " ").split())}"'
@@ -109,14 +116,20 @@ def talk(talk_id: str):
     if player is not None and not request.args.get("t"):
         start = float(player.get("start") or 0)
     by_video: dict[str, list[dict]] = {}
+    anchors: set[str] = set()
     for passage in detail["passages"]:
         by_video.setdefault(passage["video_id"], []).append(passage)
+        anchor = moment_anchor(passage["video_id"], passage["start"])
+        passage["anchor"] = anchor if anchor not in anchors else None
+        anchors.add(anchor)
     playing = by_video.get(player["video_id"], []) if player else []
     # `t` is whole seconds, passages start at fractions: allow the second it was cut to
     now = max((p["start"] for p in playing if p["start"] < start + 1 <= p["end"] + 1), default=None)
+    now_anchor = next((p["anchor"] for p in playing if p["start"] == now and p["anchor"]), None)
     return render_template(
         "talk.html",
         now=now,
+        now_anchor=now_anchor,
         query=params.query_text(request.args),
         detail=detail,
         talk=detail["talk"],
