@@ -272,6 +272,21 @@ def test_the_sticky_player_hides_what_scrolls_under_it(server, open_page):
     assert found["inWatch"] and found["background"] != "rgba(0, 0, 0, 0)"
 
 
+def test_copy_link_copies_the_talk_page_at_the_moment(server, open_page):
+    page = open_page(f"{server}/search?q=moth+relay")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    link = page.locator("a.copy-link").first
+    expected = link.get_attribute("href")
+    assert expected.startswith(f"{server}/talk/{HOPPER}?t=") and "#at-aaaaaaaaaaa-" in expected
+    link.click()
+    page.wait_for_function("document.querySelector('a.copy-link').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert page.url.startswith(f"{server}/search")  # copying does not navigate
+    opened = open_page(expected, javascript=False)
+    anchor = expected.split("#")[1]
+    assert opened.locator(f"li.passage#{anchor}").get_attribute("aria-current") == "true"
+
+
 def test_slash_focuses_the_search_box_and_find_counts_matches(server, open_page):
     page = open_page(f"{server}/talk/{HOPPER}")
     page.locator("h1").click()

@@ -1,6 +1,7 @@
 /* talkseek pages, enhanced: every link works without this file.
  *  - "/" focuses the search box from anywhere;
- *  - on results, a moment opens the talk page at that second (plain links open YouTube);
+ *  - on results, a moment opens the talk page at that second (plain links open YouTube),
+ *    and "Copy link" copies the link to the talk page at that second;
  *  - on a talk page, timestamps seek the embedded player without reloading, the passage
  *    being played is followed, and a find box searches the notes and transcript.
  */
@@ -27,6 +28,19 @@
 
   document.querySelectorAll("a[data-talk-href]").forEach(function (link) {
     link.href = link.getAttribute("data-talk-href");
+  });
+
+  /* "Copy link" copies the talk page at the moment (without JavaScript it is that link) */
+  document.querySelectorAll("a.copy-link").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (!navigator.clipboard) { return; }
+      event.preventDefault();
+      navigator.clipboard.writeText(link.href).then(function () {
+        link.textContent = "Copied";
+        link.classList.add("copied");
+        setTimeout(function () { link.textContent = "Copy link"; link.classList.remove("copied"); }, 2000);
+      }, function () { window.location.href = link.href; });
+    });
   });
 
   /* -- following the passage being played ------------------------------------------ */
