@@ -388,3 +388,20 @@ def test_talks_without_transcripts_are_said_so_with_how_to_get_them(bundled_data
     assert "every word of the transcripts of the 4 that have one" in home
     page = html_of(client.get("/search?q=nanosecond"))
     assert "No transcript to search" not in page
+
+
+def test_example_searches_come_from_the_index_served_and_find_talks(client, lenny_data):
+    home = html_of(client.get("/"))
+    shown = [unescape(found) for found in re.findall(r'<li><a href="/search\?q=[^"]+">([^<]+)</a>', home)]
+    assert any(example.startswith("speaker:") for example in shown)
+    assert any(example.startswith("event:") for example in shown)
+    assert any(example.startswith('"') for example in shown)
+    for example in shown:
+        assert client.get("/api/search", query_string={"q": example}).get_json()["total"] >= 1
+    assert "speaker:vogels" not in home  # nothing about AWS in these notes
+    with app_client(lenny_data) as podcasts:
+        shown = re.findall(r'<li><a href="/search\?q=[^"]+">([^<]+)</a>', html_of(podcasts.get("/")))
+        assert shown and "speaker:vogels" not in shown
+        for example in shown:
+            found = podcasts.get("/api/search", query_string={"q": unescape(example)}).get_json()
+            assert found["total"] >= 1, example

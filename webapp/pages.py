@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound
 
 from indexer.search import search as run_search
 from indexer.search import talk_detail
+from indexer.search.examples import examples
 from indexer.search.results import clock
 from webapp import params
 from webapp.engine_cache import using_engine
@@ -17,7 +18,6 @@ bp = Blueprint("pages", __name__)
 
 FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section"}
 FACET_VALUES = 10
-EXAMPLES = ("EventBridge pipes", '"serverless"', "speaker:vogels", "lambda -java")
 
 
 @bp.app_template_filter("clock")
@@ -82,8 +82,9 @@ def search():
             stats = engine.stats()
         else:
             result = run_search(engine, query, page=page, per_page=size)
+        shown = examples(engine) if not query or not result["results"] else []
     if not query:
-        return render_template("home.html", query="", examples=EXAMPLES, talk_count=stats.talks,
+        return render_template("home.html", query="", examples=shown, talk_count=stats.talks,
                                transcribed=stats.transcribed,
                                missing=stats.with_video - stats.transcribed)  # fmt: skip
     last = max(1, math.ceil(result["total"] / size))
@@ -96,7 +97,7 @@ def search():
         previous_href=url_for("pages.search", q=query, page=page - 1) if page > 1 else None,
         next_href=url_for("pages.search", q=query, page=page + 1) if page < last else None,
         first_rank=(page - 1) * size + 1,
-        examples=EXAMPLES,
+        examples=shown,
     )
 
 

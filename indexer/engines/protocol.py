@@ -275,6 +275,10 @@ class Engine(Protocol):
         """Load now what searches need, so the first one does not wait."""
         ...
 
+    def overview(self) -> dict[str, list[FacetCount]]:
+        """The facets of every talk indexed: the most common events, speakers, sections."""
+        ...
+
     def verify(self, thorough: bool = True) -> list[str]:
         """What is wrong with the index as stored (empty: intact); `thorough` reads it
         all, otherwise only what is cheap to check."""

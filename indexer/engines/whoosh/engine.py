@@ -12,6 +12,7 @@ from indexer.engines.protocol import (
     BuildProgress,
     BuildReport,
     EngineStats,
+    FacetCount,
     IndexDamaged,
     IndexMissing,
     Kind,
@@ -95,6 +96,9 @@ class WhooshEngine:
 
     def warm(self) -> None:
         self.opened().warm()
+
+    def overview(self) -> dict[str, list[FacetCount]]:
+        return self.opened().overview()
 
     def verify(self, thorough: bool = True) -> list[str]:
         folder = generations.current(self.index_dir)

@@ -273,6 +273,11 @@ class OpenGeneration:
 
     # -- facets ---------------------------------------------------------------------------
 
+    def overview(self) -> dict[str, list[FacetCount]]:
+        """Facet counts over every talk with a record."""
+        self.table  # noqa: B018 - loads the talk records and which talks have one
+        return self._facets(np.flatnonzero(self._with_record))
+
     def _facets(self, order: np.ndarray) -> dict[str, list[FacetCount]]:
         """The most common events, speakers and sections among all matching talks."""
         facets = {}
