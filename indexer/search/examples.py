@@ -6,6 +6,8 @@ name a speaker, an event and a phrase that the index actually holds.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from indexer.core.analysis import is_stop_word, words
 from indexer.engines.protocol import Engine
 
@@ -25,7 +27,7 @@ def _title_phrase(engine: Engine) -> str | None:
         if content is None:
             continue
         found = words(str(content.record.get("title", "")))
-        for first, second in zip(found, found[1:], strict=False):
+        for first, second in pairwise(found):
             if not (is_stop_word(first) or is_stop_word(second) or first.isdigit()):
                 return f'"{first} {second}"'
     return None
