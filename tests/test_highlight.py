@@ -47,3 +47,25 @@ def test_marks_stems_and_compound_parts():
     assert "<mark>Invent</mark>" in html and "<mark>design</mark>" in html
     assert "<mark>event</mark>-driven" in html
     assert mark("<b>designs</b>", {"design"}) == "&lt;b&gt;<mark>designs</mark>&lt;/b&gt;"
+
+
+def test_a_phrase_is_marked_where_it_stands_not_word_by_word():
+    from indexer.core.analysis import phrase_parts
+    from indexer.search.highlight import Marks
+
+    phrase = tuple(phrase_parts("four to six years")[1])
+    text = "It took four to six years. Then, to be fair, four more years and six months."
+    html = mark(text, Marks(phrases=(phrase,)))
+    assert html.count("<mark>") == 1
+    assert "<mark>four to six years</mark>" in html
+    both = mark(text, Marks(frozenset({"month"}), (phrase,)))
+    assert both.count("<mark>") == 2 and "<mark>months</mark>" in both
+
+
+def test_phrase_searches_mark_the_phrase_in_results(fixture_data):
+    from tests.searching import search
+
+    result = search(fixture_data / "index", '"and then it was"')
+    [moment] = [m for r in result["results"] for m in r["moments"] if "<mark>" in m["html"]][:1]
+    assert "<mark>and then it was</mark>" in moment["html"].lower()
+    assert moment["html"].count("<mark>") == moment["text"].lower().count("and then it was")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from html import escape
 
 from indexer.core.analysis import WORD, word_terms
@@ -17,7 +18,21 @@ EXCERPT_WORDS = 60
 _WORD = re.compile(WORD)
 
 
-def _matches(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
+@dataclass(frozen=True)
+class Marks:
+    """What to mark: single words (analysed terms) anywhere, and phrases (terms in order)
+    only where the whole phrase stands: `"four to six years"` marks that run, not every
+    `to` in the text."""
+
+    words: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+
+def _marks(terms: Collection[str] | Marks) -> Marks:
+    return terms if isinstance(terms, Marks) else Marks(frozenset(terms))
+
+
+def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
     """Character spans of the text's words that analyse to one of the terms, in order.
 
     The same spans as `analyze(text)` gives, read from the per-word cache without
@@ -30,9 +45,39 @@ def _matches(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
                 yield offset + term.start, offset + term.end
 
 
-def _spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+def _sequence(text: str) -> list[tuple[str, int, int]]:
+    """The text's terms in reading order, compound joins left out (what a phrase follows)."""
+    found = []
+    for match in _WORD.finditer(text):
+        _, terms = word_terms(match.group())
+        for term in terms[1:] if len(terms) > 1 else terms:
+            found.append((term.text, match.start() + term.start, match.start() + term.end))
+    return found
+
+
+def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    if not phrases:
+        return []
+    sequence = _sequence(text)
+    texts = [term for term, _, _ in sequence]
+    spans = []
+    for phrase in phrases:
+        size = len(phrase)
+        for first in range(len(texts) - size + 1):
+            if tuple(texts[first : first + size]) == phrase:
+                spans.append((sequence[first][1], sequence[first + size - 1][2]))
+    return spans
+
+
+def _matches(text: str, marks: Marks) -> list[tuple[int, int]]:
+    """Every marked span, in order (words and phrases together)."""
+    found = list(_word_spans(text, marks.words)) if marks.words else []
+    return sorted(found + _phrase_spans(text, marks.phrases))
+
+
+def _spans(text: str, terms: Collection[str] | Marks) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for span in _matches(text, terms):
+    for span in _matches(text, _marks(terms)):
         if spans and span[0] < spans[-1][1]:  # a compound and its parts overlap: merge
             spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
         else:
@@ -40,8 +85,8 @@ def _spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def mark(text: str, terms: Collection[str]) -> str:
-    """The text, HTML-escaped, with every matched word wrapped in <mark>."""
+def mark(text: str, terms: Collection[str] | Marks) -> str:
+    """The text, HTML-escaped, with every matched word or phrase wrapped in <mark>."""
     pieces, cursor = [], 0
     for start, end in _spans(text, terms):
         pieces.append(escape(text[cursor:start]))
@@ -51,12 +96,12 @@ def mark(text: str, terms: Collection[str]) -> str:
     return "".join(pieces)
 
 
-def excerpt(text: str, terms: Collection[str], size: int = EXCERPT_WORDS) -> str:
+def excerpt(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS) -> str:
     """About `size` words of the text, starting a little before its first match."""
     words = text.split()
     if len(words) <= size:
         return text
-    first = next(_matches(text, terms), None)
+    first = next(iter(_matches(text, _marks(terms))), None)
     first_word = text[: first[0]].count(" ") if first else 0
     begin = max(0, min(first_word - 8, len(words) - size))
     prefix = "\u2026 " if begin > 0 else ""

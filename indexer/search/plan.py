@@ -24,6 +24,7 @@ from indexer.engines.protocol import (
     Match,
     Plan,
 )
+from indexer.search.highlight import Marks
 from indexer.search.query import Clause, Query, parse_query, unparse
 
 #: A prefix expands to at most this many words (the most frequent ones).
@@ -40,7 +41,12 @@ class PlannedQuery:
     plan: Plan
     corrections: dict[str, str]
     suggestion: str | None
-    highlight: frozenset[str]
+    highlight: frozenset[str]  # words marked wherever they stand
+    phrases: tuple[tuple[str, ...], ...] = ()  # marked only where the whole phrase stands
+
+    @property
+    def marks(self) -> Marks:
+        return Marks(self.highlight, self.phrases)
 
 
 def scope_fields(scope: str | None) -> tuple[str, ...]:
@@ -81,7 +87,11 @@ class Planner:
             suggestion = unparse(replace(query, groups=fixed))
         plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields)
         highlight = _highlight(query, corrections, expansions)
-        return PlannedQuery(query, plan, corrections, suggestion, highlight)
+        phrases = tuple(dict.fromkeys(
+            tuple(phrase_parts(clause.text)[1]) for group in query.groups for clause in group
+            if clause.kind == "phrase" and len(phrase_parts(clause.text)[1]) > 1
+        ))  # fmt: skip
+        return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
 
     # -- one clause ---------------------------------------------------------------------
 
@@ -185,6 +195,8 @@ def _highlight(
             if clause.kind == "prefix":  # the words searched for, not every expansion
                 marked.update(expansions.get(clause.text, ()))
                 marked.add(stem(text))
+            elif clause.kind == "phrase" and len(phrase_parts(text)[1]) > 1:
+                continue  # marked as a whole where it stands (PlannedQuery.phrases)
             else:
                 marked.update(terms(text))
     return frozenset(marked)

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from indexer.core.statuses import OK, REASONS, UNKNOWN
 from indexer.core.youtube import moment_url, watch_url
 from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
-from indexer.search.highlight import excerpt, mark
+from indexer.search.highlight import Marks, excerpt, mark
 from indexer.search.plan import PlannedQuery
 
 
@@ -55,7 +55,7 @@ def missing_transcript(record: dict) -> str | None:
     return REASONS.get(status) or videos[0].get("message") or REASONS[UNKNOWN]
 
 
-def note_json(note: NoteHit, record: dict, marked: Collection[str] | None = None) -> dict:
+def note_json(note: NoteHit, record: dict, marked: Collection[str] | Marks | None = None) -> dict:
     """A note; with `marked`, its HTML with the matched words marked."""
     aligned = note.start is not None and note.video_id is not None
     shaped: dict = {"text": note.text}
@@ -72,7 +72,9 @@ def note_json(note: NoteHit, record: dict, marked: Collection[str] | None = None
     return shaped
 
 
-def moment_json(passages: list[PassageHit], record: dict, marked: Collection[str]) -> dict:
+def moment_json(
+    passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
+) -> dict:
     """A moment: its passages' text cut to an excerpt around the first matched word."""
     text = excerpt(" ".join(passage.text for passage in passages), marked)
     start = min(passage.start for passage in passages)
@@ -97,7 +99,7 @@ def passage_json(passage: PassageHit, record: dict) -> dict:
     }
 
 
-def result_json(talk: TalkMatch, marked: Collection[str]) -> dict:
+def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
     record = talk.record
     return {
         "talk": talk_summary(record),
@@ -123,7 +125,7 @@ def search_json(
             name: [{"value": facet.value, "count": facet.count} for facet in values]
             for name, values in matches.facets.items()
         },
-        "results": [result_json(talk, planned.highlight) for talk in matches.talks],
+        "results": [result_json(talk, planned.marks) for talk in matches.talks],
     }
 
 
