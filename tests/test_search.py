@@ -68,6 +68,7 @@ def test_result_shape(bundled_data):
         "transcript_missing": (
             "The index was built offline and no transcript was cached for this video."
         ),
+        "same_transcript_as": None,
     }
     note = item["notes"][0]
     assert note["line"] == 21 and note["start"] is None

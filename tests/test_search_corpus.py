@@ -149,3 +149,21 @@ def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus)
     assert first >= 0.9 * len(items), first
     assert moment_near >= 0.85 * len(items), moment_near
     assert typo_top3 >= 0.8 * len(items), typo_top3
+
+
+def test_episodes_sharing_one_transcript_are_found_and_marked(lenny_data):
+    """Four pairs of different podcast episodes carry byte-identical transcripts."""
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    report = CliRunner().invoke(main, ["status", "--json", "--data", str(lenny_data)])
+    same = [w for w in json.loads(report.stdout)["warnings"] if "the same transcript as" in w]
+    assert len(same) == 4
+    second = same[0].split(":")[0].removeprefix("transcripts/").removesuffix(".json")
+    with TalkIndex(lenny_data / "index") as index:
+        found = index.search(f"video:{second}")
+        [talk] = [r["talk"] for r in found["results"]]
+        assert talk["same_transcript_as"]["video_id"] != second
+        first = index.search(f"video:{talk['same_transcript_as']['video_id']}")
+        assert first["results"][0]["talk"]["same_transcript_as"] is None

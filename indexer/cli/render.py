@@ -82,6 +82,8 @@ def print_status(ingested: Ingested) -> None:
         click.echo(f"{video_id}  {state.status:<14} {talks}")
         if state.message and state.status != OK:
             click.echo(f"{'':13}{state.message}")
+    for warning in ingested.warnings:
+        click.echo(f"warning: {warning}")
     print_summary(ingested)
 
 

@@ -53,6 +53,8 @@ class Collection:
     #: per video, a digest of its passages: talks' content hashes use it, not the text
     passage_digests: dict[str, str] = field(default_factory=dict)
     warnings: list[NoteWarning] = field(default_factory=list)
+    #: a video whose transcript is the very same as an earlier video's -> that video
+    same_transcript: dict[str, str] = field(default_factory=dict)
 
     def status_counts(self) -> Counter[str]:
         return Counter(status.status for status in self.statuses.values())
@@ -139,7 +141,29 @@ def sync_transcripts(
             if progress is not None:
                 progress(video, status)
     cache.save()
+    _find_same_transcripts(collection, store)
     return collection
+
+
+def _find_same_transcripts(collection: Collection, store: TranscriptStore) -> None:
+    """Videos whose passages are identical to an earlier video's: one of the two files is
+    almost surely the wrong one (a transcript saved under two episodes, say)."""
+    first_of: dict[str, str] = {}
+    titles = {talk.id: talk.title for talk in collection.talks}
+    for video_id in collection.videos:
+        digest = collection.passage_digests.get(video_id)
+        if digest is None or not collection.passages.count_of(video_id):
+            continue
+        earlier = first_of.setdefault(digest, video_id)
+        if earlier == video_id:
+            continue
+        collection.same_transcript[video_id] = earlier
+        source = store.cached_file(video_id)
+        name = f"{store.folder.name}/{source.name}" if source is not None else video_id
+        talk = titles.get(collection.talks_of_video[earlier][0], earlier)
+        collection.warnings.append(NoteWarning(name, 0, (
+            f"the same transcript as video {earlier} ({talk}); one of the two files is "
+            "probably the wrong one")))  # fmt: skip
 
 
 class _Cached(NamedTuple):
@@ -276,4 +300,8 @@ def recorded(folder: DataFolder) -> Collection:
             collection.passages.later(video_id, load, known[1])
         else:
             collection.passages[video_id] = build_passages(store.load(video_id))
+        collection.passage_digests[video_id] = (
+            known[0] if known is not None else passage_digest(collection.passages[video_id])
+        )
+    _find_same_transcripts(collection, store)
     return collection

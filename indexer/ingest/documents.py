@@ -47,9 +47,23 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
     # shallow: asdict would deep-copy every note only for them to be dropped here
     record = {f.name: getattr(talk, f.name) for f in fields(talk) if f.name != "notes"}
     record["videos"] = videos
+    same = _same_transcript_as(talk, collection)
+    if same is not None:
+        record["same_transcript_as"] = same
     record["section"] = list(talk.section)
     record["keywords"] = list(talk.keywords)
     return record
+
+
+def _same_transcript_as(talk: Talk, collection: Collection) -> dict | None:
+    """The talk (and video) whose transcript this talk's first such video repeats."""
+    for video in talk.videos:
+        earlier = collection.same_transcript.get(video.video_id)
+        if earlier is not None:
+            other = collection.talks_of_video[earlier][0]
+            title = next((t.title for t in collection.talks if t.id == other), other)
+            return {"talk_id": other, "title": title, "video_id": earlier}
+    return None
 
 
 def content_hash(record: dict, talk: Talk, collection: Collection) -> str:

@@ -151,6 +151,12 @@ class PassagesByVideo(MutableMapping[str, list[Passage]]):
         """How many passages in all, without reading any."""
         return sum(map(len, self._loaded.values())) + sum(c for _, c in self._later.values())
 
+    def count_of(self, video_id: str) -> int:
+        """How many passages one video has, without reading them."""
+        if video_id in self._later:
+            return self._later[video_id][1]
+        return len(self._loaded.get(video_id, []))
+
     def __getitem__(self, video_id: str) -> list[Passage]:
         if video_id not in self._loaded and video_id in self._later:
             load, _ = self._later.pop(video_id)

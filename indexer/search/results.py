@@ -43,6 +43,7 @@ def talk_summary(record: dict) -> dict:
         "url": url,
         "source": f"{record['source']}:{record['line']}",
         "transcript_missing": missing_transcript(record),
+        "same_transcript_as": record.get("same_transcript_as"),
     }
 
 
