@@ -152,6 +152,9 @@ def test_vocabulary_and_document_frequencies(engine):
     vocabulary = engine.vocabulary("transcript")
     assert vocabulary.frequency("moth") >= 1
     assert "moth" in vocabulary.within("mtoh", 2)
+    notes = engine.vocabulary("note")  # words as written, for suggestions people can read
+    assert notes.frequency("explained") and notes.frequency("nanoseconds")
+    assert not notes.frequency("explain")
 
 
 def test_an_update_writes_only_what_changed_and_a_new_generation_is_published(engine, folder):

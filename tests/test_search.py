@@ -262,3 +262,16 @@ def test_wildcards_and_typos_expand_to_a_bounded_number_of_terms(index):
     assert len(planner._suggest("nanosecnod", ("title", "note", "transcript"))) <= 3
     result = index.search(" OR ".join(["a*", "b*", "c*", "d*", "e*", "s*", "t*"] * 40))
     assert result["total"] >= 1
+
+
+def test_a_typo_whose_match_lives_only_inside_a_longer_word_is_suggested(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "chips.md").write_text(
+        "# Custom chips\n\n[v](https://youtu.be/ggggggggggg)\n\n"
+        "* The new Graviton3E instances for HPC\n* Nitro cards offload networking\n"
+    )
+    data = build_data_folder(tmp_path / "data", notes)
+    result = search(data / "index", "gravitn")
+    assert result["suggestion"] == "graviton3e"
+    assert [r["talk"]["title"] for r in result["results"]] == ["Custom chips"]

@@ -48,3 +48,16 @@ class Vocabulary:
             word, bucket, scorer=OSA.distance, score_cutoff=distance, limit=None
         )
         return [candidate for candidate, _, _ in found]
+
+    def starting_near(self, word: str, distance: int) -> list[str]:
+        """Longer words whose beginning is at most `distance` edits from `word`: the close
+        match of `gravitn` may live only inside `graviton3e`."""
+        if not word:
+            return []
+        size = len(word)
+        bucket = [w for w in self._by_first.get(word[0], []) if len(w) > size]
+        found = process.extract(
+            word, bucket, scorer=OSA.distance, score_cutoff=distance, limit=None,
+            processor=lambda text: text[: size + 1] if text is not word else text,
+        )  # fmt: skip
+        return [candidate for candidate, _, _ in found]

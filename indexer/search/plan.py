@@ -29,6 +29,8 @@ from indexer.search.query import Clause, Query, parse_query, unparse
 
 #: A prefix expands to at most this many words (the most frequent ones).
 MAX_EXPANSIONS = 48
+#: Words shorter than this are not matched to the beginnings of longer words.
+MIN_LONGER = 5
 #: A corrected word's matches count this much of an exact word's.
 CORRECTION_BOOST = 0.8
 
@@ -163,7 +165,18 @@ class Planner:
                     found[candidate] += vocabulary.frequency(candidate)
             if found:
                 return [candidate for candidate, _ in found.most_common(3)]
-        return []
+        return self._suggest_longer(word, fields)
+
+    def _suggest_longer(self, word: str, fields: tuple[str, ...]) -> list[str]:
+        """For a word with no close match: longer words that begin like it, nearest first."""
+        if len(word) < MIN_LONGER:
+            return []
+        found: Counter[str] = Counter()
+        for name in (name for name in SPELLING_FIELDS if name in fields):
+            vocabulary = self.engine.vocabulary(name)
+            for candidate in vocabulary.starting_near(word, 1):
+                found[candidate] += vocabulary.frequency(candidate)
+        return [candidate for candidate, _ in found.most_common(3)]
 
     def _prefix_stems(self, prefix: str) -> list[str]:
         """The stems of the MAX_EXPANSIONS most frequent words that start with `prefix`."""

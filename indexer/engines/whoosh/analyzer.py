@@ -20,6 +20,9 @@ from indexer.core.analysis import analyze
 class TalkseekTokenizer(Tokenizer):
     """A complete Whoosh analyzer over `indexer.core.analysis.analyze`."""
 
+    #: It stems: Whoosh then keeps a field's spelling words (unstemmed) apart from its terms.
+    is_morph = True
+
     def __call__(
         self,
         value: str,
