@@ -405,3 +405,15 @@ def test_example_searches_come_from_the_index_served_and_find_talks(client, lenn
         for example in shown:
             found = podcasts.get("/api/search", query_string={"q": unescape(example)}).get_json()
             assert found["total"] >= 1, example
+
+
+def test_the_talk_page_shows_the_transcript_once_without_the_overlaps(client):
+    page = html_of(client.get(f"/talk/{HOPPER}"))
+    spoken = " ".join(re.findall(r'<span class="text findable">([^<]*)</span>', page))
+    assert spoken.count("runs counterclockwise to remind me") == 1
+    assert spoken.count("we were debugging the computer") == 1
+    detail = client.get(f"/api/talks/{HOPPER}").get_json()
+    whole = " ".join(p["text"] for p in detail["passages"])
+    assert whole.count("runs counterclockwise to remind me") == 2  # the API keeps passages whole
+    for sentence in re.split(r"(?<=[.!?])\s+", whole):
+        assert sentence.strip() in spoken  # nothing said is lost

@@ -32,6 +32,19 @@ def moment_anchor(video_id: str | None, start: float | None) -> str:
     return f"at-{video_id}-{int(start or 0)}"
 
 
+def new_words(previous: str, text: str) -> str:
+    """A passage's text without the words it repeats from the end of the one before.
+
+    Passages overlap by a few words so that a phrase across their boundary is found;
+    read one after another, the transcript should say each sentence once.
+    """
+    before, words = previous.split(), text.split()
+    for size in range(min(len(before), len(words)), 0, -1):
+        if before[-size:] == words[:size]:
+            return " ".join(words[size:])
+    return text
+
+
 def filter_term(name: str, value: str) -> str:
     """The query text that keeps only talks with this facet value."""
     return f'{name}:"{" ".join(value.replace(chr(34), " ").split())}"'
@@ -119,6 +132,8 @@ def talk(talk_id: str):
     by_video: dict[str, list[dict]] = {}
     anchors: set[str] = set()
     for passage in detail["passages"]:
+        previous = by_video.get(passage["video_id"], [None])[-1]
+        passage["shown"] = new_words(previous["text"] if previous else "", passage["text"])
         by_video.setdefault(passage["video_id"], []).append(passage)
         anchor = moment_anchor(passage["video_id"], passage["start"])
         passage["anchor"] = anchor if anchor not in anchors else None
