@@ -65,6 +65,7 @@ def test_result_shape(bundled_data):
         "video_id": "R11YgBEZzqE",
         "url": "https://www.youtube.com/watch?v=R11YgBEZzqE",
         "source": "reinvent-2022.md:13",
+        "date": "2022",
         "transcript_missing": (
             "The index was built offline and no transcript was cached for this video."
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from indexer.core.dates import talk_date
 from indexer.core.statuses import OK, REASONS, UNKNOWN
 from indexer.core.youtube import moment_url, watch_url
 from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
@@ -42,6 +43,7 @@ def talk_summary(record: dict) -> dict:
         "video_id": first["video_id"] if first else None,
         "url": url,
         "source": f"{record['source']}:{record['line']}",
+        "date": talk_date(record),
         "transcript_missing": missing_transcript(record),
         "same_transcript_as": record.get("same_transcript_as"),
     }
