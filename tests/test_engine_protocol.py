@@ -194,3 +194,25 @@ def test_searches_in_many_threads_at_once_answer_as_one_at_a_time(engine):
         together = list(pool.map(lambda n: shape(engine.search(plans[n % len(plans)], 0, 10)),
                                  range(20 * len(plans))))  # fmt: skip
     assert together == [alone[n % len(plans)] for n in range(20 * len(plans))]
+
+
+def test_date_filters_sorting_by_date_and_a_year_facet(engine):
+    from indexer.core.dates import talk_date
+
+    def dated(plan):
+        return [(t.record["title"], talk_date(t.record)) for t in engine.search(plan, 0, 50).talks]
+
+    assert dated(Plan(filters=(Filter("year", "2023"),))) == [
+        ("Growth loops, explained | Ada Example", "2023-04-21")
+    ]
+    after = [d for _, d in dated(Plan(filters=(Filter("after", "2024"),)))]
+    assert after and set(after) == {"2024"}
+    assert dated(Plan(filters=(Filter("before", "2023-05"),))) == [
+        ("Growth loops, explained | Ada Example", "2023-04-21")
+    ]
+    newest = [d for _, d in dated(Plan(groups=(word("the"),), sort="date"))]
+    known = [d for d in newest if d is not None]
+    assert known == sorted(known, reverse=True) and len(known) >= 2
+    assert newest[len(known):] == [None] * (len(newest) - len(known))  # undated last
+    years = {f.value: f.count for f in engine.search(Plan(groups=(word("the"),)), 0, 1).facets["year"]}
+    assert years.get("2024", 0) >= 1 and years.get("2023", 0) >= 1

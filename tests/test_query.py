@@ -126,3 +126,11 @@ def test_repeated_clauses_groups_exclusions_and_filters_count_once():
     assert parse_query("cold OR lambda lambda OR cold").groups == [
         [Clause("word", "cold"), Clause("word", "lambda")]
     ]
+
+
+def test_date_filters():
+    query = parse_query("growth year:2023 after:2023-06 before:2024-01-15")
+    assert query.filters == {"year": ["2023"], "after": ["2023-06"], "before": ["2024-01-15"]}
+    assert query.groups == [[Clause("word", "growth")]]
+    odd = parse_query("year:23 after:soon before:2024-13")
+    assert odd.filters == {} and len(odd.groups) == 3  # not dates: read as words

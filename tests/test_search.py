@@ -47,6 +47,7 @@ def test_result_shape(bundled_data):
         "total",
         "page",
         "per_page",
+        "sort",
         "suggestion",
         "fallback",
         "partial",

@@ -417,3 +417,19 @@ def test_the_talk_page_shows_the_transcript_once_without_the_overlaps(client):
     assert whole.count("runs counterclockwise to remind me") == 2  # the API keeps passages whole
     for sentence in re.split(r"(?<=[.!?])\s+", whole):
         assert sentence.strip() in spoken  # nothing said is lost
+
+
+def test_results_sort_by_date_in_the_api_the_page_and_the_cli(client, web_data):
+    found = client.get("/api/search?q=the&sort=date").get_json()
+    assert found["sort"] == "date"
+    dates = [r["talk"]["date"] for r in found["results"]]
+    known = [d for d in dates if d]
+    assert known == sorted(known, reverse=True) and dates[len(known):] == [None] * (len(dates) - len(known))
+    assert client.get("/api/search?q=the&sort=size").status_code == 400
+    page = html_of(client.get("/search?q=the&sort=date"))
+    assert '<strong aria-current="true">date</strong>' in page
+    assert ("date unknown" in page) == (None in dates)
+    assert all(f'<span class="date">{d}</span>' in page for d in known)
+    assert 'href="/search?q=the&amp;sort=relevance"' in page
+    result = CliRunner().invoke(main, ["search", "--json", "--sort", "date", "--data", str(web_data), "the"])
+    assert json.loads(result.stdout)["sort"] == "date"

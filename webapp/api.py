@@ -19,8 +19,9 @@ def search() -> Response:
     text = params.query_text(request.args, required=True)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
+    sort = params.sort_order(request.args)
     with using_engine() as engine:
-        return jsonify(run_search(engine, text, page=page, per_page=size))
+        return jsonify(run_search(engine, text, page=page, per_page=size, sort=sort))
 
 
 @bp.get("/api/talks/<talk_id>")

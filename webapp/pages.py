@@ -7,6 +7,7 @@ import math
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
+from indexer.engines.protocol import SORTS
 from indexer.search import search as run_search
 from indexer.search import talk_detail
 from indexer.search.examples import examples
@@ -16,7 +17,7 @@ from webapp.engine_cache import using_engine
 
 bp = Blueprint("pages", __name__)
 
-FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section"}
+FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section", "year": "Year"}
 FACET_VALUES = 10
 
 
@@ -90,11 +91,12 @@ def search():
     query = params.query_text(request.args)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
+    sort = params.sort_order(request.args)
     with using_engine() as engine:
         if not query:
             stats = engine.stats()
         else:
-            result = run_search(engine, query, page=page, per_page=size)
+            result = run_search(engine, query, page=page, per_page=size, sort=sort)
         shown = examples(engine) if not query or not result["results"] else []
     if not query:
         return render_template("home.html", query="", examples=shown, talk_count=stats.talks,
@@ -111,6 +113,8 @@ def search():
         next_href=url_for("pages.search", q=query, page=page + 1) if page < last else None,
         first_rank=(page - 1) * size + 1,
         examples=shown,
+        sort=sort,
+        sort_links={order: url_for("pages.search", q=query, sort=order) for order in SORTS},
     )
 
 

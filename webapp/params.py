@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from indexer.core.youtube import parse_start
+from indexer.engines.protocol import SORTS
 
 
 class InvalidParameter(BadRequest):
@@ -47,6 +48,14 @@ def page_number(args: MultiDict[str, str]) -> int:
 def per_page(args: MultiDict[str, str]) -> int:
     config = current_app.config
     return bounded_int(args, "per_page", config["PER_PAGE"], config["MAX_PER_PAGE"])
+
+
+def sort_order(args: MultiDict[str, str]) -> str:
+    """The `sort` parameter: relevance (the default) or date."""
+    value = args.get("sort", "").strip() or "relevance"
+    if value not in SORTS:
+        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}, not {value[:40]!r}.")
+    return value
 
 
 def start_second(args: MultiDict[str, str]) -> float:

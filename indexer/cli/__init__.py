@@ -15,6 +15,7 @@ import click
 
 from indexer.core.data_folder import DataFolder
 from indexer.engines import DEFAULT_ENGINE, ENGINES
+from indexer.engines.protocol import SORTS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -176,8 +177,16 @@ def status(data: Path, as_json: bool) -> None:
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50),
               help="Talks per page.")  # fmt: skip
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Order of the talks: best match, or newest first (undated last).")  # fmt: skip
 def search(
-    data: Path, engine_name: str, query: tuple[str, ...], as_json: bool, page: int, limit: int
+    data: Path,
+    engine_name: str,
+    query: tuple[str, ...],
+    as_json: bool,
+    page: int,
+    limit: int,
+    sort: str,
 ) -> None:
     """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
     from indexer.cli.render import print_results
@@ -186,7 +195,7 @@ def search(
 
     engine = _engine(data, engine_name)
     try:
-        result = run_search(engine, " ".join(query), page=page, per_page=limit)
+        result = run_search(engine, " ".join(query), page=page, per_page=limit, sort=sort)
     except (IndexMissing, IndexDamaged) as error:
         raise click.ClickException(str(error)) from None
     finally:

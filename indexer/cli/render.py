@@ -35,7 +35,9 @@ def print_results(result: dict) -> None:
     click.echo(f"Talks {first}-{last} of {result['total']} for {result['query']!r}\n")
     for number, item in enumerate(result["results"], start=first):
         talk = item["talk"]
-        byline = " · ".join(filter(None, [talk["speaker"], talk["event"], talk["section"]]))
+        byline = " · ".join(
+            filter(None, [talk["speaker"], talk["event"], talk["section"], talk.get("date")])
+        )
         click.secho(f"{number}. {talk['title']}", bold=True)
         if byline:
             click.echo(f"   {byline}")

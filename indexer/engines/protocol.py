@@ -42,7 +42,9 @@ FIELD_WEIGHTS: dict[str, float] = {
 #: Fields whose unstemmed words an engine offers for typos and prefixes.
 SPELLING_FIELDS = ("title", "note", "transcript")
 #: What a facet counts, per talk.
-FACETS = ("event", "speaker", "section")
+FACETS = ("event", "speaker", "section", "year")
+#: How results can be ordered.
+SORTS = ("relevance", "date")
 
 
 class IndexMissing(RuntimeError):
@@ -79,7 +81,12 @@ Group = tuple[Match, ...]
 
 @dataclass(frozen=True)
 class Filter:
-    """Only talks whose `field` holds `match` (a text field), or with video `value`."""
+    """Only talks whose `field` holds `match` (a text field), or with video `value`.
+
+    Date fields compare a talk's date (`indexer.core.dates`) at the value's precision:
+    `year` (`2023`), `after` (on or after: `2023-06`), `before` (strictly before); talks
+    without a date never pass them.
+    """
 
     field: str
     value: str
@@ -100,6 +107,7 @@ class Plan:
     excluded: tuple[Group, ...] = ()
     filters: tuple[Filter, ...] = ()
     fields: tuple[str, ...] = tuple(FIELD_WEIGHTS)
+    sort: str = "relevance"  # or "date": newest first, talks without a date last
 
     @property
     def is_empty(self) -> bool:

@@ -6,8 +6,10 @@ speak to an engine only through the `Engine` protocol.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexer.core.talks import SAFE_ID
-from indexer.engines.protocol import Budget, Engine
+from indexer.engines.protocol import SORTS, Budget, Engine
 from indexer.search.plan import Planner
 from indexer.search.results import search_json, talk_json
 
@@ -17,7 +19,9 @@ MAX_PER_PAGE = 50
 SEARCH_SECONDS = 0.15
 
 
-def search(engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE) -> dict:
+def search(
+    engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE, sort: str = "relevance"
+) -> dict:
     """The result structure shared by `talkseek search --json` and the JSON API.
 
     Never raises on user input; IndexMissing when the engine has no index.
@@ -26,8 +30,9 @@ def search(engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE) -
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     budget = Budget(SEARCH_SECONDS)
     planned = Planner(engine).plan(text or "")
-    matches = engine.search(planned.plan, (page - 1) * per_page, page * per_page, budget)
-    return search_json(text, page, per_page, planned, matches)
+    plan = replace(planned.plan, sort=sort if sort in SORTS else "relevance")
+    matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
+    return search_json(text, page, per_page, planned, matches, plan.sort)
 
 
 def talk_detail(engine: Engine, talk_id: str) -> dict | None:

@@ -25,7 +25,7 @@ from indexer.engines.protocol import (
     Plan,
 )
 from indexer.search.highlight import Marks
-from indexer.search.query import Clause, Query, parse_query, unparse
+from indexer.search.query import DATE_FIELDS, Clause, Query, parse_query, unparse
 
 #: A prefix expands to at most this many words (the most frequent ones).
 MAX_EXPANSIONS = 48
@@ -190,7 +190,7 @@ class Planner:
 
 
 def _filter(name: str, value: str) -> Filter:
-    if name == "video":
+    if name in ("video", *DATE_FIELDS):
         return Filter(name, value)
     _, parts = phrase_parts(value)
     match = Match(tuple(parts), phrase=len(parts) > 1) if parts else None

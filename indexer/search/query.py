@@ -3,6 +3,7 @@
     words are AND-ed          "exact phrase"        a OR b
     -word  -"phrase"  NOT w   prefix*               speaker:vogels event:"re:Invent"
     section:keynotes title:lambda video:ID          in:notes  in:transcript
+    year:2023  after:2023-06  before:2024
 
 An unmatched quote, a bracket, a lone operator or an unknown `field:` is read as
 plain words, so `re:Invent` and `Gall's` stay words. Pure: text in, a Query out.
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 from indexer.core.analysis import is_stop_word, words
 
 FILTER_FIELDS = ("speaker", "event", "section", "title", "video")
+#: Filters on a talk's date: `year:2023`, `after:2023-06`, `before:2024`.
+DATE_FIELDS = ("year", "after", "before")
+_DATE_VALUE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 SCOPES = {"notes": "notes", "note": "notes", "transcript": "transcript",
           "transcripts": "transcript"}  # fmt: skip
 MAX_CLAUSES = 16
@@ -103,6 +107,9 @@ def parse_query(raw: str) -> Query:
         if name == "in" and value and value.lower() in SCOPES:
             query.scope = SCOPES[value.lower()]
             continue
+        if name in DATE_FIELDS and value and _is_date(name, value.strip()):
+            query.filters.setdefault(name, []).append(value.strip())
+            continue
         if name in FILTER_FIELDS and value and value.strip():
             query.filters.setdefault(name, []).append(" ".join(value.split()))
             continue
@@ -143,6 +150,11 @@ def _dedupe(query: Query) -> None:
     query.groups = groups
     query.excluded = list(dict.fromkeys(query.excluded))
     query.filters = {name: list(dict.fromkeys(values)) for name, values in query.filters.items()}
+
+
+def _is_date(name: str, value: str) -> bool:
+    """A value a date filter can use: a year, or (after:, before:) a month or a day too."""
+    return bool(_DATE_VALUE.fullmatch(value)) and (name != "year" or len(value) == 4)
 
 
 def _cap(query: Query) -> None:

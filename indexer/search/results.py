@@ -113,7 +113,12 @@ def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
 
 
 def search_json(
-    text: str, page: int, per_page: int, planned: PlannedQuery, matches: Matches
+    text: str,
+    page: int,
+    per_page: int,
+    planned: PlannedQuery,
+    matches: Matches,
+    sort: str = "relevance",
 ) -> dict:
     """The search result structure."""
     return {
@@ -121,6 +126,7 @@ def search_json(
         "total": matches.total,
         "page": page,
         "per_page": per_page,
+        "sort": sort,
         "suggestion": planned.suggestion,
         "fallback": matches.fallback,
         "partial": matches.partial,

@@ -18,6 +18,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
+from indexer.core.dates import talk_date
 from indexer.engines.protocol import (
     FACETS,
     FIELD_WEIGHTS,
@@ -71,6 +72,7 @@ class OpenGeneration:
         self._vocabularies: dict[str, Vocabulary] = {}
         self._facet_cache: dict[str, tuple[np.ndarray, list[str], np.ndarray]] | None = None
         self._with_record = np.zeros(0, dtype=bool)
+        self._date_list: list[str | None] | None = None
 
     def close(self) -> None:
         self.searcher.close()
@@ -179,7 +181,11 @@ class OpenGeneration:
     ) -> set[str] | None:
         allowed: set[str] | None = None
         for condition in filters:
-            if condition.field == "video":
+            if condition.field in DATE_FILTERS:
+                ids = {talk_id for talk_id, date in zip(self.table.talk_ids, self._dates(),
+                                                        strict=True)
+                       if date is not None and _date_passes(date, condition)}  # fmt: skip
+            elif condition.field == "video":
                 with self.lock:
                     found = list(self.searcher.documents(video_id=condition.value))
                 ids = {fields["talk_id"] for fields in found}
@@ -236,6 +242,8 @@ class OpenGeneration:
 
     def search(self, plan: Plan, first: int, last: int, budget: Budget | None = None) -> Matches:
         ranking = self._rank(plan, budget)
+        if plan.sort == "date":
+            ranking.order = self._by_date(ranking.order)
         shown = ranking.talks(self.table, first, last)
         return Matches(
             total=len(ranking.order),
@@ -271,6 +279,23 @@ class OpenGeneration:
         passages.sort(key=lambda fields: _number(fields["doc_id"]))
         return TalkContent(record, [_note(f) for f in notes], [_passage(f) for f in passages])
 
+    # -- dates ----------------------------------------------------------------------------
+
+    def _dates(self) -> list[str | None]:
+        """Each talk code's date (`indexer.core.dates`), read from the records once."""
+        if self._date_list is None:
+            self._date_list = [talk_date(self.talks.get(talk_id, {}))
+                               for talk_id in self.table.talk_ids]  # fmt: skip
+        return self._date_list
+
+    def _by_date(self, order: np.ndarray) -> np.ndarray:
+        """Talk codes newest first (a year counts as its start), undated last; ties keep
+        their relevance order."""
+        dates = self._dates()
+        keys = np.array([-int((dates[code] or "0").replace("-", "").ljust(8, "0"))
+                         for code in order.tolist()], dtype=np.int64)  # fmt: skip
+        return order[np.argsort(keys, kind="stable")]
+
     # -- facets ---------------------------------------------------------------------------
 
     def overview(self) -> dict[str, list[FacetCount]]:
@@ -302,7 +327,10 @@ class OpenGeneration:
                 codes = []
                 for talk_id in self.table.talk_ids:
                     record = self.talks.get(talk_id, {})
-                    value = record.get(name) or ""
+                    if name == "year":
+                        value = (talk_date(record) or "")[:4]
+                    else:
+                        value = record.get(name) or ""
                     if name == "section":
                         value = " / ".join(value)
                     codes.append(values.setdefault(value, len(values)))
@@ -319,6 +347,19 @@ def _too_costly(cells: int, budget: Budget) -> bool:
     if cells > RANK_CELLS_PER_MS * budget.seconds * 1000:
         budget.exceeded = True
     return budget.exceeded
+
+
+DATE_FILTERS = ("year", "after", "before")
+
+
+def _date_passes(date: str, condition: Filter) -> bool:
+    """A talk's date against a date filter, compared at the filter's precision."""
+    mine = date[: len(condition.value)]
+    if condition.field == "year":
+        return date[:4] == condition.value
+    if condition.field == "after":
+        return mine >= condition.value
+    return mine < condition.value
 
 
 def _note(fields: dict) -> NoteHit:
