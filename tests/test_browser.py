@@ -287,6 +287,21 @@ def test_copy_link_copies_the_talk_page_at_the_moment(server, open_page):
     assert opened.locator(f"li.passage#{anchor}").get_attribute("aria-current") == "true"
 
 
+def test_the_library_sorts_and_filters_with_plain_links(server, open_page):
+    page = open_page(f"{server}/talks", javascript=False)
+    shot(page, "talks")
+    assert page.locator("h1").inner_text() == "All talks"
+    page.get_by_role("link", name="title", exact=True).click()
+    page.wait_for_url("**/talks?sort=title")
+    titles = page.locator(".library-list .talk-title").all_inner_texts()
+    assert titles == sorted(titles, key=str.casefold) and len(titles) >= 5
+    page.locator(".event a", has_text="DevCon 2024").first.click()
+    page.wait_for_url("**/talks?event=DevCon*")
+    events = page.locator(".library-list .event a").all_inner_texts()
+    assert events and set(events) == {"DevCon 2024"}
+    assert len(page.locator(".library-list li").all()) < len(titles)
+
+
 def test_slash_focuses_the_search_box_and_find_counts_matches(server, open_page):
     page = open_page(f"{server}/talk/{HOPPER}")
     page.locator("h1").click()

@@ -433,3 +433,34 @@ def test_results_sort_by_date_in_the_api_the_page_and_the_cli(client, web_data):
     assert 'href="/search?q=the&amp;sort=relevance"' in page
     result = CliRunner().invoke(main, ["search", "--json", "--sort", "date", "--data", str(web_data), "the"])
     assert json.loads(result.stdout)["sort"] == "date"
+
+
+def test_the_library_lists_every_talk_filtered_and_sorted(client):
+    everything = client.get("/api/talks").get_json()
+    health = client.get("/healthz").get_json()
+    assert everything["total"] == health["talks"] and everything["sort"] == "date"
+    dates = [talk["date"] for talk in everything["talks"]]
+    known = [d for d in dates if d]
+    assert known == sorted(known, reverse=True) and dates[len(known):] == [None] * (len(dates) - len(known))
+    by_title = client.get("/api/talks?sort=title").get_json()["talks"]
+    assert [t["title"].casefold() for t in by_title] == sorted(t["title"].casefold() for t in by_title)
+    speaker = next(t["speaker"] for t in by_title if t["speaker"])
+    theirs = client.get("/api/talks", query_string={"speaker": speaker}).get_json()
+    assert theirs["total"] >= 1 and {t["speaker"] for t in theirs["talks"]} == {speaker}
+    year = client.get("/api/talks?year=2024").get_json()
+    assert year["total"] >= 1 and all(t["date"].startswith("2024") for t in year["talks"])
+    assert client.get("/api/talks?sort=length").status_code == 400
+    assert client.get("/api/talks?page=99").get_json()["talks"] == []
+
+
+def test_the_library_page_links_speakers_events_sorts_and_facets(client):
+    page = html_of(client.get("/talks?sort=title"))
+    assert page.count("<h1") == 1 and "All talks" in page
+    assert '<strong aria-current="true">title</strong>' in page
+    assert 'href="/talks?sort=date"' in page
+    assert re.search(r'<span class="speaker"><a href="/talks\?speaker=[^"]+">', page)
+    assert re.search(r'<span class="event"><a href="/talks\?event=DevCon\+2024">DevCon 2024</a>', page)
+    filtered = html_of(client.get("/talks?event=DevCon+2024"))
+    assert "show all" in filtered and "Hallway track" in filtered
+    assert "Growth loops" not in filtered
+    assert 'href="/talks"' in html_of(client.get("/"))  # reachable from every page

@@ -7,6 +7,7 @@ from werkzeug.exceptions import NotFound
 
 from indexer.search import search as run_search
 from indexer.search import talk_detail
+from indexer.search.library import browse
 from webapp import params
 from webapp.engine_cache import using_engine
 
@@ -22,6 +23,16 @@ def search() -> Response:
     sort = params.sort_order(request.args)
     with using_engine() as engine:
         return jsonify(run_search(engine, text, page=page, per_page=size, sort=sort))
+
+
+@bp.get("/api/talks")
+def talks() -> Response:
+    """?event=&speaker=&section=&year=&sort=date|title|speaker&page=N → the talks listed."""
+    filters = params.library_filters(request.args)
+    sort = params.library_sort(request.args)
+    page = params.page_number(request.args)
+    with using_engine() as engine:
+        return jsonify(browse(engine, filters, sort, page))
 
 
 @bp.get("/api/talks/<talk_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.exceptions import NotFound
@@ -11,6 +12,9 @@ from indexer.engines.protocol import SORTS
 from indexer.search import search as run_search
 from indexer.search import talk_detail
 from indexer.search.examples import examples
+from indexer.search.library import FILTERS as LIBRARY_FILTERS
+from indexer.search.library import SORTS as LIBRARY_SORTS
+from indexer.search.library import browse
 from indexer.search.results import clock
 from webapp import params
 from webapp.engine_cache import using_engine
@@ -115,6 +119,40 @@ def search():
         examples=shown,
         sort=sort,
         sort_links={order: url_for("pages.search", q=query, sort=order) for order in SORTS},
+    )
+
+
+@bp.get("/talks")
+def library():
+    """Every talk, filtered by event, speaker, section or year, sorted, a page at a time."""
+    filters = params.library_filters(request.args)
+    sort = params.library_sort(request.args)
+    page = params.page_number(request.args)
+    with using_engine() as engine:
+        listed = browse(engine, filters, sort, page)
+
+    def href(**changes: str | int | None) -> str:
+        wanted: dict[str, Any] = {**filters, "sort": sort, **changes}
+        return url_for("pages.library", **{k: v for k, v in wanted.items() if v})
+
+    facets = [
+        {"name": name, "label": FACET_NAMES[name], "values": [
+            {**value, "active": filters.get(name) == value["value"],
+             "href": href(**{name: None if filters.get(name) == value["value"] else value["value"],
+                             "page": None})}
+            for value in listed["facets"][name]
+        ]}
+        for name in LIBRARY_FILTERS if len(listed["facets"][name]) > 1 or name in filters
+    ]  # fmt: skip
+    return render_template(
+        "talks.html",
+        query="",
+        listed=listed,
+        facets=facets,
+        sorts=[(order, href(sort=order, page=None)) for order in LIBRARY_SORTS],
+        previous_href=href(page=page - 1) if page > 1 else None,
+        next_href=href(page=page + 1) if page < listed["pages"] else None,
+        clear_href=url_for("pages.library", sort=sort) if filters else None,
     )
 
 

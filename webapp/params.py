@@ -8,6 +8,8 @@ from werkzeug.exceptions import BadRequest
 
 from indexer.core.youtube import parse_start
 from indexer.engines.protocol import SORTS
+from indexer.search.library import FILTERS as LIBRARY_FILTERS
+from indexer.search.library import SORTS as LIBRARY_SORTS
 
 
 class InvalidParameter(BadRequest):
@@ -48,6 +50,27 @@ def page_number(args: MultiDict[str, str]) -> int:
 def per_page(args: MultiDict[str, str]) -> int:
     config = current_app.config
     return bounded_int(args, "per_page", config["PER_PAGE"], config["MAX_PER_PAGE"])
+
+
+def library_filters(args: MultiDict[str, str]) -> dict[str, str]:
+    """The library's filters (event, speaker, section, year) that were given, trimmed."""
+    found = {}
+    for name in LIBRARY_FILTERS:
+        value = " ".join(args.get(name, "").split())
+        if len(value) > 200:
+            raise InvalidParameter(f"{name} is {len(value)} characters long; the limit is 200.")
+        if value:
+            found[name] = value
+    return found
+
+
+def library_sort(args: MultiDict[str, str]) -> str:
+    value = args.get("sort", "").strip() or "date"
+    if value not in LIBRARY_SORTS:
+        raise InvalidParameter(
+            f"sort must be one of {', '.join(LIBRARY_SORTS)}, not {value[:40]!r}."
+        )
+    return value
 
 
 def sort_order(args: MultiDict[str, str]) -> str:

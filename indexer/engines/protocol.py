@@ -283,6 +283,10 @@ class Engine(Protocol):
         """Load now what searches need, so the first one does not wait."""
         ...
 
+    def records(self) -> list[dict]:
+        """Every talk's record (what result pages show), in no particular order."""
+        ...
+
     def overview(self) -> dict[str, list[FacetCount]]:
         """The facets of every talk indexed: the most common events, speakers, sections."""
         ...

@@ -97,6 +97,9 @@ class WhooshEngine:
     def warm(self) -> None:
         self.opened().warm()
 
+    def records(self) -> list[dict]:
+        return list(self.opened().talks.values())
+
     def overview(self) -> dict[str, list[FacetCount]]:
         return self.opened().overview()
 
