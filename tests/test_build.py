@@ -300,3 +300,20 @@ def test_a_transcript_replaced_keeping_its_size_and_time_is_read_again(data):
     rebuild(data)
     assert titles(data, "starlight") == ["Grace Hopper - Rear Admiral"]
     assert titles(data, "satellite") == []
+
+
+def test_an_index_made_with_an_older_analyzer_is_not_read_and_is_rebuilt(tmp_path):
+    """Terms change when the analyzer does (`experiments` no longer matches `experience`):
+    a generation made before is never read with the new query terms, and the next build is full."""
+    from tests.conftest import build_data_folder
+
+    data = build_data_folder(tmp_path, TEST_DATA / "notes", TEST_DATA / "transcripts")
+    pointer = data / "index" / generations.POINTER
+    written = json.loads(pointer.read_text())
+    pointer.write_text(json.dumps({**written, "analyzer": written["analyzer"] - 1}))
+    with pytest.raises(IndexMissing):
+        TalkIndex(data / "index")
+    folder = DataFolder(data)
+    report = build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
+    assert report.full
+    assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]

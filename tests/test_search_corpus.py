@@ -167,3 +167,48 @@ def test_episodes_sharing_one_transcript_are_found_and_marked(lenny_data):
         assert talk["same_transcript_as"]["video_id"] != second
         first = index.search(f"video:{talk['same_transcript_as']['video_id']}")
         assert first["results"][0]["talk"]["same_transcript_as"] is None
+
+
+# --- words that share a Snowball stem but not a meaning -------------------------------------
+
+# A one-word query, and the forms of that word (not of its stem-mates) a moment may mark.
+OWN_FORMS = {
+    "experiments": r"experiment\w*",
+    "experience": r"experienc\w*",
+    "university": r"universit(y|ies)",
+    "universe": r"univers(e|es|al|ally)",
+    "organization": r"organi[sz]\w*",
+    "organic": r"organic\w*",
+    "animals": r"animals?",
+    "animation": r"animat\w*",
+    "authority": r"authorit\w*",
+    "author": r"authors?|authored",
+    "business": r"business\w*",
+    "busy": r"bus(y|ier|iest)",
+    "international": r"internation\w*",
+    "internal": r"internal\w*",
+    "relatively": r"relativ\w*",
+    "engine": r"engines?",
+    "important": r"importan\w*",
+    "imports": r"import(s|ed|ing|er|ers)?",
+    "executive": r"executives?",
+    "publication": r"publications?",
+    "public": r"public(ly)?",
+    "succession": r"succession",
+    "objective": r"objectiv\w*",
+    "hospitality": r"hospitality",
+    "presentation": r"presentations?",
+}
+
+
+@pytest.mark.parametrize("word", sorted(OWN_FORMS))
+def test_a_word_finds_its_own_forms_not_its_stem_mates(lenny_index, word):
+    """Snowball cuts `experiments` and `experience` to one stem; the top moments of a
+    one-word query mark only the word's own forms."""
+    marked = []
+    for item in lenny_index.search(word)["results"][:10]:
+        for moment in item["moments"][:3]:
+            marked += re.findall(r"<mark>(.*?)</mark>", moment["html"])
+    assert len(marked) >= 5, word
+    strangers = [w for w in marked if not re.fullmatch(OWN_FORMS[word], w.lower())]
+    assert not strangers, (word, strangers)

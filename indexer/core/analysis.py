@@ -19,16 +19,43 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.resources import files
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from nltk.stem.snowball import SnowballStemmer
+if TYPE_CHECKING:
+    from nltk.stem.snowball import SnowballStemmer
 
 WORD = r"\w+(?:['\u2019]\w+)*(?:[-.:/]\w+(?:['\u2019]\w+)*)*"
 _WORD_PATTERN = re.compile(WORD)
 _PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
 _APOSTROPHES = "'\u2019"
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
-_stemmer = SnowballStemmer("english")
+
+#: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
+ANALYZER_VERSION = 2  # 2: split stems
+
+#: Snowball stems that join words of different meaning, and the beginnings that take a
+#: word out of them into a stem of its own: `experiments` no longer matches `experience`.
+#: A word with none of these beginnings keeps the Snowball stem.
+_SPLIT_STEMS: dict[str, tuple[str, ...]] = {
+    "experi": ("experien", "experiment"),
+    "univers": ("universit",),
+    "organ": ("organic", "organiz", "organis"),
+    "anim": ("animal", "animat"),
+    "author": ("authorit", "authoriz", "authoris"),
+    "busi": ("business",),
+    "intern": ("internal", "internation"),
+    "relat": ("relativ",),
+    "engin": ("engineer",),
+    "import": ("importan",),
+    "execut": ("executiv",),
+    "public": ("publicat",),
+    "success": ("succession",),
+    "consider": ("considerabl",),
+    "object": ("objectiv",),
+    "hospit": ("hospitalit",),
+    "present": ("presentat",),
+    "design": ("designat",),
+}
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
@@ -82,10 +109,24 @@ def fold(word: str) -> str:
     return word.lower().translate(_FOLD)
 
 
+@lru_cache(maxsize=1)
+def _snowball() -> SnowballStemmer:
+    """nltk's English Snowball stemmer, loaded on first use: importing nltk takes a while
+    and processes that only read an index's format need none of it."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball stem of a lowercase word, cached: the stemmer is the hot spot of indexing."""
-    return str(_stemmer.stem(word))
+    """Snowball stem of a lowercase word, split where Snowball joins different meanings;
+    cached, because the stemmer is the hot spot of indexing."""
+    found = str(_snowball().stem(word))
+    for beginning in _SPLIT_STEMS.get(found, ()):
+        if word.startswith(beginning):
+            return beginning
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.core import workers
+from indexer.core.analysis import ANALYZER_VERSION
 from indexer.core.files import atomic_write
 from indexer.engines.protocol import BuildLocked
 
@@ -38,6 +39,8 @@ def current(index_dir: Path) -> Path | None:
     except (OSError, ValueError):
         return None
     if not isinstance(pointer, dict) or pointer.get("format") != FORMAT:
+        return None
+    if pointer.get("analyzer", 1) != ANALYZER_VERSION:
         return None
     name = str(pointer.get("generation", ""))
     folder = index_dir / name
@@ -110,7 +113,8 @@ def publish(index_dir: Path, building: Path) -> Path:
     """Make a finished build the current generation, then drop old ones."""
     final = index_dir / building.name.removeprefix(".building-")
     os.replace(building, final)
-    pointer = {"format": FORMAT, "generation": final.name, "published_at": time.time()}
+    pointer = {"format": FORMAT, "analyzer": ANALYZER_VERSION, "generation": final.name,
+               "published_at": time.time()}  # fmt: skip
     atomic_write(index_dir / POINTER, json.dumps(pointer))
     _remove_old(index_dir, final)
     return final
