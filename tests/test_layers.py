@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INGEST_SIDE = ("indexer.ingest", "markdown_it", "yaml", "youtube_transcript_api", "webvtt", "srt")
+INGEST_SIDE = ("indexer.ingest", "markdown_it", "yaml", "youtube_transcript_api", "webvtt", "srt",
+               "wordfreq")  # fmt: skip
 
 
 def test_import_contracts_hold():

@@ -3,7 +3,16 @@
 People write notes while watching, in their own words, so a bullet shares a few
 distinctive words with the passage it summarises. Each note is matched to the
 passage of its own talk with the highest sum of word rarity (idf within the
-talk) over shared stems; a weak match gives no time rather than a wrong one.
+talk) over shared stems.
+
+A match is kept only when chance cannot explain it: how many passages of the talk
+would share those words with an unrelated sentence. A word's chance to be in a passage
+is the larger of how common it is in English (wordfreq) and how common it is in the
+rest of the talk (damped in short talks, where a few passages say little); the count
+also covers every subset of the note's words that could have matched. A bullet from
+another talk shares only everyday or talk-wide words and gets no time rather than a
+wrong one; a bullet sharing `nanosecond` and `wire` with one passage is kept even in a
+short talk.
 """
 
 from __future__ import annotations
@@ -18,7 +27,10 @@ from indexer.core.analysis import is_stop_word, stem, words
 from indexer.ingest.passages import Passage
 
 MIN_SHARED = 2
-MIN_SCORE = 2.0
+#: The most passages, in natural-log units, that may share the matched words by chance.
+MAX_LOG_CHANCE = -5.0
+#: Passages of unknown content added to a talk when estimating how common a word is in it.
+PRIOR_PASSAGES = 100
 LEAD_IN = 3.0
 
 
@@ -26,6 +38,38 @@ LEAD_IN = 3.0
 class Alignment:
     video_id: str
     start: float
+
+
+@lru_cache(maxsize=200_000)
+def _english_share(word: str) -> float:
+    """How often a word occurs in English text, per word (wordfreq's estimate; 0 if unknown)."""
+    from wordfreq import word_frequency
+
+    return float(word_frequency(word, "en"))
+
+
+def _note_stems(text: str) -> dict[str, float]:
+    """A note's content stems, each with the English share of its most common form."""
+    found: dict[str, float] = {}
+    for word in words(text):
+        share = _english_share(word.lower())
+        for s in _word_stems(word):
+            found[s] = max(found.get(s, 0.0), share)
+    return found
+
+
+def _log_chance(
+    note: dict[str, float], shared: set[str], frequency: Counter[str], passages: int, length: float
+) -> float:
+    """Log of how many of the talk's passages would share `shared` with an unrelated note:
+    each word's chance to occur in a passage of `length` words, times the passages, times
+    the subsets of the note's words of that size."""
+    log_chance = math.log(passages) + math.log(math.comb(len(note), len(shared)))
+    for s in shared:
+        in_english = length * note[s]
+        elsewhere_in_talk = (frequency[s] - 1) / (passages + PRIOR_PASSAGES)
+        log_chance += math.log(min(1.0, max(in_english, elsewhere_in_talk, 1e-12)))
+    return log_chance
 
 
 @lru_cache(maxsize=200_000)
@@ -75,18 +119,22 @@ def align_notes(
     for index, stems in enumerate(passage_stems):
         for s in stems:
             postings.setdefault(s, []).append(index)
+    length = sum(len(passage.text.split()) for _, passage in passages) / total
     aligned: list[Alignment | None] = []
     for note in notes:
+        note_stems = _note_stems(note)
         scores: dict[int, float] = defaultdict(float)
-        shared: Counter[int] = Counter()
-        for s in _content_stems(note):
+        for s in note_stems:
             for index in postings.get(s, ()):
                 scores[index] += idf[s]
-                shared[index] += 1
         best = max(scores, key=lambda i: (scores[i], -i), default=None)
-        if best is None or shared[best] < MIN_SHARED or scores[best] < MIN_SCORE:
+        shared = passage_stems[best] & note_stems.keys() if best is not None else set()
+        supported = len(shared) >= MIN_SHARED and (
+            _log_chance(note_stems, shared, frequency, total, length) <= MAX_LOG_CHANCE
+        )
+        if best is None or not supported:
             aligned.append(None)
             continue
         video_id, passage = passages[best]
-        aligned.append(Alignment(video_id, _time_of_first(passage, _content_stems(note))))
+        aligned.append(Alignment(video_id, _time_of_first(passage, set(note_stems))))
     return aligned
