@@ -117,3 +117,15 @@ def web_data(tmp_path_factory) -> Path:
     return build_data_folder(
         tmp_path_factory.mktemp("web"), merged / "notes", merged / "transcripts"
     )
+
+
+@pytest.fixture(scope="session")
+def typesense_node(tmp_path_factory):
+    """A one-node Typesense cluster for the session (skipped without the server, except on CI)."""
+    from tests.typesense_servers import LocalCluster, require_server
+
+    require_server()
+    cluster = LocalCluster(tmp_path_factory.mktemp("typesense"), nodes=1)
+    cluster.start()
+    yield cluster
+    cluster.stop()

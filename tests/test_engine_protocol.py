@@ -41,9 +41,11 @@ def engine_name(request) -> str:
 
 
 @pytest.fixture()
-def folder(tmp_path) -> DataFolder:
+def folder(tmp_path, engine_name, request) -> DataFolder:
     for part in ("notes", "transcripts"):
         shutil.copytree(TEST_DATA / part, tmp_path / part)
+    if engine_name == "typesense":  # a collection prefix of its own on the session's server
+        request.getfixturevalue("typesense_node").settings_file(tmp_path)
     return DataFolder(tmp_path)
 
 
@@ -61,10 +63,13 @@ def titles(engine: Engine, plan: Plan) -> list[str]:
 
 def test_an_engine_without_an_index_says_so(folder, engine_name):
     engine = open_engine(folder, engine_name)
-    assert isinstance(engine, Engine)
-    assert engine.latest_generation() is None
-    with pytest.raises(IndexMissing):
-        engine.search(Plan(groups=(word("moth"),)), 0, 10)
+    try:
+        assert isinstance(engine, Engine)
+        assert engine.latest_generation() is None
+        with pytest.raises(IndexMissing):
+            engine.search(Plan(groups=(word("moth"),)), 0, 10)
+    finally:
+        engine.close()
 
 
 def test_a_build_publishes_a_generation_with_every_talk(engine, engine_name):

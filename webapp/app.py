@@ -13,7 +13,6 @@ from typing import Any
 from flask import Flask
 
 from indexer.core.youtube import watch_url
-from indexer.engines import DEFAULT_ENGINE
 from indexer.search import MAX_PER_PAGE, PER_PAGE
 from webapp import api, engine_cache, errors, pages, security
 
@@ -23,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         DATA_DIR=os.environ.get("TALKSEEK_DATA", "data"),
-        ENGINE=os.environ.get("TALKSEEK_ENGINE", DEFAULT_ENGINE),
+        ENGINE=os.environ.get("TALKSEEK_ENGINE"),  # None: the data folder's settings choose
         MAX_QUERY_LENGTH=500,
         MAX_PAGE=1000,
         PER_PAGE=PER_PAGE,

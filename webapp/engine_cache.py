@@ -24,7 +24,7 @@ from flask import Flask, current_app
 
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
-from indexer.engines.protocol import Engine, IndexDamaged, IndexMissing
+from indexer.engines.protocol import Engine, EngineUnavailable, IndexDamaged, IndexMissing
 
 NO_INDEX = "no index in the data folder yet: run `talkseek index` first"
 
@@ -32,7 +32,7 @@ NO_INDEX = "no index in the data folder yet: run `talkseek index` first"
 class EngineCache:
     """One engine on the current generation, used by one request at a time."""
 
-    def __init__(self, folder: DataFolder, engine_name: str) -> None:
+    def __init__(self, folder: DataFolder, engine_name: str | None) -> None:
         self.folder = folder
         self.engine_name = engine_name
         self._lock = threading.Lock()  # guards the fields below, never held during a search
@@ -99,7 +99,7 @@ class EngineCache:
         except IndexDamaged:
             fresh = None
             self._unusable.add(latest)
-        except (IndexMissing, OSError, ValueError):
+        except (IndexMissing, EngineUnavailable, OSError, ValueError):
             fresh = None  # replaced again meanwhile, or unreadable: the next request retries
         with self._lock:
             self._loading = None
@@ -116,8 +116,8 @@ class EngineCache:
         try:
             with self.current():
                 pass
-        except (IndexMissing, IndexDamaged):
-            pass  # requests answer 503 with the reason until a build mends it
+        except (IndexMissing, IndexDamaged, EngineUnavailable):
+            pass  # requests answer 503 with the reason until a build (or the cluster) mends it
 
     def close(self) -> None:
         """Close the open engine (its files); the next request opens it again."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from indexer.engines.protocol import IndexDamaged, IndexMissing
+from indexer.engines.protocol import EngineUnavailable, IndexDamaged, IndexMissing
 
 API_PREFIXES = ("/api/", "/healthz")
 
@@ -40,6 +40,12 @@ def init_app(app: Flask) -> None:
     def index_damaged(error: IndexDamaged):
         status = ServiceUnavailable.code
         return error_response(status, "Index damaged", str(error))
+
+    @app.errorhandler(EngineUnavailable)
+    def engine_unavailable(error: EngineUnavailable):
+        app.logger.warning("search engine unavailable: %s", error)
+        status = ServiceUnavailable.code
+        return error_response(status, "Search engine unavailable", str(error))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

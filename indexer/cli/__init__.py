@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from indexer.core.data_folder import DataFolder
-from indexer.engines import DEFAULT_ENGINE, ENGINES
+from indexer.engines import ENGINES
 from indexer.engines.protocol import SORTS
 
 if TYPE_CHECKING:
@@ -35,17 +35,21 @@ engine_option = click.option(
     "--engine",
     "engine_name",
     type=click.Choice(ENGINES),
-    default=DEFAULT_ENGINE,
-    envvar="TALKSEEK_ENGINE",
-    show_default=True,
-    help="Search engine holding the index (env TALKSEEK_ENGINE).",
+    default=None,
+    show_default="TALKSEEK_ENGINE, else `engine` in talkseek.toml, else whoosh",
+    help="Search engine holding the index.",
 )
 
 
-def _engine(data: Path, engine_name: str) -> Engine:
-    from indexer.engines import open_engine
+def _engine(data: Path, engine_name: str | None) -> Engine:
+    """The engine the flag, the environment or the data folder's settings name."""
+    from indexer.core.settings import SettingsError
+    from indexer.engines import UnknownEngine, open_engine
 
-    return open_engine(DataFolder(data), engine_name)
+    try:
+        return open_engine(DataFolder(data), engine_name)
+    except (SettingsError, UnknownEngine) as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -74,7 +78,7 @@ def main() -> None:
 )
 def index(
     data: Path,
-    engine_name: str,
+    engine_name: str | None,
     offline: bool,
     refresh: bool,
     full: bool,
@@ -93,7 +97,7 @@ def index(
     from indexer.cli.render import print_summary, print_warnings
     from indexer.core.statuses import OK
     from indexer.core.talks import VideoRef
-    from indexer.engines.protocol import BuildLocked
+    from indexer.engines.protocol import BuildLocked, EngineUnavailable
     from indexer.ingest import read_talks, sync_transcripts
     from indexer.ingest.fetcher import YouTubeFetcher
     from indexer.ingest.transcripts import TranscriptStatus
@@ -129,8 +133,11 @@ def index(
 
         try:
             report = engine.build(ingested, full=full, progress=indexed)
-        except BuildLocked as error:
-            raise click.ClickException(str(error)) from None
+        except (BuildLocked, EngineUnavailable) as error:
+            raise click.ClickException(
+                f"{error}; the previous index, if any, is still the one searched"
+                if isinstance(error, EngineUnavailable) else str(error)
+            ) from None
         except OSError as error:
             raise click.ClickException(
                 f"cannot write the index in {folder.index}: {error.strerror or error}"
@@ -181,7 +188,7 @@ def status(data: Path, as_json: bool) -> None:
               help="Order of the talks: best match, or newest first (undated last).")  # fmt: skip
 def search(
     data: Path,
-    engine_name: str,
+    engine_name: str | None,
     query: tuple[str, ...],
     as_json: bool,
     page: int,
@@ -190,13 +197,13 @@ def search(
 ) -> None:
     """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
     from indexer.cli.render import print_results
-    from indexer.engines.protocol import IndexDamaged, IndexMissing
+    from indexer.engines.protocol import EngineUnavailable, IndexDamaged, IndexMissing
     from indexer.search import search as run_search
 
     engine = _engine(data, engine_name)
     try:
         result = run_search(engine, " ".join(query), page=page, per_page=limit, sort=sort)
-    except (IndexMissing, IndexDamaged) as error:
+    except (IndexMissing, IndexDamaged, EngineUnavailable) as error:
         raise click.ClickException(str(error)) from None
     finally:
         engine.close()
@@ -210,7 +217,7 @@ def search(
 @data_option
 @engine_option
 @click.option("--quick", is_flag=True, help="Compare sizes and times only, not every byte.")
-def check(data: Path, engine_name: str, quick: bool) -> None:
+def check(data: Path, engine_name: str | None, quick: bool) -> None:
     """Verify the index and the caches; exit 1 when anything is damaged.
 
     Every file of the index is compared with the checksums its build recorded, and
@@ -219,9 +226,13 @@ def check(data: Path, engine_name: str, quick: bool) -> None:
     from indexer.ingest.checks import cache_problems
 
     folder = DataFolder(data)
+    from indexer.engines.protocol import EngineUnavailable
+
     engine = _engine(data, engine_name)
     try:
         index = engine.verify(thorough=not quick)
+    except EngineUnavailable as error:
+        raise click.ClickException(str(error)) from None
     finally:
         engine.close()
     caches = cache_problems(folder)
@@ -236,7 +247,7 @@ def check(data: Path, engine_name: str, quick: bool) -> None:
             f"{len(index)} index and {len(caches)} cache problems: {'; '.join(hints)}"
         )
     checked = "sizes and times" if quick else "every byte"
-    click.echo(f"index and caches intact ({engine_name}: {checked} checked)")
+    click.echo(f"index and caches intact ({engine.name}: {checked} checked)")
 
 
 @main.command()
@@ -251,7 +262,7 @@ def check(data: Path, engine_name: str, quick: bool) -> None:
               show_default="one per core, up to 4",
               help="Server processes (a search uses one core).")  # fmt: skip
 def serve(
-    data: Path, engine_name: str, host: str, port: int, threads: int, workers: int | None
+    data: Path, engine_name: str | None, host: str, port: int, threads: int, workers: int | None
 ) -> None:
     """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
     from webapp import serving
@@ -262,13 +273,22 @@ def serve(
         from webapp import create_app
         from webapp.engine_cache import warm_engine
 
-        app = create_app({"DATA_DIR": data, "ENGINE": engine_name})
+        app = create_app({"DATA_DIR": data, "ENGINE": engine.name})
         warm_engine(app)  # before accepting requests, so none waits for the index to open
         return app
 
+    from indexer.engines.protocol import EngineUnavailable
+
     folder = DataFolder(data)
-    if _engine(data, engine_name).latest_generation() is None:
-        click.echo(f"warning: no index in {folder.index} yet; run `talkseek index`.", err=True)
+    engine = _engine(data, engine_name)
+    try:
+        if engine.latest_generation() is None:
+            click.echo(f"warning: no {engine.name} index for {folder.root} yet; "
+                       "run `talkseek index`.", err=True)  # fmt: skip
+    except EngineUnavailable as error:
+        click.echo(f"warning: {error}", err=True)
+    finally:
+        engine.close()
     try:
         sock = serving.listen(host, port)
     except serving.ServeError as error:

@@ -7,20 +7,30 @@ Callers name an engine and use it only through the `Engine` protocol
 from __future__ import annotations
 
 from indexer.core.data_folder import DataFolder
+from indexer.core.settings import DEFAULT_ENGINE, Settings, load_settings
 from indexer.engines.protocol import Engine
 
-ENGINES = ("whoosh",)
-DEFAULT_ENGINE = "whoosh"
+ENGINES = ("whoosh", "typesense")
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "UnknownEngine", "open_engine"]
 
 
 class UnknownEngine(ValueError):
     """An engine name talkseek does not have."""
 
 
-def open_engine(folder: DataFolder, name: str = DEFAULT_ENGINE) -> Engine:
-    """The named engine over a data folder (cheap: nothing is read until it is used)."""
-    if name == "whoosh":
+def open_engine(folder: DataFolder, name: str | None = None,
+                settings: Settings | None = None) -> Engine:  # fmt: skip
+    """The engine over a data folder: `name`, else the one its settings choose
+    (cheap: nothing is read or contacted until it is used)."""
+    settings = settings or load_settings(folder.root, name)
+    chosen = name or settings.engine
+    if chosen == "whoosh":
         from indexer.engines.whoosh import WhooshEngine
 
         return WhooshEngine(folder.index)
-    raise UnknownEngine(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    if chosen == "typesense":
+        from indexer.engines.typesense import TypesenseEngine
+
+        return TypesenseEngine(settings.typesense, folder.index)
+    raise UnknownEngine(f"unknown engine {chosen!r}: choose one of {', '.join(ENGINES)}")

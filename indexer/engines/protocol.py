@@ -59,6 +59,11 @@ class IndexDamaged(RuntimeError):
     """The index exists but cannot be read as it is; a full rebuild mends it."""
 
 
+class EngineUnavailable(RuntimeError):
+    """The engine's servers cannot be reached or refuse the request (a cluster down,
+    a wrong API key); the message says which and never holds the key."""
+
+
 # -- what a query asks ---------------------------------------------------------------
 
 

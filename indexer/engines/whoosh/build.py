@@ -11,22 +11,20 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from indexer.core.files import atomic_write
-from indexer.core.talks import Talk
+from indexer.engines.documents import talk_documents
 from indexer.engines.protocol import BuildProgress, BuildReport, Kind
 from indexer.engines.whoosh import checksums, compat, generations
 from indexer.engines.whoosh.postings import export_postings
 from indexer.engines.whoosh.schema import make_schema
 from indexer.engines.whoosh.writer import CheckedMpWriter
 from indexer.ingest import Ingested
-from indexer.ingest.documents import aligned_notes, content_hash, talk_passages, talk_record
-from indexer.ingest.passages import Passage
+from indexer.ingest.documents import content_hash, talk_passages, talk_record
 
 WRITER_PROCS = 2
 #: Postings each writer process sorts in memory (Whoosh's estimate; the real size is
@@ -35,52 +33,6 @@ POOL_MB = 256
 #: An update that would rewrite at least this many talks, and most of them, builds afresh.
 MOSTLY_CHANGED = 20
 HASHES = "talk-hashes.json"  # in each generation: what an update compares against
-
-
-def talk_documents(
-    talk: Talk, record: dict, passages: list[tuple[str, Passage]], digest: str
-) -> Iterator[dict]:
-    """Every index document of one talk."""
-    yield {
-        "doc_id": f"{Kind.TALK}:{talk.id}",
-        "kind": Kind.TALK.value,
-        "talk_id": talk.id,
-        "video_id": talk.videos[0].video_id if talk.videos else "",
-        "title": talk.title,
-        "speaker": " ".join(filter(None, [talk.speaker, talk.role])),
-        "event": talk.event,
-        "section": " / ".join(talk.section),
-        "keywords": ", ".join(talk.keywords),
-        "description": talk.description,
-        "talk": record,
-        "content_hash": digest,
-        "start": -1.0,
-        "start_ms": -1,
-    }
-    for number, (note, aligned) in enumerate(aligned_notes(talk, passages)):
-        yield {
-            "doc_id": f"{Kind.NOTE}:{talk.id}:{number}",
-            "kind": Kind.NOTE.value,
-            "talk_id": talk.id,
-            "video_id": aligned.video_id if aligned else "",
-            "note": note.text,
-            "text": note.text,
-            "line": note.line,
-            "start": aligned.start if aligned else -1.0,
-            "start_ms": round(aligned.start * 1000) if aligned else -1,
-        }
-    for number, (video_id, passage) in enumerate(passages):
-        yield {
-            "doc_id": f"{Kind.PASSAGE}:{talk.id}:{number}",
-            "kind": Kind.PASSAGE.value,
-            "talk_id": talk.id,
-            "video_id": video_id,
-            "transcript": passage.text,
-            "text": passage.text,
-            "start": passage.start,
-            "start_ms": round(passage.start * 1000),
-            "end": passage.end,
-        }
 
 
 def _stored_hashes(folder: Path) -> dict[str, str]:
@@ -188,7 +140,8 @@ def _write(collection, writer, records, hashes, stored, report, progress) -> Non
                 report.added += 1
             passages = talk_passages(talk, collection)
             for document in talk_documents(talk, record, passages, digest):
-                writer.add_document(**document)
+                start = document["start"]
+                writer.add_document(**document, start_ms=round(start * 1000) if start >= 0 else -1)
                 report.documents += 1
         if progress is not None:
             progress(done, len(collection.talks))

@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from indexer.core.statuses import OK
 from indexer.engines.protocol import (
     Budget,
     BuildProgress,
@@ -20,6 +19,7 @@ from indexer.engines.protocol import (
     Plan,
     TalkContent,
 )
+from indexer.engines.records import transcribed
 from indexer.engines.whoosh import checksums, generations
 
 if TYPE_CHECKING:
@@ -117,10 +117,7 @@ class WhooshEngine:
             talks=len(opened.talks),
             documents=opened.reader.doc_count(),
             passages=opened.reader.doc_frequency("kind", Kind.PASSAGE.value),
-            transcribed=sum(
-                any(video.get("status") == OK for video in record.get("videos", []))
-                for record in opened.talks.values()
-            ),
+            transcribed=sum(transcribed(record) for record in opened.talks.values()),
             with_video=sum(bool(record.get("videos")) for record in opened.talks.values()),
         )
 

@@ -8,25 +8,21 @@ complete generation; its leftovers are removed by the next build.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.core import workers
 from indexer.core.analysis import ANALYZER_VERSION
 from indexer.core.files import atomic_write
+from indexer.engines.build_lock import build_lock
 from indexer.engines.protocol import BuildLocked
 
 __all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish", "published"]
 
 FORMAT = 3  # 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema
 POINTER = "CURRENT"
-LOCK = ".build.lock"
 KEEP = 2  # the current generation and the one before, for readers still on it
 
 
@@ -61,25 +57,6 @@ def published(index_dir: Path) -> list[Path]:
         reverse=True,
     )
     return [first, *older]
-
-
-@contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's build lock; a second build fails fast with BuildLocked."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildLocked(
-                "another talkseek build is running on this index; wait for it to finish"
-            ) from None
-        workers.parent_only(handle.fileno())  # helpers forked by the build must not hold it
-        try:
-            yield
-        finally:
-            workers.released(handle.fileno())
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def new_generation(index_dir: Path, copy_from: Path | None = None) -> Path:

@@ -30,11 +30,18 @@ from indexer.engines.protocol import (
     Kind,
     Match,
     Matches,
-    NoteHit,
-    PassageHit,
     Plan,
     TalkContent,
     TalkMatch,
+)
+from indexer.engines.records import (
+    DATE_FILTERS,
+    FACET_VALUES,
+    NOTES_SHOWN,
+    date_passes,
+    doc_number,
+    note_hit,
+    passage_hit,
 )
 from indexer.engines.vocabulary import Vocabulary
 from indexer.engines.whoosh.postings import Postings
@@ -42,9 +49,7 @@ from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk
 from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
 
 #: Matching notes returned per talk, best first.
-NOTES_SHOWN = 5
 #: Facet values returned per facet, most common first.
-FACET_VALUES = 20
 #: Ranking costs about this many (document, group) cells per millisecond; a budgeted
 #: search stops adding groups before ranking alone would spend the whole budget.
 RANK_CELLS_PER_MS = 15_000
@@ -184,7 +189,7 @@ class OpenGeneration:
             if condition.field in DATE_FILTERS:
                 ids = {talk_id for talk_id, date in zip(self.table.talk_ids, self._dates(),
                                                         strict=True)
-                       if date is not None and _date_passes(date, condition)}  # fmt: skip
+                       if date is not None and date_passes(date, condition)}  # fmt: skip
             elif condition.field == "video":
                 with self.lock:
                     found = list(self.searcher.documents(video_id=condition.value))
@@ -258,8 +263,8 @@ class OpenGeneration:
     def _talk_match(self, talk: RankedTalk) -> TalkMatch:
         with self.lock:
             stored = self.reader.stored_fields
-            notes = [_note(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
-            moments = [[_passage(stored(hit.docnum)) for hit in _tightest(window)]
+            notes = [note_hit(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
+            moments = [[passage_hit(stored(hit.docnum)) for hit in _tightest(window)]
                        for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
@@ -275,9 +280,9 @@ class OpenGeneration:
                 notes.append(fields)
             elif fields.get("kind") == Kind.PASSAGE:
                 passages.append(fields)
-        notes.sort(key=lambda fields: _number(fields["doc_id"]))
-        passages.sort(key=lambda fields: _number(fields["doc_id"]))
-        return TalkContent(record, [_note(f) for f in notes], [_passage(f) for f in passages])
+        notes.sort(key=lambda fields: doc_number(fields["doc_id"]))
+        passages.sort(key=lambda fields: doc_number(fields["doc_id"]))
+        return TalkContent(record, [note_hit(f) for f in notes], [passage_hit(f) for f in passages])
 
     # -- dates ----------------------------------------------------------------------------
 
@@ -347,39 +352,6 @@ def _too_costly(cells: int, budget: Budget) -> bool:
     if cells > RANK_CELLS_PER_MS * budget.seconds * 1000:
         budget.exceeded = True
     return budget.exceeded
-
-
-DATE_FILTERS = ("year", "after", "before")
-
-
-def _date_passes(date: str, condition: Filter) -> bool:
-    """A talk's date against a date filter, compared at the filter's precision."""
-    mine = date[: len(condition.value)]
-    if condition.field == "year":
-        return date[:4] == condition.value
-    if condition.field == "after":
-        return mine >= condition.value
-    return mine < condition.value
-
-
-def _note(fields: dict) -> NoteHit:
-    """A stored note; aligned when it has a moment (a start and a video)."""
-    start = fields.get("start")
-    video_id = fields.get("video_id") or None
-    if start is None or start < 0 or video_id is None:
-        return NoteHit(fields["text"], fields.get("line"))
-    return NoteHit(fields["text"], fields.get("line"), float(start), video_id)
-
-
-def _passage(fields: dict) -> PassageHit:
-    start = float(fields["start"])
-    return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"])
-
-
-def _number(doc_id: str) -> int:
-    """The running number at the end of a note or passage document id."""
-    tail = doc_id.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
 
 
 def _tightest(window: list[Hit]) -> list[Hit]:

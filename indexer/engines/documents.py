@@ -1,0 +1,57 @@
+"""Talks → the documents every engine stores: one per talk, per note and per passage.
+
+Engines store the same documents (`Kind`), keyed by `doc_id` and grouped by
+`talk_id`, so they find the same things; how each stores them is its own affair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from indexer.core.talks import Talk
+from indexer.engines.protocol import Kind
+from indexer.ingest.documents import aligned_notes
+from indexer.ingest.passages import Passage
+
+
+def talk_documents(
+    talk: Talk, record: dict, passages: list[tuple[str, Passage]], digest: str
+) -> Iterator[dict]:
+    """Every index document of one talk."""
+    yield {
+        "doc_id": f"{Kind.TALK}:{talk.id}",
+        "kind": Kind.TALK.value,
+        "talk_id": talk.id,
+        "video_id": talk.videos[0].video_id if talk.videos else "",
+        "title": talk.title,
+        "speaker": " ".join(filter(None, [talk.speaker, talk.role])),
+        "event": talk.event,
+        "section": " / ".join(talk.section),
+        "keywords": ", ".join(talk.keywords),
+        "description": talk.description,
+        "talk": record,
+        "content_hash": digest,
+        "start": -1.0,
+    }
+    for number, (note, aligned) in enumerate(aligned_notes(talk, passages)):
+        yield {
+            "doc_id": f"{Kind.NOTE}:{talk.id}:{number}",
+            "kind": Kind.NOTE.value,
+            "talk_id": talk.id,
+            "video_id": aligned.video_id if aligned else "",
+            "note": note.text,
+            "text": note.text,
+            "line": note.line,
+            "start": aligned.start if aligned else -1.0,
+        }
+    for number, (video_id, passage) in enumerate(passages):
+        yield {
+            "doc_id": f"{Kind.PASSAGE}:{talk.id}:{number}",
+            "kind": Kind.PASSAGE.value,
+            "talk_id": talk.id,
+            "video_id": video_id,
+            "transcript": passage.text,
+            "text": passage.text,
+            "start": passage.start,
+            "end": passage.end,
+        }

@@ -1,0 +1,78 @@
+"""What every engine computes the same way from talk records and stored documents:
+facet values, date filters, and stored notes and passages as hits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from indexer.core.dates import talk_date
+from indexer.core.statuses import OK
+from indexer.engines.protocol import FACETS, FacetCount, Filter, NoteHit, PassageHit
+
+FACET_VALUES = 20  # values shown per facet
+NOTES_SHOWN = 5  # matching notes returned per talk
+DATE_FILTERS = ("year", "after", "before")
+
+
+def facet_value(record: dict, name: str) -> str:
+    """A talk's value for a facet ("" when it has none)."""
+    if name == "year":
+        return (talk_date(record) or "")[:4]
+    value = record.get(name) or ""
+    return " / ".join(value) if name == "section" else str(value)
+
+
+def count_facets(records: Iterable[dict]) -> dict[str, list[FacetCount]]:
+    """The most common values of each facet among these talks, most common first, then
+    alphabetical; talks without a value are not counted."""
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for record in records:
+        for name in FACETS:
+            counters[name][facet_value(record, name)] += 1
+    facets = {}
+    for name, counts in counters.items():
+        counts.pop("", None)
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
+        facets[name] = [FacetCount(value, count) for value, count in top]
+    return facets
+
+
+def date_passes(date: str, condition: Filter) -> bool:
+    """A talk's date against a date filter, compared at the filter's precision."""
+    mine = date[: len(condition.value)]
+    if condition.field == "year":
+        return date[:4] == condition.value
+    if condition.field == "after":
+        return mine >= condition.value
+    return mine < condition.value
+
+
+def date_order_key(record: dict) -> int:
+    """Sorts newest first (a year counts as its start); talks without a date last."""
+    return -int((talk_date(record) or "0").replace("-", "").ljust(8, "0"))
+
+
+def note_hit(fields: dict) -> NoteHit:
+    """A stored note; aligned when it has a moment (a start and a video)."""
+    start = fields.get("start")
+    video_id = fields.get("video_id") or None
+    if start is None or start < 0 or video_id is None:
+        return NoteHit(fields["text"], fields.get("line"))
+    return NoteHit(fields["text"], fields.get("line"), float(start), video_id)
+
+
+def passage_hit(fields: dict) -> PassageHit:
+    start = float(fields["start"])
+    return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"])
+
+
+def doc_number(doc_id: str) -> int:
+    """The running number at the end of a note or passage document id."""
+    tail = doc_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def transcribed(record: dict) -> bool:
+    """True when at least one of the talk's videos has its transcript indexed."""
+    return any(video.get("status") == OK for video in record.get("videos", []))

@@ -1,0 +1,63 @@
+"""The official Typesense client, set up with every node, and its errors as talkseek's.
+
+Every node is listed, so a request that fails on one node is retried on the next:
+a search keeps working while a node is down or a new leader is being elected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import typesense
+from typesense import exceptions
+
+from indexer.core.settings import API_KEY_VARIABLE, TypesenseSettings
+from indexer.engines.protocol import EngineUnavailable
+
+RETRY_SECONDS = 0.2
+
+
+def node_config(url: str) -> dict:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return {"host": parts.hostname or "", "port": port, "protocol": parts.scheme}
+
+
+def connect(settings: TypesenseSettings, nodes: tuple[str, ...] | None = None) -> typesense.Client:
+    """A client for the cluster (or for just `nodes`), retrying across nodes."""
+    if not settings.api_key:
+        raise EngineUnavailable(f"set the Typesense API key in {API_KEY_VARIABLE}")
+    listed = nodes or settings.nodes
+    return typesense.Client({
+        "nodes": [node_config(url) for url in listed],
+        "api_key": settings.api_key,
+        "connection_timeout_seconds": settings.timeout_seconds,
+        "num_retries": 2 * len(listed) + 2,
+        "retry_interval_seconds": RETRY_SECONDS,
+        "healthcheck_interval_seconds": 5,
+    })  # fmt: skip
+
+
+def call(settings: TypesenseSettings, request: Callable[[], Any]) -> Any:
+    """Run one request (its answer untyped: talkseek reads back only what it wrote).
+    Connection failures and refusals become EngineUnavailable, naming the nodes and
+    never the key."""
+    try:
+        return request()
+    except exceptions.ObjectNotFound:
+        raise
+    except exceptions.RequestUnauthorized as error:
+        raise EngineUnavailable(
+            f"Typesense refused the API key in {API_KEY_VARIABLE} ({', '.join(settings.nodes)})"
+        ) from error
+    except exceptions.TypesenseClientError as error:
+        raise EngineUnavailable(
+            f"Typesense at {', '.join(settings.nodes)} failed: {type(error).__name__}: {error}"
+        ) from error
+    except (OSError, requests.RequestException) as error:
+        raise EngineUnavailable(
+            f"Typesense at {', '.join(settings.nodes)} cannot be reached: {error}"
+        ) from error

@@ -1,0 +1,218 @@
+"""The Engine protocol on a Typesense cluster.
+
+A search reads the one collection the alias named when the engine opened (its
+generation), so a search never mixes two builds. Plans become Typesense requests
+(`queries`): which talks have each query group (a facet count of talk ids), then
+Typesense's own ranking of documents grouped by talk, then the best documents of
+the talks on the page. Talk records and the spelling vocabularies are read once
+per generation and kept.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from typesense import exceptions
+
+from indexer.core.settings import TypesenseSettings
+from indexer.engines.protocol import (
+    SPELLING_FIELDS,
+    Budget,
+    BuildProgress,
+    BuildReport,
+    EngineStats,
+    FacetCount,
+    IndexMissing,
+    Kind,
+    Matches,
+    Plan,
+    TalkContent,
+)
+from indexer.engines.records import count_facets, doc_number, note_hit, passage_hit, transcribed
+from indexer.engines.typesense import published as builder
+from indexer.engines.typesense import schema
+from indexer.engines.typesense.client import call, connect
+from indexer.engines.typesense.queries import Searcher
+from indexer.engines.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    import typesense
+
+    from indexer.ingest import Ingested
+
+EXPORT_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
+LATEST_SECONDS = 1.0
+
+
+class TypesenseEngine:
+    name = "typesense"
+
+    def __init__(self, settings: TypesenseSettings, index_dir: Path) -> None:
+        self.settings = settings
+        self.index_dir = index_dir  # where the build lock lives
+        self._lock = threading.Lock()
+        self._client: typesense.Client | None = None
+        self._collection: str | None = None
+        self._meta: dict = {}
+        self._records: dict[str, dict] | None = None
+        self._vocabularies: dict[str, Vocabulary] = {}
+        self._latest: tuple[float, str | None] | None = None  # when asked, and the answer
+
+    @property
+    def client(self) -> typesense.Client:
+        if self._client is None:
+            self._client = connect(self.settings)
+        return self._client
+
+    # -- generations ------------------------------------------------------------------
+
+    def _published(self) -> tuple[str, dict] | None:
+        target = builder.alias_target(self.client, self.settings, self.settings.collection_prefix)
+        if target is None:
+            return None
+        meta = builder.read_meta(self.client, self.settings, target)
+        return (target, meta) if builder.usable(meta) else None
+
+    def latest_generation(self) -> str | None:
+        """Asked before every request by the web app: answered from the cluster at most
+        once a LATEST_SECONDS, so a new build is served within that time."""
+        now = time.monotonic()
+        if self._latest is None or now - self._latest[0] > LATEST_SECONDS:
+            published = self._published()
+            name = None if published is None else f"{published[0]}#{published[1]['build']}"
+            self._latest = (now, name)
+        return self._latest[1]
+
+    def opened(self) -> str:
+        """The collection this engine reads (chosen at first use)."""
+        with self._lock:
+            if self._collection is None:
+                published = self._published()
+                if published is None:
+                    raise IndexMissing(
+                        "no Typesense index yet: run `talkseek index --engine typesense`")
+                self._collection, self._meta = published
+            return self._collection
+
+    def generation(self) -> str:
+        collection = self.opened()
+        return f"{collection}#{self._meta['build']}"
+
+    def build(self, ingested: Ingested, full: bool = False,
+              progress: BuildProgress | None = None) -> BuildReport:  # fmt: skip
+        from indexer.engines.typesense.build import build
+
+        self._latest = None
+        return build(self.settings, self.index_dir, ingested, full, progress)
+
+    # -- what searches need, read once per generation --------------------------------
+
+    def _export(self, filter_by: str, fields: str) -> list[dict]:
+        collection = self.opened()
+        text = call(self.settings, lambda: self.client.collections[collection].documents.export(
+            {"filter_by": filter_by, "include_fields": fields}))  # fmt: skip
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def talks(self) -> dict[str, dict]:
+        if self._records is None:
+            found = self._export(f"kind:={Kind.TALK.value}", "talk_id,record")
+            records = {d["talk_id"]: json.loads(d["record"]) for d in found if d.get("record")}
+            with self._lock:
+                self._records = records
+        return self._records
+
+    def vocabulary(self, field: str) -> Vocabulary:
+        if field not in SPELLING_FIELDS:
+            raise ValueError(f"{field} keeps no spelling words")
+        if field not in self._vocabularies:
+            collection = self.opened()
+            try:
+                found = call(self.settings, lambda: self.client.collections[collection]
+                             .documents[f"{schema.VOCABULARY}:{field}"].retrieve())  # fmt: skip
+                payload = json.loads(found["payload"])
+            except exceptions.ObjectNotFound:
+                payload = {"words": [], "frequencies": []}
+            vocabulary = Vocabulary(payload["words"],
+                                    np.array(payload["frequencies"], dtype=np.int64))  # fmt: skip
+            with self._lock:
+                self._vocabularies[field] = vocabulary
+        return self._vocabularies[field]
+
+    def warm(self) -> None:
+        self.talks()
+        for field in SPELLING_FIELDS:
+            self.vocabulary(field)
+
+    def document_frequency(self, field: str, term: str) -> int:
+        return self._searcher().document_frequency(field, term)
+
+    def _searcher(self) -> Searcher:
+        return Searcher(self.client, self.settings, self.opened(), self.talks())
+
+    # -- searching and reading ----------------------------------------------------------
+
+    def search(self, plan: Plan, first: int, last: int, budget: Budget | None = None) -> Matches:
+        return self._searcher().search(plan, first, last, budget)
+
+    def talk(self, talk_id: str) -> TalkContent | None:
+        record = self.talks().get(talk_id)
+        if record is None:
+            return None
+        found = self._export(f"talk_id:={talk_id}", EXPORT_FIELDS)
+        notes = sorted((d for d in found if d["kind"] == Kind.NOTE),
+                       key=lambda d: doc_number(d["id"]))  # fmt: skip
+        passages = sorted((d for d in found if d["kind"] == Kind.PASSAGE),
+                          key=lambda d: doc_number(d["id"]))  # fmt: skip
+        return TalkContent(record, [note_hit(d) for d in notes],
+                           [passage_hit(d) for d in passages])  # fmt: skip
+
+    def talk_ids(self) -> list[str]:
+        return sorted(self.talks())
+
+    def records(self) -> list[dict]:
+        return list(self.talks().values())
+
+    def overview(self) -> dict[str, list[FacetCount]]:
+        return count_facets(self.talks().values())
+
+    def verify(self, thorough: bool = True) -> list[str]:
+        """What is wrong: no alias, a summary that does not match, nodes that lag."""
+        try:
+            collection = self.opened()
+        except IndexMissing as missing:
+            return [str(missing)]
+        problems = []
+        expected = int(self._meta.get("documents", -1)) + builder.EXTRA_DOCUMENTS
+        for url in self.settings.nodes:
+            node = connect(self.settings, (url,))
+            try:
+                held = node.collections[collection].retrieve()["num_documents"]
+            except Exception as error:
+                problems.append(f"{url}: cannot read collection {collection} ({error})")
+                continue
+            if held != expected:
+                problems.append(f"{url}: {held} documents in {collection}, {expected} expected")
+        if thorough and len(self.talks()) != self._meta.get("talks"):
+            problems.append(f"{len(self.talks())} talk records, {self._meta.get('talks')} built")
+        return problems
+
+    def stats(self) -> EngineStats:
+        self.opened()
+        records = self.talks()
+        return EngineStats(
+            engine=self.name,
+            generation=self.generation(),
+            talks=len(records),
+            documents=int(self._meta.get("documents", 0)),
+            passages=int(self._meta.get("passages", 0)),
+            transcribed=sum(transcribed(record) for record in records.values()),
+            with_video=sum(bool(record.get("videos")) for record in records.values()),
+        )
+
+    def close(self) -> None:
+        self._client = None  # the client's connections are pooled per process

@@ -1,0 +1,47 @@
+"""Which collection the alias publishes, and the summary its build stored in it.
+
+Kept apart from `build` so that searching never loads ingest.
+"""
+
+from __future__ import annotations
+
+import json
+
+import typesense
+from typesense import exceptions
+
+from indexer.core.analysis import ANALYZER_VERSION
+from indexer.core.settings import TypesenseSettings
+from indexer.engines.protocol import SPELLING_FIELDS
+from indexer.engines.typesense import schema
+from indexer.engines.typesense.client import call
+
+EXTRA_DOCUMENTS = len(SPELLING_FIELDS) + 1  # the vocabularies and the build's summary
+
+
+def previous_alias(settings: TypesenseSettings) -> str:
+    return f"{settings.collection_prefix}_previous"
+
+
+def alias_target(client: typesense.Client, settings: TypesenseSettings, name: str) -> str | None:
+    try:
+        found = call(settings, lambda: client.aliases[name].retrieve())
+    except exceptions.ObjectNotFound:
+        return None
+    return str(found["collection_name"])
+
+
+def read_meta(client: typesense.Client, settings: TypesenseSettings, collection: str) -> dict:
+    """The build summary stored in a collection ({} when it has none)."""
+    try:
+        found = call(settings, lambda: client.collections[collection].documents[schema.META_ID]
+                     .retrieve())  # fmt: skip
+    except exceptions.ObjectNotFound:
+        return {}
+    meta = json.loads(str(found.get("payload") or "{}"))
+    return meta if isinstance(meta, dict) else {}
+
+
+def usable(meta: dict) -> bool:
+    """True when a collection was written by this version's documents and analyzer."""
+    return meta.get("format") == schema.FORMAT and meta.get("analyzer") == ANALYZER_VERSION

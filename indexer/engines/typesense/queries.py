@@ -1,0 +1,279 @@
+"""Query plans as Typesense requests, and their answers as `Matches`.
+
+Typesense's query string has no OR, so which talks match is decided with filters,
+which have it: a plain group is a token filter over the plan's fields (any of its
+terms), a phrase a quoted query, and a talk matches when every group matched one
+of its documents (a facet count of talk ids per group). Excluded words are a filter
+on each document's `terms` array. Ranking is then Typesense's own: one query of the
+groups' words, documents grouped by talk, best first. The page's talks get their
+best documents in one more request: their notes, and their passages gathered into
+moments a minute long.
+
+Every request goes through multi-search, a POST: a filter listing thousands of talk
+ids does not fit in a URL.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+import typesense
+
+from indexer.core.dates import talk_date
+from indexer.core.settings import TypesenseSettings
+from indexer.engines.protocol import (
+    FIELD_WEIGHTS,
+    Budget,
+    EngineUnavailable,
+    Filter,
+    Group,
+    IndexMissing,
+    Kind,
+    Match,
+    Matches,
+    PassageHit,
+    Plan,
+    TalkMatch,
+)
+from indexer.engines.records import (
+    DATE_FILTERS,
+    NOTES_SHOWN,
+    count_facets,
+    date_order_key,
+    date_passes,
+    note_hit,
+    passage_hit,
+)
+from indexer.engines.typesense.client import call
+
+#: Typesense weighs fields with whole numbers; twice talkseek's weights keeps their ratios.
+WEIGHTS = {field: max(1, round(weight * 2)) for field, weight in FIELD_WEIGHTS.items()}
+PAGE = 250  # the most groups (talks) Typesense returns per page
+DETAIL_HITS = 20  # documents read per talk shown: its best notes and passages
+MOMENTS = 3
+WINDOW_SECONDS = 60.0
+DROP_TOKENS = 10_000  # below this many documents, also rank those with only some words
+FACET_LIMIT = 1_000_000
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,120}")
+SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
+
+
+class Searcher:
+    """One search's view of one collection (cheap to make; holds no state of its own)."""
+
+    def __init__(self, client: typesense.Client, settings: TypesenseSettings, collection: str,
+                 talks: dict[str, dict]) -> None:  # fmt: skip
+        self.client = client
+        self.settings = settings
+        self.collection = collection
+        self.talks = talks
+
+    # -- requests ---------------------------------------------------------------------
+
+    def _run(self, searches: list[dict]) -> list[dict]:
+        for search in searches:
+            search["collection"] = self.collection
+        answer = call(self.settings, lambda: self.client.multi_search.perform(
+            cast(Any, {"searches": searches}), {}))  # fmt: skip
+        results = answer["results"]
+        for result in results:
+            if "error" in result:
+                if result.get("code") == 404:
+                    raise IndexMissing("the Typesense index was replaced; search again")
+                raise EngineUnavailable(f"Typesense refused a search: {result['error']}")
+        return results
+
+    def _talks_found(self, q: str, filter_by: str, query_by: str = "") -> set[str]:
+        search = {"q": q, "facet_by": "talk_id", "per_page": 0, "max_facet_values": FACET_LIMIT,
+                  **_exact()}  # fmt: skip
+        if filter_by:
+            search["filter_by"] = filter_by
+        if query_by:
+            search["query_by"] = query_by
+        [result] = self._run([search])
+        return {count["value"] for facet in result.get("facet_counts", [])
+                for count in facet["counts"]}  # fmt: skip
+
+    def document_frequency(self, field: str, term: str) -> int:
+        if not _SAFE_TERM.fullmatch(term):
+            return 0
+        [result] = self._run([{"q": "*", "filter_by": f"{field}:[{term}]", "per_page": 0}])
+        return int(result["found"])
+
+    # -- which talks match -------------------------------------------------------------
+
+    def _allowed(self, filters: tuple[Filter, ...]) -> set[str] | None:
+        allowed: set[str] | None = None
+        for condition in filters:
+            if condition.field in DATE_FILTERS:
+                ids = {talk_id for talk_id, record in self.talks.items()
+                       if (date := talk_date(record)) and date_passes(date, condition)}  # fmt: skip
+            elif condition.field == "video":
+                ids = (self._talks_found("*", f"video_id:={condition.value}")
+                       if _SAFE_VALUE.fullmatch(condition.value) else set())  # fmt: skip
+            elif condition.match is None:
+                ids = set()
+            else:
+                ids = self._group_talks((condition.match,), (condition.field,),
+                                        f"kind:={Kind.TALK.value}")  # fmt: skip
+            allowed = ids if allowed is None else allowed & ids
+        return allowed
+
+    def _group_talks(self, group: Group, fields: tuple[str, ...], doc_filter: str) -> set[str]:
+        """Talks with a document matching any alternative of a group over `fields`."""
+        found: set[str] = set()
+        words = _words(group)
+        if words:
+            found |= self._talks_found("*", _join(_any_word(words, fields), doc_filter))
+        for match in group:
+            if match.phrase and match.terms:
+                found |= self._talks_found(_phrase(match), doc_filter, ",".join(fields))
+        return found
+
+    def _exclusions(self, excluded: tuple[Group, ...]) -> tuple[str, set[str]]:
+        """A filter keeping documents without an excluded word, and the talks whose own
+        record has an excluded word or phrase (they are dropped whole)."""
+        everywhere = tuple(FIELD_WEIGHTS)
+        words = sorted({term for group in excluded for term in _words(group)})
+        doc_filter = f"terms:!=[{','.join(words)}]" if words else ""
+        talks: set[str] = set()
+        for group in excluded:
+            talks |= self._group_talks(group, everywhere, f"kind:={Kind.TALK.value}")
+        return doc_filter, talks
+
+    # -- the search ------------------------------------------------------------------------
+
+    def search(self, plan: Plan, first: int, last: int, budget: Budget | None) -> Matches:
+        if plan.is_empty:
+            return Matches(0, [])
+        allowed = self._allowed(plan.filters)
+        known = set(self.talks)
+        if not plan.groups:
+            order = sorted((allowed if allowed is not None else set()) & known, reverse=True)
+            order = self._sorted(order, plan.sort)
+            shown = [TalkMatch(t, self.talks[t], 0.0) for t in order[first:last]]
+            return Matches(len(order), shown, facets=self._facets(order))
+        doc_filter, excluded_talks = self._exclusions(plan.excluded)
+        wanted = known - excluded_talks
+        if allowed is not None:
+            wanted &= allowed
+        found: list[set[str]] = []
+        groups: list[Group] = []
+        for group in plan.groups:
+            if found and budget is not None and budget.spent():
+                break
+            found.append(self._group_talks(group, plan.fields, doc_filter) & wanted)
+            groups.append(group)
+        candidates = set.intersection(*found)
+        fallback = not candidates and len(found) > 1
+        if fallback:
+            candidates = set.union(*found)
+        order = self._ranked(plan, groups, candidates, doc_filter, last)
+        order = self._sorted(order, plan.sort)
+        shown = self._shown(plan, groups, order[first:last], doc_filter)
+        return Matches(total=len(order), talks=shown, fallback=fallback,
+                       facets=self._facets(order),
+                       partial=budget is not None and budget.exceeded)  # fmt: skip
+
+    def _facets(self, order: list[str]) -> dict:
+        return count_facets(self.talks[talk_id] for talk_id in order)
+
+    def _sorted(self, order: list[str], sort: str) -> list[str]:
+        if sort != "date":
+            return order
+        return sorted(order, key=lambda talk_id: date_order_key(self.talks[talk_id]))
+
+    def _ranking(self, plan: Plan, groups: list[Group], doc_filter: str, talks: list[str],
+                 known: int) -> dict:  # fmt: skip
+        """The ranking request: the groups' words over the plan's fields, grouped by talk."""
+        words = [_phrase(group[0]) if group[0].phrase else " ".join(group[0].terms)
+                 for group in groups if group and group[0].terms]  # fmt: skip
+        talk_filter = f"talk_id:[{','.join(talks)}]" if len(talks) < known else ""
+        return {
+            "q": " ".join(words) or "*",
+            "query_by": ",".join(plan.fields),
+            "query_by_weights": ",".join(str(WEIGHTS[field]) for field in plan.fields),
+            "filter_by": _join(doc_filter, talk_filter),
+            "group_by": "talk_id",
+            "drop_tokens_threshold": DROP_TOKENS,
+            **_exact(),
+        }
+
+    def _ranked(self, plan: Plan, groups: list[Group], candidates: set[str], doc_filter: str,
+                last: int) -> list[str]:  # fmt: skip
+        """Every candidate talk, in Typesense's order as far as a page needs it, then the
+        rest (talks whose documents Typesense's ranking query did not reach) by id."""
+        if not candidates:
+            return []
+        search = self._ranking(plan, groups, doc_filter, sorted(candidates), len(self.talks))
+        order: list[str] = []
+        page = 1
+        while len(order) < min(last, len(candidates)):
+            [result] = self._run([{**search, "group_limit": 1, "include_fields": "talk_id",
+                                   "per_page": PAGE, "page": page}])  # fmt: skip
+            ranked = [group["group_key"][0] for group in result.get("grouped_hits", [])]
+            order += [talk_id for talk_id in ranked if talk_id in candidates]
+            if len(ranked) < PAGE:
+                break
+            page += 1
+        seen = set(order)
+        return order + sorted(candidates - seen)
+
+    def _shown(self, plan: Plan, groups: list[Group], page: list[str],
+               doc_filter: str) -> list[TalkMatch]:  # fmt: skip
+        """The talks of a page with their best notes and moments."""
+        if not page:
+            return []
+        search = self._ranking(plan, groups, doc_filter, page, len(self.talks) + 1)
+        [result] = self._run([{**search, "group_limit": DETAIL_HITS, "per_page": len(page),
+                               "include_fields": SHOWN_FIELDS}])  # fmt: skip
+        hits = {group["group_key"][0]: group["hits"] for group in result.get("grouped_hits", [])}
+        return [_talk_match(talk_id, self.talks[talk_id], hits.get(talk_id, []))
+                for talk_id in page]  # fmt: skip
+
+
+_SAFE_TERM = re.compile(r"\w{1,200}")
+
+
+def _exact() -> dict:
+    """talkseek corrects typos and expands prefixes itself; Typesense matches words as given."""
+    return {"num_typos": 0, "prefix": "false", "typo_tokens_threshold": 0}
+
+
+def _words(group: Group) -> list[str]:
+    return [term for match in group if not match.phrase for term in match.terms
+            if _SAFE_TERM.fullmatch(term)]  # fmt: skip
+
+
+def _any_word(words: list[str], fields: tuple[str, ...]) -> str:
+    listed = ",".join(sorted(set(words)))
+    return "(" + " || ".join(f"{field}:[{listed}]" for field in fields) + ")"
+
+
+def _phrase(match: Match) -> str:
+    return '"' + " ".join(term for term in match.terms if _SAFE_TERM.fullmatch(term)) + '"'
+
+
+def _join(*filters: str) -> str:
+    return " && ".join(part for part in filters if part)
+
+
+def _talk_match(talk_id: str, record: dict, hits: list[dict]) -> TalkMatch:
+    """A talk's hits (best first) as its notes and up to three moments."""
+    notes = [note_hit(hit["document"]) for hit in hits
+             if hit["document"]["kind"] == Kind.NOTE][:NOTES_SHOWN]  # fmt: skip
+    passages = [hit["document"] for hit in hits if hit["document"]["kind"] == Kind.PASSAGE]
+    moments: list[list[PassageHit]] = []
+    used: set[str] = set()
+    for best in passages:
+        if len(moments) == MOMENTS:
+            break
+        if best["id"] in used:
+            continue
+        window = [p for p in passages if p["id"] not in used and p["video_id"] == best["video_id"]
+                  and abs(p["start"] - best["start"]) <= WINDOW_SECONDS]  # fmt: skip
+        used.update(p["id"] for p in window)
+        moments.append([passage_hit(p) for p in sorted(window, key=lambda p: p["start"])])
+    score = float(hits[0]["text_match"]) if hits else 0.0
+    return TalkMatch(talk_id, record, score, notes, moments)

@@ -1,0 +1,60 @@
+"""The Typesense collection: one per build, holding every kind of document.
+
+Typesense 0.24 does not stem, so each text field holds talkseek's analysed terms
+(`indexer.core.analysis`) in word order, compound joins after them: both engines
+then match the same words, and Typesense's phrase search sees the same neighbours.
+`terms` lists a document's terms once more as an array, the one kind of field a
+filter can exclude words with. What pages show is stored beside, not indexed.
+Two extra kinds of document travel with the build: the spelling vocabularies and
+the build's own summary (`meta`), so moving the alias moves them too.
+"""
+
+from __future__ import annotations
+
+from indexer.core.analysis import analyze
+from indexer.engines.protocol import FIELD_WEIGHTS
+
+VOCABULARY = "vocabulary"  # kind of the documents holding a spelling field's words
+META = "meta"  # kind of the one document describing the build
+META_ID = "meta"
+FORMAT = 1  # bumped when documents change shape; an index of another format is rebuilt
+
+
+def collection_schema(name: str) -> dict:
+    text = [{"name": field, "type": "string", "optional": True} for field in FIELD_WEIGHTS]
+    stored = [{"name": field, "type": kind, "optional": True, "index": False}
+              for field, kind in (("text", "string"), ("record", "string"),
+                                  ("content_hash", "string"), ("payload", "string"),
+                                  ("end", "float"), ("line", "int32"))]  # fmt: skip
+    return {
+        "name": name,
+        "fields": [
+            {"name": "kind", "type": "string", "facet": True},
+            {"name": "talk_id", "type": "string", "facet": True},
+            {"name": "video_id", "type": "string", "facet": True, "optional": True},
+            {"name": "build", "type": "int32"},
+            {"name": "start", "type": "float", "optional": True},
+            {"name": "terms", "type": "string[]", "optional": True},
+            *text,
+            *stored,
+        ],
+        "token_separators": [],
+        "symbols_to_index": [],
+    }
+
+
+def analysed(text: str) -> str:
+    """A text's terms in word order, then the compound joins (which share a position
+    with their first part and would break phrases if they stood between parts)."""
+    by_position: dict[int, tuple[int, str]] = {}
+    joins: list[str] = []
+    for term in analyze(text):
+        width = term.end - term.start
+        held = by_position.get(term.pos)
+        if held is None or width < held[0]:
+            if held is not None:
+                joins.append(held[1])
+            by_position[term.pos] = (width, term.text)
+        else:
+            joins.append(term.text)
+    return " ".join([by_position[pos][1] for pos in sorted(by_position)] + joins)

@@ -1,0 +1,182 @@
+"""A three-node Typesense cluster started by the project's script: failover, a node lost
+during a build, and a restart of the whole cluster."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from indexer.core.data_folder import DataFolder
+from indexer.core.settings import load_settings
+from indexer.engines import open_engine
+from indexer.engines.protocol import Match, Plan
+from indexer.engines.typesense.client import connect
+from indexer.engines.typesense.published import alias_target, read_meta
+from indexer.ingest import ingest
+from tests.conftest import TEST_DATA
+from tests.typesense_servers import LocalCluster, require_server
+
+CLIENTS = 4
+HOPPER = "Grace Hopper - Rear Admiral (copy 0)"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    require_server()
+    started = LocalCluster(tmp_path_factory.mktemp("cluster"), nodes=3)
+    started.start()
+    yield started
+    started.stop()
+
+
+def scaled_folder(root, copies: int) -> DataFolder:
+    """The fixture talks, `copies` times over under new names (notes and transcripts)."""
+    shutil.copytree(TEST_DATA / "transcripts", root / "transcripts")
+    (root / "notes").mkdir()
+    source = (TEST_DATA / "notes" / "devcon-2024.md").read_text(encoding="utf-8")
+    for copy in range(copies):
+        text = re.sub(r"^## (.+)$", rf"## \1 (copy {copy})", source, flags=re.M)
+        (root / "notes" / f"devcon-{copy:03}.md").write_text(text, encoding="utf-8")
+    return DataFolder(root)
+
+
+def indexed(cluster: LocalCluster, root, copies: int = 1):
+    folder = scaled_folder(root, copies)
+    cluster.settings_file(root)
+    engine = open_engine(folder)
+    engine.build(ingest(folder), full=True)
+    return folder, engine
+
+
+def node_pid(cluster: LocalCluster, state: str) -> tuple[str, int]:
+    node = next(n for n in cluster.status()["nodes"] if n["state"] == state)
+    return node["url"], node["pid"]
+
+
+def held(settings, url: str, collection: str) -> int | None:
+    try:
+        return connect(settings, (url,)).collections[collection].retrieve()["num_documents"]
+    except Exception:  # (a node down holds nothing we can see)
+        return None
+
+
+def test_the_script_reports_one_leader_and_stops_only_its_own_processes(cluster, tmp_path):
+    status = cluster.status()
+    assert [n["state"] for n in status["nodes"]].count("leader") == 1
+    assert status["leader"] in [n["url"] for n in status["nodes"]]
+    assert {n["url"] for n in status["nodes"]} == set(cluster.urls)
+    other = LocalCluster(tmp_path / "other", nodes=1)
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        other.start()
+        other.stop()
+        assert all(n["state"] == "down" for n in other.status()["nodes"])
+        assert bystander.poll() is None
+        assert all(n["state"] != "down" for n in cluster.status()["nodes"])
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_searches_go_on_after_the_leader_is_killed(cluster, tmp_path, capsys):
+    folder, engine = indexed(cluster, tmp_path)
+    engine.close()
+    plan = Plan(groups=((Match(("moth",)),),))
+    outcomes: list[tuple[float, bool]] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        mine = open_engine(folder)
+        while not stop.is_set():
+            try:
+                ok = [t.record["title"] for t in mine.search(plan, 0, 10).talks] == [HOPPER]
+            except Exception as error:  # (counted as a failed query)
+                errors.append(f"{type(error).__name__}: {error}")
+                ok = False
+            outcomes.append((time.monotonic(), ok))
+        mine.close()
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    _, leader = node_pid(cluster, "leader")
+    killed_at = time.monotonic()
+    os.kill(leader, signal.SIGKILL)
+    deadline = killed_at + 60
+    while cluster.status()["leader"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    elected = time.monotonic()
+    time.sleep(3.0)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    failed = [at for at, ok in outcomes if not ok]
+    window = (max(failed) - killed_at) if failed else 0.0
+    with capsys.disabled():
+        print(f"\n  leader killed: new leader after {elected - killed_at:.1f} s; "
+              f"{len(failed)} of {len(outcomes)} queries failed, the last "
+              f"{window:.1f} s after the kill; {sorted(set(errors))[:3]}")
+    assert elected < deadline, "no new leader within a minute"
+    assert all(ok for at, ok in outcomes if at > elected + 1.0)
+    assert sum(at > elected + 1.0 for at, _ in outcomes) >= CLIENTS
+    cluster.start()  # the killed node comes back with its data
+
+
+def test_a_node_lost_during_a_build_never_leaves_the_alias_on_a_partial_collection(
+    cluster, tmp_path
+):
+    folder, engine = indexed(cluster, tmp_path / "first")
+    engine.close()
+    settings = load_settings(folder.root).typesense
+    client = connect(settings)
+    before = alias_target(client, settings, settings.collection_prefix)
+    bigger = scaled_folder(tmp_path / "bigger", copies=120)
+    shutil.copy(folder.root / "talkseek.toml", bigger.root / "talkseek.toml")
+    url, follower = node_pid(cluster, "follower")
+    killed = []
+
+    def progress(done: int, total: int) -> None:
+        if done == total // 3 and not killed:
+            os.kill(follower, signal.SIGKILL)
+            killed.append(done)
+        published = alias_target(client, settings, settings.collection_prefix)
+        assert published == before  # never the collection being written
+
+    try:
+        report = open_engine(bigger).build(ingest(bigger), full=True, progress=progress)
+    finally:
+        cluster.start()  # the follower restarts
+    assert killed and report.added == len(ingest(bigger).talks)
+    after = alias_target(client, settings, settings.collection_prefix)
+    assert after != before
+    expected = read_meta(client, settings, after)["documents"] + 4
+    ends = time.monotonic() + 60
+    while held(settings, url, after) != expected and time.monotonic() < ends:
+        time.sleep(0.5)
+    assert held(settings, url, after) == expected  # the restarted node caught up
+    for node in cluster.urls:
+        assert held(settings, node, after) == expected
+
+
+def test_the_index_outlives_a_restart_of_the_whole_cluster(cluster, tmp_path):
+    folder, engine = indexed(cluster, tmp_path)
+    generation = engine.generation()
+    engine.close()
+    cluster.stop()
+    cluster.start()
+    again = open_engine(folder)
+    try:
+        assert again.latest_generation() == generation
+        found = again.search(Plan(groups=((Match(("moth",)),),)), 0, 10)
+        assert [t.record["title"] for t in found.talks] == [HOPPER]
+    finally:
+        again.close()
