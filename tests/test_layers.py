@@ -8,6 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from indexer.ingest import ingest
+
 ROOT = Path(__file__).resolve().parent.parent
 INGEST_SIDE = ("indexer.ingest", "markdown_it", "yaml", "youtube_transcript_api", "webvtt", "srt",
                "wordfreq")  # fmt: skip
@@ -23,9 +29,28 @@ def test_import_contracts_hold():
     assert "0 broken" in result.stdout
 
 
-def test_a_server_worker_never_loads_the_ingest_side(fixture_data):
+@pytest.fixture(params=["whoosh", "typesense"])
+def served(request, fixture_data, tmp_path) -> tuple[Path, str]:
+    """A data folder indexed by each engine, and the library only that engine loads."""
+    if request.param == "whoosh":
+        return fixture_data, "whoosh"
+    from tests.conftest import TEST_DATA
+
+    node = request.getfixturevalue("typesense_node")
+    for part in ("notes", "transcripts"):
+        shutil.copytree(TEST_DATA / part, tmp_path / part)
+    node.settings_file(tmp_path)
+    folder = DataFolder(tmp_path)
+    engine = open_engine(folder)
+    engine.build(ingest(folder), full=True)
+    engine.close()
+    return tmp_path, "typesense"
+
+
+def test_a_server_worker_never_loads_the_ingest_side(served):
     """What `talkseek serve` runs in a worker: the CLI's imports, then the app, searches
     and a talk page. Ingest (notes parsing, fetching, captions) stays unloaded."""
+    fixture_data, library = served
     code = f"""
 import json, sys
 from indexer.cli import main  # what the supervising process imported before forking
@@ -44,7 +69,7 @@ print(json.dumps(sorted(sys.modules)))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True)  # fmt: skip
     loaded = json.loads(result.stdout)
-    assert "whoosh" in loaded  # the check would notice a worker that loaded nothing
+    assert library in loaded  # the check would notice a worker that loaded nothing
     assert not [name for name in loaded if name.startswith(INGEST_SIDE)]
 
 

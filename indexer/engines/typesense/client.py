@@ -59,5 +59,6 @@ def call(settings: TypesenseSettings, request: Callable[[], Any]) -> Any:
         ) from error
     except (OSError, requests.RequestException) as error:
         raise EngineUnavailable(
-            f"Typesense at {', '.join(settings.nodes)} cannot be reached: {error}"
+            f"Typesense at {', '.join(settings.nodes)} cannot be reached "
+            f"({type(error).__name__}); is the cluster running?"
         ) from error
