@@ -28,12 +28,12 @@ class Server:
         Pages the workers share (the mapped index) count once per process, so
         this overstates what they use together.
         """
-        return round(sum(_memory_kb(pid, "VmRSS") for pid in self.pids()) / 1024, 1)
+        return round(sum(memory_kb(pid, "VmRSS") for pid in self.pids()) / 1024, 1)
 
     def pss_mb(self) -> float:
         """The same with each shared page split among the processes sharing it (Linux PSS):
         the memory the server's processes use together."""
-        return round(sum(_memory_kb(pid, "Pss", "smaps_rollup") for pid in self.pids()) / 1024, 1)
+        return round(sum(memory_kb(pid, "Pss", "smaps_rollup") for pid in self.pids()) / 1024, 1)
 
     def pids(self) -> list[int]:
         return _process_tree(self.process.pid)
@@ -47,7 +47,7 @@ def _process_tree(pid: int) -> list[int]:
     return [pid] + [p for child in children for p in _process_tree(int(child))]
 
 
-def _memory_kb(pid: int, field: str, table: str = "status") -> int:
+def memory_kb(pid: int, field: str, table: str = "status") -> int:
     try:
         for line in Path(f"/proc/{pid}/{table}").read_text().splitlines():
             if line.startswith(f"{field}:"):

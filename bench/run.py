@@ -3,6 +3,9 @@
     python bench/run.py                  # the full corpus (TED + Lenny), ~10 minutes
     python bench/run.py --quick          # a tenth of it, a few minutes
     python bench/run.py --json out.json  # also write the figures
+    python bench/run.py --engine typesense   # on a local three-node Typesense cluster
+    python bench/run.py --engine both        # both engines, side by side
+    python bench/run.py --scale 3            # the corpus three times over, under new ids
 
 The corpus is written into a temporary data folder and indexed by the real
 `talkseek index`; `talkseek serve` answers the HTTP part. Queries come from a
@@ -25,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import Fts5Baseline
+from bench.cluster import BenchCluster
 from bench.corpus import write_data_folder
 from bench.http_load import drive, start_server, stop_server
 from bench.queries import CLASSES, BenchQuery, make_queries
@@ -91,13 +95,31 @@ def latency_figures(prefix: str, timings: dict[str, list[float]]) -> dict[str, f
 
 
 def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_seconds: float,
-          per_class: int) -> dict:  # fmt: skip
-    figures: dict = {"corpus": str(corpus), "quick": quick}
+          per_class: int, engine_name: str = "whoosh", scale: int = 1,
+          baseline: bool = True) -> dict:  # fmt: skip
+    figures: dict = {"engine": engine_name, "corpus": str(corpus), "quick": quick, "scale": scale}
     data = work / "data"
     print("writing the corpus into", data, file=sys.stderr)
-    talks = write_data_folder(corpus, data, every=10 if quick else 1, limit=talks_limit)
-    figures["talks"] = len(talks)
-    figures["snippets"] = sum(len(talk.snippets) for talk in talks)
+    talks = write_data_folder(corpus, data, every=10 if quick else 1, limit=talks_limit,
+                              copies=scale)  # fmt: skip
+    figures["talks"] = len(talks) * scale
+    figures["snippets"] = sum(len(talk.snippets) for talk in talks) * scale
+    cluster = None
+    if engine_name == "typesense":
+        cluster = BenchCluster(work / "cluster")
+        print("starting a local three-node Typesense cluster...", file=sys.stderr)
+        cluster.start()
+        cluster.configure(data)
+    try:
+        _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster, baseline)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    return figures
+
+
+def _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster,
+             baseline) -> None:  # fmt: skip
 
     print("full build (talkseek index --offline --full)...", file=sys.stderr)
     began = time.perf_counter()
@@ -105,7 +127,10 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
     figures["build_s"] = round(time.perf_counter() - began, 1)
     figures["build_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     index_dir = data / "index"
-    figures["index_mb"] = round(folder_mb(generations.current(index_dir)), 1)
+    if cluster is None:
+        figures["index_mb"] = round(folder_mb(generations.current(index_dir)), 1)
+    else:  # every node holds the whole index
+        figures["index_mb"] = round(cluster.disk_mb() / cluster.nodes, 1)
 
     edited = next((data / "notes" / "lenny").glob("*.md"), None) or next(
         (data / "notes").rglob("*.md")
@@ -131,17 +156,8 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
     finally:
         engine.close()
 
-    print("baseline: SQLite FTS5, one row per snippet...", file=sys.stderr)
-    baseline = Fts5Baseline(work / "baseline.sqlite")
-    began = time.perf_counter()
-    baseline.load(talks)
-    figures["baseline_build_s"] = round(time.perf_counter() - began, 1)
-    base = latency_figures("baseline", time_queries(baseline.search, queries, warm_up))
-    figures["baseline_query_p95_ms"] = base.pop("baseline_p95_ms")
-    figures.update(base)
-    figures["query_p95_ratio"] = round(
-        figures["query_p95_ms"] / figures["baseline_query_p95_ms"], 1
-    )
+    if baseline:
+        _baseline(figures, work, talks, queries, warm_up)
 
     print(f"HTTP: talkseek serve, {http_seconds:.0f}s with 1 then 4 clients...", file=sys.stderr)
     server = start_server(data)
@@ -156,9 +172,37 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
         figures["http_p95_ms"] = figures["http_p95_ms_4"]
         figures["server_rss_mb"] = server.rss_mb()
         figures["server_pss_mb"] = server.pss_mb()
+        if cluster is not None:
+            figures["typesense_rss_mb"] = cluster.rss_mb()
+            figures["serving_rss_mb"] = round(figures["server_pss_mb"] + cluster.rss_mb(), 1)
     finally:
         stop_server(server)
-    return figures
+
+
+def _baseline(figures, work, talks, queries, warm_up) -> None:
+    print("baseline: SQLite FTS5, one row per snippet...", file=sys.stderr)
+    baseline = Fts5Baseline(work / "baseline.sqlite")
+    began = time.perf_counter()
+    baseline.load(talks)
+    figures["baseline_build_s"] = round(time.perf_counter() - began, 1)
+    base = latency_figures("baseline", time_queries(baseline.search, queries, warm_up))
+    figures["baseline_query_p95_ms"] = base.pop("baseline_p95_ms")
+    figures.update(base)
+    figures["query_p95_ratio"] = round(
+        figures["query_p95_ms"] / figures["baseline_query_p95_ms"], 1
+    )
+    for kind in CLASSES:
+        ours, theirs = figures[f"query_{kind}_p95_ms"], figures[f"baseline_{kind}_p95_ms"]
+        figures[f"query_{kind}_p95_ratio"] = round(ours / theirs, 1) if theirs else None
+
+
+def side_by_side(runs: list[dict]) -> str:
+    """Figures of several runs in columns, one per engine."""
+    names = list(dict.fromkeys(name for figures in runs for name in figures))
+    lines = [f"{'figure':<34}" + "".join(f"{figures['engine']:>14}" for figures in runs)]
+    for name in names:
+        lines.append(f"{name:<34}" + "".join(f"{figures.get(name, '')!s:>14}" for figures in runs))
+    return "\n".join(lines)
 
 
 def table(figures: dict) -> str:
@@ -190,20 +234,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--engine", choices=("whoosh", "typesense", "both"), default="whoosh",
+                        help="the engine measured (typesense: on a local three-node cluster)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="write the corpus this many times over, under new ids")
     args = parser.parse_args(argv)
     if not (args.corpus / "ted" / "talks.csv").exists() or not (args.corpus / "lenny").is_dir():
         parser.error(f"no corpus at {args.corpus} (expected ted/ and lenny/): pass --corpus DIR")
     per_class = args.per_class or (40 if args.quick else 100)
     http_seconds = args.http_seconds or (8.0 if args.quick else 20.0)
+    engines = ["whoosh", "typesense"] if args.engine == "both" else [args.engine]
+    runs = []
     with tempfile.TemporaryDirectory(prefix="talkseek-bench-") as scratch:
         work = args.keep or Path(scratch)
-        work.mkdir(parents=True, exist_ok=True)
-        figures = bench(
-            args.corpus.resolve(), work, args.quick, args.talks, http_seconds, per_class
-        )
-    print(table(figures))
+        for number, engine_name in enumerate(engines):
+            folder = work / engine_name
+            folder.mkdir(parents=True, exist_ok=True)
+            runs.append(bench(args.corpus.resolve(), folder, args.quick, args.talks,
+                              http_seconds, per_class, engine_name, args.scale,
+                              baseline=number == 0))  # fmt: skip
+    for figures in runs:
+        print(table(figures))
+    if len(runs) > 1:
+        print(side_by_side(runs))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        written = runs[0] if len(runs) == 1 else {"runs": runs}
+        args.json.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

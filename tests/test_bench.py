@@ -30,3 +30,26 @@ def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
     assert figures["http_rps_1"] > 0 and figures["http_rps_4"] > 0
     assert figures["server_rss_mb"] > 10
     assert "query_p95_ms" in done.stdout and "baseline_query_p95_ms" in done.stdout
+
+
+def test_both_engines_side_by_side_on_a_scaled_slice(corpus, tmp_path):
+    """`--engine both --scale 2`: a local three-node Typesense cluster beside Whoosh."""
+    from tests.typesense_servers import require_server
+
+    require_server()
+    out = tmp_path / "figures.json"
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--corpus", str(corpus),
+               "--talks", "8", "--per-class", "2", "--http-seconds", "1", "--engine", "both",
+               "--scale", "2", "--json", str(out)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    whoosh, typesense = json.loads(out.read_text())["runs"]
+    assert (whoosh["engine"], typesense["engine"]) == ("whoosh", "typesense")
+    assert whoosh["talks"] == typesense["talks"] == 16
+    assert whoosh["passages"] == typesense["passages"] > 100
+    assert typesense["build_s"] > 0 and typesense["update_one_s"] > 0
+    assert typesense["http_errors_4"] == 0 and typesense["typesense_rss_mb"] > 10
+    for kind in CLASSES:
+        assert typesense[f"query_{kind}_p95_ms"] > 0
+    header = [line.split() for line in done.stdout.splitlines() if line.startswith("figure")]
+    assert ["figure", "whoosh", "typesense"] in header  # the side-by-side table

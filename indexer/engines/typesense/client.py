@@ -6,18 +6,37 @@ a search keeps working while a node is down or a new leader is being elected.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import typesense
+from typesense import api_call as typesense_api_call
 from typesense import exceptions
 
 from indexer.core.settings import API_KEY_VARIABLE, TypesenseSettings
 from indexer.engines.protocol import EngineUnavailable
 
 RETRY_SECONDS = 0.2
+
+
+class _SessionPerThread:
+    """The client sends every request through one module-wide requests.Session, which is
+    not safe to share between threads; searches run in several. Each thread gets its own."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return getattr(session, name)
+
+
+typesense_api_call.session = _SessionPerThread()
 
 
 def node_config(url: str) -> dict:

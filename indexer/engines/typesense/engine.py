@@ -21,6 +21,7 @@ from typesense import exceptions
 
 from indexer.core.settings import TypesenseSettings
 from indexer.engines.protocol import (
+    FIELD_WEIGHTS,
     SPELLING_FIELDS,
     Budget,
     BuildProgress,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 EXPORT_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
 LATEST_SECONDS = 1.0
+FREQUENCIES_KEPT = 50_000
 
 
 class TypesenseEngine:
@@ -62,6 +64,7 @@ class TypesenseEngine:
         self._records: dict[str, dict] | None = None
         self._vocabularies: dict[str, Vocabulary] = {}
         self._latest: tuple[float, str | None] | None = None  # when asked, and the answer
+        self._frequencies: dict[str, dict[str, int]] = {}  # term -> field -> documents
 
     @property
     def client(self) -> typesense.Client:
@@ -149,7 +152,16 @@ class TypesenseEngine:
             self.vocabulary(field)
 
     def document_frequency(self, field: str, term: str) -> int:
-        return self._searcher().document_frequency(field, term)
+        """Asked field by field by the planner: the first ask fetches the term's counts in
+        every field in one request, and the counts are kept for the generation."""
+        counts = self._frequencies.get(term)
+        if counts is None:
+            counts = self._searcher().document_frequencies(term, tuple(FIELD_WEIGHTS))
+            with self._lock:
+                if len(self._frequencies) >= FREQUENCIES_KEPT:
+                    self._frequencies.clear()
+                self._frequencies[term] = counts
+        return counts.get(field, 0)
 
     def _searcher(self) -> Searcher:
         return Searcher(self.client, self.settings, self.opened(), self.talks())

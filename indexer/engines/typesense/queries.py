@@ -85,21 +85,23 @@ class Searcher:
         return results
 
     def _talks_found(self, q: str, filter_by: str, query_by: str = "") -> set[str]:
-        search = {"q": q, "facet_by": "talk_id", "per_page": 0, "max_facet_values": FACET_LIMIT,
-                  **_exact()}  # fmt: skip
-        if filter_by:
-            search["filter_by"] = filter_by
-        if query_by:
-            search["query_by"] = query_by
-        [result] = self._run([search])
-        return {count["value"] for facet in result.get("facet_counts", [])
-                for count in facet["counts"]}  # fmt: skip
+        [found] = self._talks_of([_talks_search(q, filter_by, query_by)])
+        return found
 
-    def document_frequency(self, field: str, term: str) -> int:
+    def _talks_of(self, searches: list[dict]) -> list[set[str]]:
+        """The talks each facet search found, all in one request."""
+        if not searches:
+            return []
+        return [{count["value"] for facet in result.get("facet_counts", [])
+                 for count in facet["counts"]} for result in self._run(searches)]  # fmt: skip
+
+    def document_frequencies(self, term: str, fields: tuple[str, ...]) -> dict[str, int]:
+        """How many documents hold an analysed term, per field (one request)."""
         if not _SAFE_TERM.fullmatch(term):
-            return 0
-        [result] = self._run([{"q": "*", "filter_by": f"{field}:[{term}]", "per_page": 0}])
-        return int(result["found"])
+            return dict.fromkeys(fields, 0)
+        results = self._run([{"q": "*", "filter_by": f"{field}:[{term}]", "per_page": 0}
+                             for field in fields])  # fmt: skip
+        return {field: int(result["found"]) for field, result in zip(fields, results, strict=True)}
 
     # -- which talks match -------------------------------------------------------------
 
@@ -122,13 +124,27 @@ class Searcher:
 
     def _group_talks(self, group: Group, fields: tuple[str, ...], doc_filter: str) -> set[str]:
         """Talks with a document matching any alternative of a group over `fields`."""
-        found: set[str] = set()
-        words = _words(group)
-        if words:
-            found |= self._talks_found("*", _join(_any_word(words, fields), doc_filter))
-        for match in group:
-            if match.phrase and match.terms:
-                found |= self._talks_found(_phrase(match), doc_filter, ",".join(fields))
+        [found] = self._groups_talks([group], fields, doc_filter)
+        return found
+
+    def _groups_talks(self, groups: list[Group], fields: tuple[str, ...],
+                      doc_filter: str) -> list[set[str]]:  # fmt: skip
+        """For each group, the talks with a document matching any of its alternatives over
+        `fields`: the facet searches of every group in one request."""
+        searches: list[dict] = []
+        owners: list[int] = []
+        for number, group in enumerate(groups):
+            words = _words(group)
+            if words:
+                searches.append(_talks_search("*", _join(_any_word(words, fields), doc_filter)))
+                owners.append(number)
+            for match in group:
+                if match.phrase and match.terms:
+                    searches.append(_talks_search(_phrase(match), doc_filter, ",".join(fields)))
+                    owners.append(number)
+        found: list[set[str]] = [set() for _ in groups]
+        for number, talks in zip(owners, self._talks_of(searches), strict=True):
+            found[number] |= talks
         return found
 
     def _exclusions(self, excluded: tuple[Group, ...]) -> tuple[str, set[str]]:
@@ -137,10 +153,8 @@ class Searcher:
         everywhere = tuple(FIELD_WEIGHTS)
         words = sorted({term for group in excluded for term in _words(group)})
         doc_filter = f"terms:!=[{','.join(words)}]" if words else ""
-        talks: set[str] = set()
-        for group in excluded:
-            talks |= self._group_talks(group, everywhere, f"kind:={Kind.TALK.value}")
-        return doc_filter, talks
+        found = self._groups_talks(list(excluded), everywhere, f"kind:={Kind.TALK.value}")
+        return doc_filter, set().union(*found)
 
     # -- the search ------------------------------------------------------------------------
 
@@ -158,20 +172,24 @@ class Searcher:
         wanted = known - excluded_talks
         if allowed is not None:
             wanted &= allowed
-        found: list[set[str]] = []
-        groups: list[Group] = []
-        for group in plan.groups:
-            if found and budget is not None and budget.spent():
-                break
-            found.append(self._group_talks(group, plan.fields, doc_filter) & wanted)
-            groups.append(group)
+        # The first group alone, then (while the budget lasts) the others in one request.
+        groups = list(plan.groups[:1])
+        if len(plan.groups) > 1 and not (budget is not None and budget.spent()):
+            groups = list(plan.groups)
+        found = [talks & wanted for talks in self._groups_talks(groups, plan.fields, doc_filter)]
+        if len(groups) < len(plan.groups) and budget is not None:
+            budget.exceeded = True
         candidates = set.intersection(*found)
         fallback = not candidates and len(found) > 1
         if fallback:
             candidates = set.union(*found)
-        order = self._ranked(plan, groups, candidates, doc_filter, last)
+        order, hits = self._ranked(plan, groups, candidates, doc_filter, last)
         order = self._sorted(order, plan.sort)
-        shown = self._shown(plan, groups, order[first:last], doc_filter)
+        page = order[first:last]
+        if not all(talk_id in hits for talk_id in page):
+            hits = self._best_documents(plan, groups, page, doc_filter)
+        shown = [_talk_match(talk_id, self.talks[talk_id], hits.get(talk_id, []))
+                 for talk_id in page]  # fmt: skip
         return Matches(total=len(order), talks=shown, fallback=fallback,
                        facets=self._facets(order),
                        partial=budget is not None and budget.exceeded)  # fmt: skip
@@ -201,39 +219,59 @@ class Searcher:
         }
 
     def _ranked(self, plan: Plan, groups: list[Group], candidates: set[str], doc_filter: str,
-                last: int) -> list[str]:  # fmt: skip
+                last: int) -> tuple[list[str], dict[str, list[dict]]]:  # fmt: skip
         """Every candidate talk, in Typesense's order as far as a page needs it, then the
-        rest (talks whose documents Typesense's ranking query did not reach) by id."""
+        rest (talks whose documents Typesense's ranking query did not reach) by id; and,
+        when one request could carry them, the best documents of the talks up to `last`."""
         if not candidates:
-            return []
+            return [], {}
         search = self._ranking(plan, groups, doc_filter, sorted(candidates), len(self.talks))
         order: list[str] = []
-        page = 1
-        while len(order) < min(last, len(candidates)):
-            [result] = self._run([{**search, "group_limit": 1, "include_fields": "talk_id",
-                                   "per_page": PAGE, "page": page}])  # fmt: skip
-            ranked = [group["group_key"][0] for group in result.get("grouped_hits", [])]
-            order += [talk_id for talk_id in ranked if talk_id in candidates]
-            if len(ranked) < PAGE:
-                break
-            page += 1
+        hits: dict[str, list[dict]] = {}
+        if last <= PAGE:  # one request: the order and what the page shows
+            [result] = self._run([{**search, "group_limit": DETAIL_HITS, "per_page": last,
+                                   "include_fields": SHOWN_FIELDS}])  # fmt: skip
+            for group in result.get("grouped_hits", []):
+                talk_id = group["group_key"][0]
+                if talk_id in candidates:
+                    order.append(talk_id)
+                    hits[talk_id] = group["hits"]
+        else:
+            page = 1
+            while len(order) < min(last, len(candidates)):
+                [result] = self._run([{**search, "group_limit": 1, "include_fields": "talk_id",
+                                       "per_page": PAGE, "page": page}])  # fmt: skip
+                ranked = [group["group_key"][0] for group in result.get("grouped_hits", [])]
+                order += [talk_id for talk_id in ranked if talk_id in candidates]
+                if len(ranked) < PAGE:
+                    break
+                page += 1
         seen = set(order)
-        return order + sorted(candidates - seen)
+        return order + sorted(candidates - seen), hits
 
-    def _shown(self, plan: Plan, groups: list[Group], page: list[str],
-               doc_filter: str) -> list[TalkMatch]:  # fmt: skip
-        """The talks of a page with their best notes and moments."""
+    def _best_documents(self, plan: Plan, groups: list[Group], page: list[str],
+                        doc_filter: str) -> dict[str, list[dict]]:  # fmt: skip
+        """The best documents of each talk of a page (by talk id)."""
         if not page:
-            return []
+            return {}
         search = self._ranking(plan, groups, doc_filter, page, len(self.talks) + 1)
         [result] = self._run([{**search, "group_limit": DETAIL_HITS, "per_page": len(page),
                                "include_fields": SHOWN_FIELDS}])  # fmt: skip
-        hits = {group["group_key"][0]: group["hits"] for group in result.get("grouped_hits", [])}
-        return [_talk_match(talk_id, self.talks[talk_id], hits.get(talk_id, []))
-                for talk_id in page]  # fmt: skip
+        return {group["group_key"][0]: group["hits"] for group in result.get("grouped_hits", [])}
 
 
 _SAFE_TERM = re.compile(r"\w{1,200}")
+
+
+def _talks_search(q: str, filter_by: str, query_by: str = "") -> dict:
+    """A search that only counts the talks of the documents it finds."""
+    search = {"q": q, "facet_by": "talk_id", "per_page": 0, "max_facet_values": FACET_LIMIT,
+              **_exact()}  # fmt: skip
+    if filter_by:
+        search["filter_by"] = filter_by
+    if query_by:
+        search["query_by"] = query_by
+    return search
 
 
 def _exact() -> dict:

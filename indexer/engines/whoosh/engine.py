@@ -14,7 +14,6 @@ from indexer.engines.protocol import (
     FacetCount,
     IndexDamaged,
     IndexMissing,
-    Kind,
     Matches,
     Plan,
     TalkContent,
@@ -116,7 +115,7 @@ class WhooshEngine:
             generation=opened.folder.name,
             talks=len(opened.talks),
             documents=opened.reader.doc_count(),
-            passages=opened.reader.doc_frequency("kind", Kind.PASSAGE.value),
+            passages=opened.live_passages(),
             transcribed=sum(transcribed(record) for record in opened.talks.values()),
             with_video=sum(bool(record.get("videos")) for record in opened.talks.values()),
         )

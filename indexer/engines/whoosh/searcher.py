@@ -303,6 +303,12 @@ class OpenGeneration:
 
     # -- facets ---------------------------------------------------------------------------
 
+    def live_passages(self) -> int:
+        """Passages indexed, without those an update deleted (Whoosh's own counts keep
+        them until their segment is merged away)."""
+        passages = self.table.kind == KIND_CODES[Kind.PASSAGE]
+        return int(np.count_nonzero(passages & self.postings.live))
+
     def overview(self) -> dict[str, list[FacetCount]]:
         """Facet counts over every talk with a record."""
         self.table  # noqa: B018 - loads the talk records and which talks have one
