@@ -51,10 +51,11 @@ def test_result_shape(bundled_data):
         "suggestion",
         "fallback",
         "partial",
+        "notices",
         "facets",
         "results",
     }
-    assert result["partial"] is False
+    assert result["partial"] is False and result["notices"] == []
     (item,) = result["results"]
     assert item["talk"] == {
         "id": "reinvent-2022-peter-desantis-svp-aws",

@@ -101,3 +101,16 @@ def test_a_wrong_api_key_is_named_as_such_and_never_shown(typesense_data, monkey
     result = CliRunner().invoke(main, ["search", "--data", str(typesense_data), "moth"])
     assert result.exit_code == 1
     assert "TALKSEEK_TYPESENSE_API_KEY" in result.output and "wrong-key-xyz" not in result.output
+
+
+def test_where_typesense_answers_differently_the_result_says_so(typesense_data, whoosh_data):
+    query = 'the -"inverted indexes"'
+    on_typesense = json.loads(cli("search", "--json", "--data", str(typesense_data), query))
+    on_whoosh = json.loads(cli("search", "--json", "--data", str(whoosh_data), query))
+    assert on_whoosh["notices"] == []
+    [notice] = on_typesense["notices"]
+    assert "excluded phrase" in notice
+    assert "excluded phrase" in cli("search", "--data", str(typesense_data), query)
+    app = create_app({"DATA_DIR": typesense_data, "TESTING": True})
+    page = app.test_client().get("/search", query_string={"q": query}).get_data(as_text=True)
+    assert "an excluded phrase leaves out" in page

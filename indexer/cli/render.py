@@ -22,6 +22,8 @@ def print_results(result: dict) -> None:
     """Talks with their notes and moments; marks become bold."""
     if result["suggestion"]:
         click.echo(f"Did you mean: {result['suggestion']}")
+    for notice in result.get("notices", []):
+        click.echo(notice)
     if result.get("partial"):
         click.echo("This search took too long and was stopped early: these are the talks found so "
                    "far. Fewer or more specific words give complete results.")  # fmt: skip

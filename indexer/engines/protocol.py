@@ -186,6 +186,8 @@ class Matches:
     fallback: bool = False
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     partial: bool = False  # the budget ran out: some of the plan was not searched
+    #: where this engine answered the plan differently from the query language's meaning
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass

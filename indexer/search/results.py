@@ -130,6 +130,7 @@ def search_json(
         "suggestion": planned.suggestion,
         "fallback": matches.fallback,
         "partial": matches.partial,
+        "notices": matches.notices,
         "facets": {
             name: [{"value": facet.value, "count": facet.count} for facet in values]
             for name, values in matches.facets.items()

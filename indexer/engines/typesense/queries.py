@@ -57,6 +57,8 @@ DROP_TOKENS = 10_000  # below this many documents, also rank those with only som
 FACET_LIMIT = 1_000_000
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,120}")
 SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
+PHRASE_EXCLUSION = ("On Typesense, an excluded phrase leaves out the talks whose title, speaker "
+                    "or description has it; notes and moments with it may still show.")
 
 
 class Searcher:
@@ -190,9 +192,11 @@ class Searcher:
             hits = self._best_documents(plan, groups, page, doc_filter)
         shown = [_talk_match(talk_id, self.talks[talk_id], hits.get(talk_id, []))
                  for talk_id in page]  # fmt: skip
+        notices = [PHRASE_EXCLUSION] if any(m.phrase for g in plan.excluded for m in g) else []
         return Matches(total=len(order), talks=shown, fallback=fallback,
                        facets=self._facets(order),
-                       partial=budget is not None and budget.exceeded)  # fmt: skip
+                       partial=budget is not None and budget.exceeded,
+                       notices=notices)  # fmt: skip
 
     def _facets(self, order: list[str]) -> dict:
         return count_facets(self.talks[talk_id] for talk_id in order)
