@@ -2,6 +2,7 @@
 
     python bench/load.py --data DIR [--clients 8] [--seconds 60] [--no-rebuild]
     python bench/load.py --data DIR --clients 4 --attackers 2 --no-rebuild
+    python bench/load.py --data DIR --clients 4 --no-rebuild --kill-leader 10 --cluster CDIR
 
 Starts `talkseek serve` on an indexed data folder, keeps CLIENTS clients asking
 /api/search for SECONDS, and a few seconds in starts `talkseek index --full`
@@ -9,7 +10,10 @@ on the same folder at low priority (nice 10). Reports requests, errors and
 latencies, overall and while the rebuild ran, and whether the server moved to
 the new index. With ATTACKERS, that many more clients send only the most
 expensive queries found (`WORST`) the whole time, and the ordinary clients'
-latencies are reported apart. Run by hand.
+latencies are reported apart. With --kill-leader, a data folder served from a
+Typesense cluster started by scripts/typesense_cluster.py in CDIR loses its leader
+(SIGKILL) that many seconds in: requests are reported before, during and after the
+failover window (the kill until a new leader serves). Run by hand.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
 from bench.corpus import CorpusTalk
 from bench.http_load import Sample, drive, start_server, stop_server
 from bench.queries import BenchQuery, make_queries
-from indexer.engines.whoosh import generations
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
 from indexer.ingest.transcripts import TranscriptStore
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "typesense_cluster.py"
 
 SLOW_MS = 1000
 #: The most expensive queries found against the podcasts and TED corpora: a costly
@@ -88,11 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-rebuild", action="store_true", help="load only, no rebuild")
     parser.add_argument("--attackers", type=int, default=0,
                         help="more clients sending only the worst queries")  # fmt: skip
+    parser.add_argument("--kill-leader", type=float, metavar="SECONDS",
+                        help="SIGKILL the Typesense leader this many seconds in")  # fmt: skip
+    parser.add_argument("--cluster", type=Path, help="the cluster's --dir (with --kill-leader)")
     args = parser.parse_args(argv)
-    index_dir = args.data / "index"
-    before = generations.current(index_dir)
+    if args.kill_leader is not None and args.cluster is None:
+        parser.error("--kill-leader needs --cluster DIR (where the cluster was started)")
+    engine = open_engine(DataFolder(args.data))
+    before = engine.latest_generation()
     if before is None:
-        parser.error(f"no index in {index_dir}: run `talkseek index --data {args.data}` first")
+        parser.error(f"no index for {args.data}: run `talkseek index --data {args.data}` first")
     queries = make_queries(talks_from(args.data), 50)
 
     server = start_server(args.data, threads=args.clients + args.attackers)
@@ -110,10 +122,25 @@ def main(argv: list[str] | None = None) -> int:
         rebuild["ended"] = time.perf_counter()
         rebuild["status"] = done.returncode
 
+    failover: dict[str, float] = {}
+
+    def kill_leader() -> None:
+        time.sleep(args.kill_leader)
+        leader = next(n for n in _cluster("status", args.cluster)["nodes"]
+                      if n["state"] == "leader")  # fmt: skip
+        failover["killed"] = time.perf_counter()
+        os.kill(leader["pid"], 9)
+        while not _cluster("status", args.cluster)["leader"]:
+            time.sleep(0.1)
+        failover["elected"] = time.perf_counter()
+
     builder = threading.Thread(target=rebuild_index)
+    killer = threading.Thread(target=kill_leader)
     try:
         if not args.no_rebuild:
             builder.start()
+        if args.kill_leader is not None:
+            killer.start()
         attacks: list[Sample] = []
         attack = threading.Thread(target=lambda: attacks.extend(drive(
             server.url, [BenchQuery("worst", text, "") for text in WORST], args.attackers,
@@ -125,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             attack.join()
         if not args.no_rebuild:
             builder.join()
+        if args.kill_leader is not None:
+            killer.join()
         rss = server.rss_mb()
     finally:
         stop_server(server)
@@ -134,18 +163,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.attackers:
         print(report(f"{args.attackers} attackers", attacks))
     failed = sum(not sample.ok for sample in samples)
+    if failover:
+        killed, elected = failover["killed"], failover["elected"]
+        window = [s for s in samples if killed <= s.at <= elected]
+        after_window = [s for s in samples if s.at > elected]
+        print(f"leader killed; a new leader after {elected - killed:.1f} s")
+        print(report("before the kill", [s for s in samples if s.at < killed]))
+        print(report("failover window", window))
+        print(report("after it", after_window))
+        failed = sum(not sample.ok for sample in after_window)  # the window may lose some
     slow_during = 0
     if rebuild:
         during = [s for s in samples if rebuild["began"] <= s.at <= rebuild["ended"]]
         slow_during = sum(sample.ms > SLOW_MS for sample in during)
         took = rebuild["ended"] - rebuild["began"]
         print(report("during rebuild", during))
-        after = generations.current(index_dir)
+        after = open_engine(DataFolder(args.data)).latest_generation()
         print(f"rebuild: exit {rebuild['status']} after {took:.0f} s; index moved from "
-              f"{before.name} to {after.name if after else None}")  # fmt: skip
+              f"{before} to {after}")  # fmt: skip
         if not samples or rebuild["ended"] > samples[-1].at:
             print("note: the rebuild outlasted the load; pass more --seconds to see the swap")
     return 1 if failed or slow_during else 0
+
+
+def _cluster(action: str, folder: Path) -> dict:
+    import json
+
+    command = [sys.executable, str(SCRIPT), action, "--dir", str(folder), "--json"]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 if __name__ == "__main__":

@@ -58,10 +58,15 @@ def test_the_cli_answers_the_same_json_on_both_engines(typesense_data, whoosh_da
     assert comparable(on_typesense) == comparable(on_whoosh)
 
 
-def test_an_update_and_a_check_on_typesense(typesense_data):
+def test_an_update_a_check_and_the_status_on_typesense(typesense_data, whoosh_data):
     output = cli("index", "--offline", "--data", str(typesense_data))
     assert "index update: 0 talks added, 0 updated, 0 removed, 6 unchanged" in output
     assert "index and caches intact (typesense" in cli("check", "--data", str(typesense_data))
+    index = json.loads(cli("status", "--json", "--data", str(typesense_data)))["index"]
+    assert index["engine"] == "typesense" and index["generation"] and not index["problem"]
+    assert "index: typesense, " in cli("status", "--data", str(typesense_data))
+    assert json.loads(cli("status", "--json", "--data", str(whoosh_data)))["index"]["engine"] == (
+        "whoosh")
 
 
 def test_pages_and_api_on_typesense(typesense_data):
@@ -94,6 +99,8 @@ def test_an_unreachable_cluster_is_a_clear_503_and_a_clear_cli_error(tmp_path, m
     result = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "moth"])
     assert result.exit_code == 1
     assert "cannot be reached" in result.output and "a-key-never-shown" not in result.output
+    status = json.loads(cli("status", "--json", "--data", str(tmp_path)))["index"]
+    assert status["generation"] is None and "cannot be reached" in status["problem"]
 
 
 def test_a_wrong_api_key_is_named_as_such_and_never_shown(typesense_data, monkeypatch):

@@ -159,9 +159,11 @@ def index(
 
 @main.command()
 @data_option
+@engine_option
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def status(data: Path, as_json: bool) -> None:
-    """Show each video's transcript status and why a transcript is missing."""
+def status(data: Path, engine_name: str | None, as_json: bool) -> None:
+    """Show each video's transcript status and why a transcript is missing, and which
+    index the engine serves."""
     from indexer.cli.render import print_status, status_report
     from indexer.ingest import recorded
     from indexer.ingest.captions import CaptionError
@@ -170,10 +172,26 @@ def status(data: Path, as_json: bool) -> None:
         ingested = recorded(DataFolder(data))
     except (FileNotFoundError, CaptionError) as error:
         raise click.ClickException(str(error)) from None
+    index = _index_status(data, engine_name)
     if as_json:
-        click.echo(json.dumps(status_report(ingested), indent=2))
+        click.echo(json.dumps({**status_report(ingested), "index": index}, indent=2))
         return
     print_status(ingested)
+    served = index["generation"] or f"none yet ({index['problem'] or 'run `talkseek index`'})"
+    click.echo(f"index: {index['engine']}, {served}")
+
+
+def _index_status(data: Path, engine_name: str | None) -> dict:
+    """The engine and the generation it publishes (cheap: nothing is opened)."""
+    from indexer.engines.protocol import EngineUnavailable
+
+    engine = _engine(data, engine_name)
+    try:
+        return {"engine": engine.name, "generation": engine.latest_generation(), "problem": None}
+    except EngineUnavailable as error:
+        return {"engine": engine.name, "generation": None, "problem": str(error)}
+    finally:
+        engine.close()
 
 
 @main.command()
