@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -180,3 +181,39 @@ def test_the_index_outlives_a_restart_of_the_whole_cluster(cluster, tmp_path):
         assert [t.record["title"] for t in found.talks] == [HOPPER]
     finally:
         again.close()
+
+
+def test_a_build_killed_halfway_leaves_the_alias_and_the_next_build_drops_its_leftovers(
+    typesense_node, tmp_path
+):
+    folder = scaled_folder(tmp_path, copies=150)
+    typesense_node.settings_file(tmp_path)
+    settings = load_settings(tmp_path).typesense
+    client = connect(settings)
+    first = open_engine(folder)
+    first.build(ingest(folder))
+    first.close()
+    published = alias_target(client, settings, settings.collection_prefix)
+
+    def ours() -> set[str]:
+        return {c["name"] for c in client.collections.retrieve()
+                if c["name"].startswith(settings.collection_prefix + "_")}  # fmt: skip
+
+    command = [sys.executable, "-m", "indexer", "index", "--offline", "--full",
+               "--data", str(tmp_path)]  # fmt: skip
+    build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ends = time.monotonic() + 120
+    while len(ours()) < 2 and build.poll() is None and time.monotonic() < ends:
+        time.sleep(0.05)
+    build.kill()
+    build.wait()
+    leftovers = ours() - {published}
+    assert leftovers, "the build ended before it could be killed"
+    assert alias_target(client, settings, settings.collection_prefix) == published
+    again = open_engine(folder)
+    assert again.search(Plan(groups=((Match(("moth",)),),)), 0, 10).total == 150
+    again.build(ingest(folder), full=True)
+    again.close()
+    now = alias_target(client, settings, settings.collection_prefix)
+    assert now not in leftovers | {published}
+    assert ours() == {now, published}  # the new one, and the one it replaced (previous)
