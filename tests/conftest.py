@@ -129,3 +129,28 @@ def typesense_node(tmp_path_factory):
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+def _model_path() -> Path:
+    default = ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"
+    return Path(os.environ.get("TALKSEEK_MODEL", default)).expanduser().resolve()
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The embedding model's folder; skipped with a reason when absent, a failure on CI."""
+    path = _model_path()
+    if not (path / "model.onnx").is_file():
+        message = (f"embedding model not found at {path}: set TALKSEEK_MODEL to a folder "
+                   "holding all-MiniLM-L6-v2 exported to ONNX")  # fmt: skip
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder(model_path):
+    from indexer.core.embedder import load_embedder
+
+    return load_embedder(str(model_path))
