@@ -74,7 +74,7 @@ def test_texts_are_embedded_once_and_an_interrupted_run_keeps_its_batches(
         assert len(store.missing(texts)) == 2  # the two batches done were kept
         assert embed_missing(store, embedder, texts + texts[:3]) == 2
         assert embed_missing(store, embedder, texts) == 0
-        stored = store.get(texts[:3] + ["never embedded"], 384)
+        stored = store.get([*texts[:3], "never embedded"], 384)
     # (an int8 model quantises activations per batch: vectors vary a little with the batch)
     assert (np.sum(stored[:3] * embedder.embed(texts[:3]), axis=1) > 0.98).all()
     assert not stored[3].any()
