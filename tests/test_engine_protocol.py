@@ -221,3 +221,26 @@ def test_date_filters_sorting_by_date_and_a_year_facet(engine):
     assert newest[len(known):] == [None] * (len(newest) - len(known))  # undated last
     years = {f.value: f.count for f in engine.search(Plan(groups=(word("the"),)), 0, 1).facets["year"]}
     assert years.get("2024", 0) >= 1 and years.get("2023", 0) >= 1
+
+
+def test_an_update_leaves_the_vocabulary_a_full_build_would_make(engine, folder):
+    """Typo and prefix words after an update, against a full build of the same notes."""
+    notes = folder.notes / "devcon-2024.md"
+    notes.write_text(notes.read_text().replace("Compilers save programmer time",
+                                               "Interpreters cost programmer patience"))  # fmt: skip
+    (folder.notes / "episode-ada.md").unlink()
+
+    def vocabularies() -> dict:
+        fresh = open_engine(folder, engine.name)
+        try:
+            return {field: dict(zip(fresh.vocabulary(field).words,
+                                    fresh.vocabulary(field).frequencies.tolist(), strict=True))
+                    for field in ("title", "note", "transcript")}  # fmt: skip
+        finally:
+            fresh.close()
+
+    assert not engine.build(ingest(folder)).full
+    updated = vocabularies()
+    assert "interpreters" in updated["note"] and "compilers" not in updated["note"]
+    engine.build(ingest(folder), full=True)
+    assert updated == vocabularies()

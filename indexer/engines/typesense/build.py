@@ -24,6 +24,7 @@ from typesense import exceptions
 
 from indexer.core.analysis import ANALYZER_VERSION, spelling_words
 from indexer.core.settings import TypesenseSettings
+from indexer.core.talks import Talk
 from indexer.engines.build_lock import build_lock
 from indexer.engines.documents import talk_documents
 from indexer.engines.protocol import (
@@ -82,10 +83,10 @@ def typesense_documents(document: dict, build: int) -> dict:
     return stored
 
 
-def _vocabularies(ingested: Ingested) -> dict[str, Counter[str]]:
-    """Per spelling field, each unstemmed word and how many documents hold it."""
+def _vocabularies(ingested: Ingested, talks: Iterable[Talk]) -> dict[str, Counter[str]]:
+    """Per spelling field, each unstemmed word of these talks and how many documents hold it."""
     counts: dict[str, Counter[str]] = {field: Counter() for field in SPELLING_FIELDS}
-    for talk in ingested.talks:
+    for talk in talks:
         counts["title"].update(spelling_words(talk.title))
         for note in talk.notes:
             counts["note"].update(spelling_words(note.text))
@@ -94,9 +95,38 @@ def _vocabularies(ingested: Ingested) -> dict[str, Counter[str]]:
     return counts
 
 
-def _extra_documents(ingested: Ingested, build: int, stats: dict) -> list[dict]:
+def _stored_vocabularies(client, settings, collection: str, talk_ids: list[str]
+                         ) -> dict[str, Counter[str]]:  # fmt: skip
+    """The same counts for talks as the collection holds them now (their old documents)."""
+    counts: dict[str, Counter[str]] = {field: Counter() for field in SPELLING_FIELDS}
+    for first in range(0, len(talk_ids), 100):
+        listed = ",".join(talk_ids[first : first + 100])
+        wanted = {"filter_by": f"talk_id:[{listed}]", "include_fields": "kind,text,record"}
+        text = call(settings, partial(client.collections[collection].documents.export, wanted))
+        for line in text.splitlines():
+            document = json.loads(line) if line.strip() else {}
+            if document.get("kind") == Kind.TALK and document.get("record"):
+                counts["title"].update(spelling_words(json.loads(document["record"])["title"]))
+            elif document.get("kind") == Kind.NOTE:
+                counts["note"].update(spelling_words(document.get("text", "")))
+            elif document.get("kind") == Kind.PASSAGE:
+                counts["transcript"].update(spelling_words(document.get("text", "")))
+    return counts
+
+
+def _read_vocabularies(client, settings, collection: str) -> dict[str, Counter[str]]:
+    counts = {}
+    for field in SPELLING_FIELDS:
+        found = call(settings, client.collections[collection]
+                     .documents[f"{schema.VOCABULARY}:{field}"].retrieve)  # fmt: skip
+        payload = json.loads(found["payload"])
+        counts[field] = Counter(dict(zip(payload["words"], payload["frequencies"], strict=True)))
+    return counts
+
+
+def _extra_documents(vocabularies: dict[str, Counter[str]], build: int, stats: dict) -> list[dict]:
     extra = []
-    for field, counts in _vocabularies(ingested).items():
+    for field, counts in vocabularies.items():
         words = sorted(counts)
         payload = {"words": words, "frequencies": [counts[word] for word in words]}
         extra.append({"id": f"{schema.VOCABULARY}:{field}", "kind": schema.VOCABULARY,
@@ -246,7 +276,8 @@ def _full(client, settings, ingested, records, hashes, progress, current) -> Bui
             _import(client, settings, name, batch, "create")
             report.documents += len(batch)
         report.added = len(ingested.talks)
-        extra = _extra_documents(ingested, 1, _stats(ingested, report.documents))
+        extra = _extra_documents(_vocabularies(ingested, ingested.talks), 1,
+                                 _stats(ingested, report.documents))  # fmt: skip
         _import(client, settings, name, extra, "create")
         wait_replicated(settings, name, report.documents + len(extra))
     except BaseException:
@@ -283,6 +314,16 @@ def _update(client, settings, current, meta, ingested, records, hashes, stored,
     build_number = int(meta.get("build", 1)) + 1
     gone = sorted(stored.keys() - hashes.keys())
     changed = [talk for talk in ingested.talks if stored.get(talk.id) != hashes[talk.id]]
+    # the vocabularies change by what the rewritten talks held before and hold now
+    rewritten = gone + [talk.id for talk in changed if talk.id in stored]
+    vocabularies = _read_vocabularies(client, settings, current)
+    for field, before in _stored_vocabularies(client, settings, current, rewritten).items():
+        vocabularies[field].subtract(before)
+    for field, now in _vocabularies(ingested, changed).items():
+        vocabularies[field].update(now)
+    for counts in vocabularies.values():
+        for word in [word for word, count in counts.items() if count <= 0]:
+            del counts[word]
     report.removed = len(gone)
     report.updated = sum(talk.id in stored for talk in changed)
     report.added = len(changed) - report.updated
@@ -291,7 +332,6 @@ def _update(client, settings, current, meta, ingested, records, hashes, stored,
                           BATCH):  # fmt: skip
         _import(client, settings, current, batch, "upsert")
         report.documents += len(batch)
-    rewritten = gone + [talk.id for talk in changed if talk.id in stored]
     for first in range(0, len(rewritten), 100):
         listed = ",".join(rewritten[first : first + 100])
         older = {"filter_by": f"talk_id:[{listed}] && build:<{build_number}"}
@@ -299,6 +339,7 @@ def _update(client, settings, current, meta, ingested, records, hashes, stored,
     if progress is not None:
         progress(len(ingested.talks), len(ingested.talks))
     documents = call(settings, lambda: client.collections[current].retrieve())["num_documents"]
-    extra = _extra_documents(ingested, build_number, _stats(ingested, documents - EXTRA_DOCUMENTS))
+    extra = _extra_documents(vocabularies, build_number,
+                             _stats(ingested, documents - EXTRA_DOCUMENTS))  # fmt: skip
     _import(client, settings, current, extra, "upsert")
     return report

@@ -53,7 +53,9 @@ PAGE = 250  # the most groups (talks) Typesense returns per page
 DETAIL_HITS = 20  # documents read per talk shown: its best notes and passages
 MOMENTS = 3
 WINDOW_SECONDS = 60.0
-DROP_TOKENS = 10_000  # below this many documents, also rank those with only some words
+#: Documents with every word wanted per talk shown before Typesense also ranks documents
+#: with only some (dropping words costs a search each; talks it does not reach come last)
+DROP_TOKENS_PER_TALK = 3
 FACET_LIMIT = 1_000_000
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,120}")
 SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
@@ -207,7 +209,7 @@ class Searcher:
         return sorted(order, key=lambda talk_id: date_order_key(self.talks[talk_id]))
 
     def _ranking(self, plan: Plan, groups: list[Group], doc_filter: str, talks: list[str],
-                 known: int) -> dict:  # fmt: skip
+                 known: int, shown: int) -> dict:  # fmt: skip
         """The ranking request: the groups' words over the plan's fields, grouped by talk."""
         words = [_phrase(group[0]) if group[0].phrase else " ".join(group[0].terms)
                  for group in groups if group and group[0].terms]  # fmt: skip
@@ -218,7 +220,7 @@ class Searcher:
             "query_by_weights": ",".join(str(WEIGHTS[field]) for field in plan.fields),
             "filter_by": _join(doc_filter, talk_filter),
             "group_by": "talk_id",
-            "drop_tokens_threshold": DROP_TOKENS,
+            "drop_tokens_threshold": DROP_TOKENS_PER_TALK * shown,
             **_exact(),
         }
 
@@ -229,7 +231,8 @@ class Searcher:
         when one request could carry them, the best documents of the talks up to `last`."""
         if not candidates:
             return [], {}
-        search = self._ranking(plan, groups, doc_filter, sorted(candidates), len(self.talks))
+        search = self._ranking(plan, groups, doc_filter, sorted(candidates), len(self.talks),
+                               min(last, PAGE))  # fmt: skip
         order: list[str] = []
         hits: dict[str, list[dict]] = {}
         if last <= PAGE:  # one request: the order and what the page shows
@@ -258,7 +261,7 @@ class Searcher:
         """The best documents of each talk of a page (by talk id)."""
         if not page:
             return {}
-        search = self._ranking(plan, groups, doc_filter, page, len(self.talks) + 1)
+        search = self._ranking(plan, groups, doc_filter, page, len(self.talks) + 1, len(page))
         [result] = self._run([{**search, "group_limit": DETAIL_HITS, "per_page": len(page),
                                "include_fields": SHOWN_FIELDS}])  # fmt: skip
         return {group["group_key"][0]: group["hits"] for group in result.get("grouped_hits", [])}

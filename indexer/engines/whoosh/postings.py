@@ -28,6 +28,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.core import workers
 from indexer.core.analysis import spelling_words
+from indexer.core.files import atomic_write
 from indexer.engines.protocol import Kind
 from indexer.engines.whoosh import compat
 
@@ -126,6 +127,8 @@ def export_postings(generation: Path, procs: int = 1) -> int:
             number for number, leaf in enumerate(leaves)
             if not _segment_folder(generation, leaf).is_dir()
         ]  # fmt: skip
+        _recount_words(generation, [leaf for number, leaf in enumerate(leaves)
+                                     if number not in missing])  # fmt: skip
     for stale in root.iterdir():
         if stale.name not in wanted:
             shutil.rmtree(stale, ignore_errors=True)
@@ -199,14 +202,34 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
 
 
 def _export_words(leaf, folder: Path) -> None:
-    """The segment's transcript words with the number of passages holding each."""
+    """The segment's transcript words with the number of live passages holding each, and
+    how many of its documents were deleted then.
+
+    Files are replaced, never rewritten in place: an update's generation shares them with
+    the one before by hard links."""
     counts: Counter[str] = Counter()
-    for fields in leaf.all_stored_fields():
+    for fields in leaf.all_stored_fields():  # live documents only
         if fields.get("kind") == Kind.PASSAGE:
             counts.update(spelling_words(fields.get("text") or ""))
     words = sorted(counts)
-    (folder / f"{WORDS}.json").write_text(json.dumps(words), encoding="utf-8")
-    np.save(folder / f"{WORDS}.dfs.npy", np.array([counts[w] for w in words], dtype=np.int32))
+    frequencies = np.array([counts[w] for w in words], dtype=np.int32)
+    with open(folder / f"{WORDS}.dfs.npy.partial", "wb") as handle:
+        np.save(handle, frequencies)
+    os.replace(folder / f"{WORDS}.dfs.npy.partial", folder / f"{WORDS}.dfs.npy")
+    atomic_write(folder / f"{WORDS}.json", json.dumps(words))
+    atomic_write(folder / f"{WORDS}.deleted", str(leaf.segment().deleted_count()))
+
+
+def _recount_words(generation: Path, leaves: list) -> None:
+    """Count the words of segments again where an update deleted documents since."""
+    for leaf in leaves:
+        folder = _segment_folder(generation, leaf)
+        try:
+            counted = int((folder / f"{WORDS}.deleted").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            counted = 0
+        if folder.is_dir() and leaf.segment().deleted_count() != counted:
+            _export_words(leaf, folder)
 
 
 def _smallest(values: np.ndarray) -> type:

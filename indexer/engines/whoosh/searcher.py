@@ -12,12 +12,14 @@ read back from stored fields.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
+from indexer.core.analysis import spelling_words
 from indexer.core.dates import talk_date
 from indexer.engines.protocol import (
     FACETS,
@@ -130,7 +132,8 @@ class OpenGeneration:
         return self.postings.document_frequency(field, term)
 
     def vocabulary(self, field: str) -> Vocabulary:
-        """Unstemmed words of a field: its spelling field, or for transcripts the arrays."""
+        """Unstemmed words of a field: for transcripts from the arrays, else read from the
+        live documents."""
         with self.lock:
             return self._vocabulary(field)
 
@@ -139,14 +142,22 @@ class OpenGeneration:
             if field == "transcript":
                 vocabulary = Vocabulary(*self.postings.transcript_words())
             else:
-                spell = self.index.schema[field].spelling_fieldname(field)
-                words, frequencies = [], []
-                for term, info in self.reader.iter_field(spell):
-                    words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-                    frequencies.append(info.doc_frequency())
-                vocabulary = Vocabulary(words, np.array(frequencies, dtype=np.int64))
+                vocabulary = self._stored_words(field)
             self._vocabularies[field] = vocabulary
         return self._vocabularies[field]
+
+    def _stored_words(self, field: str) -> Vocabulary:
+        """A small field's words from its live documents (Whoosh's spelling terms keep
+        those of documents an update deleted, with their counts)."""
+        counts: Counter[str] = Counter()
+        if field == "title":
+            for record in self.talks.values():
+                counts.update(spelling_words(record.get("title") or ""))
+        else:
+            for fields in self.searcher.documents(kind=Kind.NOTE.value):
+                counts.update(spelling_words(fields.get("text") or ""))
+        words = sorted(counts)
+        return Vocabulary(words, np.array([counts[w] for w in words], dtype=np.int64))
 
     # -- plans as Whoosh queries, scored in bulk ----------------------------------------
 
