@@ -168,3 +168,20 @@ def test_on_the_podcasts_filters_and_exclusions_agree_and_known_items_come_first
     for query, row in sets.items():
         assert row["same_talks"], (query, row)
     assert sum(row["same_first"] for row in known.values()) >= 0.8 * len(known)
+
+
+ONE_CLAUSE = ["pricing", '"product market fit"', "speaker:duke decision", "retention -churn",
+              "in:notes growth", "year:2023 onboarding", "zzzzqqq"]  # fmt: skip
+
+
+def test_one_word_in_one_request_answers_as_the_general_way(both_on_podcasts, monkeypatch):
+    """The one-request path for a single word or phrase, against the general path."""
+    from indexer.engines.typesense.queries import Searcher
+
+    engine = both_on_podcasts["typesense"]
+    for query in ONE_CLAUSE:
+        monkeypatch.setattr(Searcher, "one_request", True)
+        fast = search(engine, query, per_page=20)
+        monkeypatch.setattr(Searcher, "one_request", False)
+        plain = search(engine, query, per_page=20)
+        assert fast == plain, query

@@ -66,6 +66,9 @@ PHRASE_EXCLUSION = ("On Typesense, an excluded phrase leaves out the talks whose
 class Searcher:
     """One search's view of one collection (cheap to make; holds no state of its own)."""
 
+    #: Answer a one-word or one-phrase query with one request (tests compare both ways).
+    one_request = True
+
     def __init__(self, client: typesense.Client, settings: TypesenseSettings, collection: str,
                  talks: dict[str, dict]) -> None:  # fmt: skip
         self.client = client
@@ -176,6 +179,9 @@ class Searcher:
         wanted = known - excluded_talks
         if allowed is not None:
             wanted &= allowed
+        if self.one_request and _one_clause(plan.groups) and plan.sort != "date" and last <= PAGE:
+            order, hits = self._one_clause(plan, doc_filter, wanted, last)
+            return self._answer(plan, order, hits, first, last, False, budget)
         # The first group alone, then (while the budget lasts) the others in one request.
         groups = list(plan.groups[:1])
         if len(plan.groups) > 1 and not (budget is not None and budget.spent()):
@@ -192,13 +198,38 @@ class Searcher:
         page = order[first:last]
         if not all(talk_id in hits for talk_id in page):
             hits = self._best_documents(plan, groups, page, doc_filter)
+        return self._answer(plan, order, hits, first, last, fallback, budget)
+
+    def _answer(self, plan: Plan, order: list[str], hits: dict[str, list[dict]], first: int,
+                last: int, fallback: bool, budget: Budget | None) -> Matches:  # fmt: skip
         shown = [_talk_match(talk_id, self.talks[talk_id], hits.get(talk_id, []))
-                 for talk_id in page]  # fmt: skip
+                 for talk_id in order[first:last]]  # fmt: skip
         notices = [PHRASE_EXCLUSION] if any(m.phrase for g in plan.excluded for m in g) else []
         return Matches(total=len(order), talks=shown, fallback=fallback,
                        facets=self._facets(order),
                        partial=budget is not None and budget.exceeded,
                        notices=notices)  # fmt: skip
+
+    def _one_clause(self, plan: Plan, doc_filter: str, wanted: set[str],
+                    last: int) -> tuple[list[str], dict[str, list[dict]]]:  # fmt: skip
+        """A query of one word or one phrase in one request: its talks counted, ranked and
+        their best documents read by one search (the general way takes two)."""
+        groups = list(plan.groups)
+        search = self._ranking(plan, groups, doc_filter, sorted(wanted), len(self.talks), last)
+        [result] = self._run([{**search, "facet_by": "talk_id", "max_facet_values": FACET_LIMIT,
+                               "group_limit": DETAIL_HITS, "per_page": last,
+                               "include_fields": SHOWN_FIELDS}])  # fmt: skip
+        candidates = {count["value"] for facet in result.get("facet_counts", [])
+                      for count in facet["counts"]} & wanted  # fmt: skip
+        order: list[str] = []
+        hits: dict[str, list[dict]] = {}
+        for group in result.get("grouped_hits", []):
+            talk_id = group["group_key"][0]
+            if talk_id in candidates:
+                order.append(talk_id)
+                hits[talk_id] = group["hits"]
+        seen = set(order)
+        return order + sorted(candidates - seen), hits
 
     def _facets(self, order: list[str]) -> dict:
         return count_facets(self.talks[talk_id] for talk_id in order)
@@ -279,6 +310,14 @@ def _talks_search(q: str, filter_by: str, query_by: str = "") -> dict:
     if query_by:
         search["query_by"] = query_by
     return search
+
+
+def _one_clause(groups: tuple[Group, ...]) -> bool:
+    """True for a query of one word (one term) or one phrase, without alternatives."""
+    if len(groups) != 1 or len(groups[0]) != 1:
+        return False
+    match = groups[0][0]
+    return bool(match.terms) and (match.phrase or len(match.terms) == 1)
 
 
 def _exact() -> dict:
