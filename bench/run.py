@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,20 @@ def percentile(values: list[float], share: float) -> float:
 def talkseek(*args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "indexer", *args]
     return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+def talkseek_peak_mb(*args: str) -> int:
+    """Run `talkseek` and return the peak RSS of that process alone (MB), from the rusage
+    its wait returns: RUSAGE_CHILDREN would give the largest of every earlier child too."""
+    command = [sys.executable, "-m", "indexer", *args]
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise subprocess.CalledProcessError(process.returncode, command, stderr=errors.read())
+    return round(usage.ru_maxrss / 1024)
 
 
 def folder_mb(folder: Path) -> float:
@@ -123,9 +136,8 @@ def _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster
 
     print("full build (talkseek index --offline --full)...", file=sys.stderr)
     began = time.perf_counter()
-    talkseek("index", "--offline", "--full", "--data", str(data))
+    figures["build_rss_mb"] = talkseek_peak_mb("index", "--offline", "--full", "--data", str(data))
     figures["build_s"] = round(time.perf_counter() - began, 1)
-    figures["build_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     index_dir = data / "index"
     if cluster is None:
         figures["index_mb"] = round(folder_mb(generations.current(index_dir)), 1)
