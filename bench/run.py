@@ -71,7 +71,8 @@ def talkseek_peak_mb(*args: str) -> int:
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
-            raise subprocess.CalledProcessError(process.returncode, command, stderr=errors.read())
+            raise RuntimeError(f"{' '.join(args)} exited with {process.returncode}:\n"
+                               f"{errors.read()[-3000:]}")  # fmt: skip
     return round(usage.ru_maxrss / 1024)
 
 

@@ -132,7 +132,7 @@ def test_searches_go_on_after_the_leader_is_killed(cluster, tmp_path, capsys):
     cluster.start()  # the killed node comes back with its data
 
 
-def test_a_node_lost_during_a_build_never_leaves_the_alias_on_a_partial_collection(
+def test_the_leader_lost_during_a_build_never_leaves_the_alias_on_a_partial_collection(
     cluster, tmp_path
 ):
     folder, engine = indexed(cluster, tmp_path / "first")
@@ -142,12 +142,12 @@ def test_a_node_lost_during_a_build_never_leaves_the_alias_on_a_partial_collecti
     before = alias_target(client, settings, settings.collection_prefix)
     bigger = scaled_folder(tmp_path / "bigger", copies=120)
     shutil.copy(folder.root / "talkseek.toml", bigger.root / "talkseek.toml")
-    url, follower = node_pid(cluster, "follower")
+    url, leader = node_pid(cluster, "leader")  # writes stop until a new one is elected
     killed = []
 
     def progress(done: int, total: int) -> None:
         if done == total // 3 and not killed:
-            os.kill(follower, signal.SIGKILL)
+            os.kill(leader, signal.SIGKILL)
             killed.append(done)
         published = alias_target(client, settings, settings.collection_prefix)
         assert published == before  # never the collection being written
@@ -155,7 +155,7 @@ def test_a_node_lost_during_a_build_never_leaves_the_alias_on_a_partial_collecti
     try:
         report = open_engine(bigger).build(ingest(bigger), full=True, progress=progress)
     finally:
-        cluster.start()  # the follower restarts
+        cluster.start()  # the old leader restarts, as a follower
     assert killed and report.added == len(ingest(bigger).talks)
     after = alias_target(client, settings, settings.collection_prefix)
     assert after != before

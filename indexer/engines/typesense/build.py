@@ -221,7 +221,7 @@ def build(settings: TypesenseSettings, index_dir: Path, ingested: Ingested, full
           progress: BuildProgress | None = None) -> BuildReport:  # fmt: skip
     """Write the talks to Typesense: a new collection behind the alias, or an update."""
     began = time.monotonic()
-    report = _build(connect(settings), settings, index_dir, ingested, full, progress)
+    report = _build(connect(settings, patient=True), settings, index_dir, ingested, full, progress)
     report.seconds = time.monotonic() - began
     return report
 

@@ -20,6 +20,8 @@ from indexer.core.settings import API_KEY_VARIABLE, TypesenseSettings
 from indexer.engines.protocol import EngineUnavailable
 
 RETRY_SECONDS = 0.2
+#: A build waits this long for a cluster electing a leader (searches move on at once).
+PATIENT_SECONDS = 30.0
 
 
 class _SessionPerThread:
@@ -45,8 +47,10 @@ def node_config(url: str) -> dict:
     return {"host": parts.hostname or "", "port": port, "protocol": parts.scheme}
 
 
-def connect(settings: TypesenseSettings, nodes: tuple[str, ...] | None = None) -> typesense.Client:
-    """A client for the cluster (or for just `nodes`), retrying across nodes."""
+def connect(settings: TypesenseSettings, nodes: tuple[str, ...] | None = None,
+            patient: bool = False) -> typesense.Client:  # fmt: skip
+    """A client for the cluster (or for just `nodes`), retrying across nodes; a `patient`
+    one (for builds) keeps retrying while a new leader is elected, which takes seconds."""
     if not settings.api_key:
         raise EngineUnavailable(f"set the Typesense API key in {API_KEY_VARIABLE}")
     listed = nodes or settings.nodes
@@ -54,7 +58,7 @@ def connect(settings: TypesenseSettings, nodes: tuple[str, ...] | None = None) -
         "nodes": [node_config(url) for url in listed],
         "api_key": settings.api_key,
         "connection_timeout_seconds": settings.timeout_seconds,
-        "num_retries": 2 * len(listed) + 2,
+        "num_retries": int(PATIENT_SECONDS / RETRY_SECONDS) if patient else 2 * len(listed) + 2,
         "retry_interval_seconds": RETRY_SECONDS,
         "healthcheck_interval_seconds": 5,
     })  # fmt: skip
