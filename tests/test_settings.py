@@ -55,3 +55,14 @@ def test_a_broken_settings_file_is_reported_with_where(tmp_path, text, says):
     with pytest.raises(SettingsError, match=r"talkseek\.toml") as raised:
         load_settings(tmp_path, environ={})
     assert says in str(raised.value)
+
+
+def test_the_model_comes_from_the_flag_the_environment_or_the_file(tmp_path):
+    assert load_settings(tmp_path, environ={}).model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert load_settings(tmp_path, environ={}).meaning
+    write(tmp_path, 'model = "BAAI/bge-small-en-v1.5"\n')
+    assert load_settings(tmp_path, environ={}).model == "BAAI/bge-small-en-v1.5"
+    assert load_settings(tmp_path, environ={"TALKSEEK_MODEL": "/models/mini"}).model == (
+        "/models/mini")
+    chosen = load_settings(tmp_path, environ={"TALKSEEK_MODEL": "/models/mini"}, model="off")
+    assert chosen.model == "off" and not chosen.meaning

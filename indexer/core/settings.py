@@ -3,6 +3,7 @@
 The file is optional. What it may hold:
 
     engine = "typesense"            # or "whoosh", the default
+    model = "sentence-transformers/all-MiniLM-L6-v2"   # or a folder, or "off"
 
     [typesense]
     nodes = ["http://10.0.0.1:8108", "http://10.0.0.2:8108", "http://10.0.0.3:8108"]
@@ -43,10 +44,19 @@ class TypesenseSettings:
     timeout_seconds: float = 2.0
 
 
+MODEL_OFF = "off"  # the model setting that turns meaning search off
+
+
 @dataclass(frozen=True)
 class Settings:
     engine: str = DEFAULT_ENGINE
     typesense: TypesenseSettings = TypesenseSettings()
+    #: the embedding model for meaning search: a fastembed name, a folder, or MODEL_OFF
+    model: str = "sentence-transformers/all-MiniLM-L6-v2"
+
+    @property
+    def meaning(self) -> bool:
+        return self.model.lower() not in (MODEL_OFF, "none", "")
 
 
 def _file(root: Path) -> dict:
@@ -90,9 +100,10 @@ def _prefix(value: object, source: str) -> str:
 
 
 def load_settings(
-    root: Path, engine: str | None = None, environ: Mapping[str, str] | None = None
+    root: Path, engine: str | None = None, environ: Mapping[str, str] | None = None,
+    model: str | None = None,
 ) -> Settings:
-    """The settings for a data folder; `engine` is the command-line flag, if given."""
+    """The settings for a data folder; `engine` and `model` are command-line flags, if given."""
     env = os.environ if environ is None else environ
     stored = _file(root)
     where = str(root / SETTINGS_FILE)
@@ -118,7 +129,11 @@ def load_settings(
     chosen = engine or env.get("TALKSEEK_ENGINE") or stored.get("engine") or DEFAULT_ENGINE
     if not isinstance(chosen, str):
         raise SettingsError(f"{where}: engine must be a name such as \"whoosh\"")
+    chosen_model = model or env.get("TALKSEEK_MODEL") or stored.get("model") or Settings.model
+    if not isinstance(chosen_model, str):
+        raise SettingsError(f"{where}: model must be a model name, a folder or \"off\"")
     return Settings(
         engine=chosen,
         typesense=TypesenseSettings(nodes, env.get(API_KEY_VARIABLE, ""), prefix, timeout),
+        model=chosen_model,
     )
