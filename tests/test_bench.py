@@ -53,3 +53,16 @@ def test_both_engines_side_by_side_on_a_scaled_slice(corpus, tmp_path):
         assert typesense[f"query_{kind}_p95_ms"] > 0
     header = [line.split() for line in done.stdout.splitlines() if line.startswith("figure")]
     assert ["figure", "whoosh", "typesense"] in header  # the side-by-side table
+
+
+def test_the_meaning_queries_point_at_real_turns_of_the_podcasts(corpus):
+    """bench/meaning_queries.yaml: 40 or more queries, each at the start of a speaker turn."""
+    import yaml
+
+    queries = yaml.safe_load((ROOT / "bench" / "meaning_queries.yaml").read_text())
+    assert len(queries) >= 40
+    for item in queries:
+        turns = json.loads((corpus / "lenny" / "transcripts" / f"{item['video']}.json").read_text())
+        assert any(int(turn["start"]) == item["at"] for turn in turns), item
+        notes = (corpus / "lenny" / "notes" / f"{item['talk']}.md").read_text()
+        assert f"video_id: {item['video']}" in notes, item
