@@ -2,6 +2,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT
@@ -151,3 +152,25 @@ def test_cached_analysis_equals_the_plain_analyzer(pieces):
 def test_query_words_are_the_analyzer_before_stemming(text):
     """Without compounds or apostrophes, a query word stems to the index term."""
     assert [stem(word) for word in words(text)] == terms(text)
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("experiments", "experience"), ("university", "universe"), ("general", "generous"),
+    ("organization", "organ"), ("news", "new"), ("policy", "police"), ("business", "busy"),
+    ("engineering", "engine"), ("important", "imports"), ("relatively", "related"),
+    ("international", "internal"), ("animation", "animals"), ("authority", "author"),
+    ("organism", "organisation"),
+])  # fmt: skip
+def test_words_of_different_meaning_keep_different_stems(one, other):
+    assert stem(one) != stem(other)
+
+
+@pytest.mark.parametrize("forms", [
+    ("experiment", "experiments", "experimenting", "experimental"),
+    ("experience", "experiences", "experienced"), ("university", "universities"),
+    ("organization", "organizations", "organize", "organized", "organise", "organisation"),
+    ("business", "businesses"),
+    ("engineer", "engineers", "engineering"), ("important", "importance"),
+])  # fmt: skip
+def test_forms_of_one_word_still_share_a_stem(forms):
+    assert len({stem(form) for form in forms}) == 1

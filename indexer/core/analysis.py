@@ -31,15 +31,16 @@ _APOSTROPHES = "'\u2019"
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 2  # 2: split stems
+ANALYZER_VERSION = 3  # 2: split stems; 3: also where Snowball stops short (`experienc`)
 
 #: Snowball stems that join words of different meaning, and the beginnings that take a
 #: word out of them into a stem of its own: `experiments` no longer matches `experience`.
-#: A word with none of these beginnings keeps the Snowball stem.
+#: A Snowball stem that only starts with one of these (`experienc`) is split the same way;
+#: a word with none of the beginnings keeps the Snowball stem.
 _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "experi": ("experien", "experiment"),
     "univers": ("universit",),
-    "organ": ("organic", "organiz", "organis"),
+    "organ": ("organic", "organism", "organiz", "organis"),  # organism before organis…
     "anim": ("animal", "animat"),
     "author": ("authorit", "authoriz", "authoris"),
     "busi": ("business",),
@@ -56,6 +57,8 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "present": ("presentat",),
     "design": ("designat",),
 }
+#: British and American spellings of one split stem.
+_SAME_STEM = {"organis": "organiz", "authoris": "authoriz"}
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
@@ -123,9 +126,11 @@ def stem(word: str) -> str:
     """Snowball stem of a lowercase word, split where Snowball joins different meanings;
     cached, because the stemmer is the hot spot of indexing."""
     found = str(_snowball().stem(word))
-    for beginning in _SPLIT_STEMS.get(found, ()):
-        if word.startswith(beginning):
-            return beginning
+    for joined, beginnings in _SPLIT_STEMS.items():
+        if found.startswith(joined):
+            for beginning in beginnings:
+                if word.startswith(beginning):
+                    return _SAME_STEM.get(beginning, beginning)
     return found
 
 
