@@ -57,15 +57,20 @@ def spread_cases(tracks: dict[str, Path], count: int, seed: int = 7) -> list[Spr
     def gap(video_id: str, a: str, b: str) -> tuple[float, float]:
         return min((abs(i - j), min(i, j)) for i in times[video_id][a] for j in times[video_id][b])
 
+    # words cleaning drops from passages ([Applause], [Music]) cannot be searched for
+    searchable = {video_id: set().union(*sets) if sets else set()
+                  for video_id, sets in in_passage.items()}  # fmt: skip
     cases = []
     for video_id in sorted(times):
-        rare = sorted(w for w in times[video_id] if 3 <= frequency[w] <= 8 and len(w) > 4)
+        rare = sorted(w for w in times[video_id] if 3 <= frequency[w] <= 8 and len(w) > 4
+                      and w in searchable[video_id])  # fmt: skip
         for a, b in itertools.combinations(rare, 2):
             distance, at = gap(video_id, a, b)
             if distance > 40 or any(a in p and b in p for p in in_passage[video_id]):
                 continue
             for other in sorted(times):
-                shared = other != video_id and a in times[other] and b in times[other]
+                shared = (other != video_id and a in times[other] and b in times[other]
+                          and {a, b} <= searchable[other])  # fmt: skip
                 if shared and gap(other, a, b)[0] > 180:
                     cases.append(SpreadCase(video_id, other, surface[a], surface[b], at))
     random.Random(seed).shuffle(cases)
