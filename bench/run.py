@@ -58,7 +58,10 @@ def percentile(values: list[float], share: float) -> float:
 
 def talkseek(*args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "indexer", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"`talkseek {' '.join(args)}` failed:\n{done.stderr[-3000:]}")
+    return done
 
 
 def talkseek_peak_mb(*args: str) -> int:

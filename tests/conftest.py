@@ -9,6 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
+#: Where the embedding model is (TALKSEEK_MODEL names it for the tests); then the variable
+#: is turned off, so `talkseek index` in tests embeds only when a test asks (--model).
+MODEL_SETTING = os.environ.get("TALKSEEK_MODEL")
+os.environ["TALKSEEK_MODEL"] = "off"
 
 
 def _corpus_path() -> Path:
@@ -133,7 +137,7 @@ def typesense_node(tmp_path_factory):
 
 def _model_path() -> Path:
     default = ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2-onnx"
-    return Path(os.environ.get("TALKSEEK_MODEL", default)).expanduser().resolve()
+    return Path(MODEL_SETTING or default).expanduser().resolve()
 
 
 @pytest.fixture(scope="session")

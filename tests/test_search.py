@@ -48,6 +48,7 @@ def test_result_shape(bundled_data):
         "page",
         "per_page",
         "sort",
+        "mode",
         "suggestion",
         "fallback",
         "partial",
@@ -56,6 +57,7 @@ def test_result_shape(bundled_data):
         "results",
     }
     assert result["partial"] is False and result["notices"] == []
+    assert result["mode"] == "keyword"  # hybrid asked for, but this index has no vectors
     (item,) = result["results"]
     assert item["talk"] == {
         "id": "reinvent-2022-peter-desantis-svp-aws",
@@ -74,7 +76,7 @@ def test_result_shape(bundled_data):
         "same_transcript_as": None,
     }
     note = item["notes"][0]
-    assert note["line"] == 21 and note["start"] is None
+    assert note["line"] == 21 and note["start"] is None and note["found_by"] == "keyword"
     assert "<mark>ENA</mark>" in note["html"] and "<mark>Express</mark>" in note["html"]
     assert item["moments"] == []
     json.dumps(result)

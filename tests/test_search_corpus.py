@@ -1,14 +1,11 @@
 """Search quality on the real corpus: words spread over captions, and a judged query set."""
 
 import json
-import random
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
-from indexer.core.analysis import is_stop_word, words
+from bench.known_items import known_items, with_typo
 from indexer.ingest.captions import video_id_from_vtt
 from tests.searching import TalkIndex
 from tests.spread_cases import spread_cases
@@ -93,48 +90,8 @@ def test_judged_queries(lenny_index):
     assert moment_hits >= moment_total - 1
 
 
-def _known_items(corpus: Path, count: int, seed: int = 11):
-    """Queries of the three rarest words of a random long speaker turn, with where it was said."""
-    transcripts = corpus / "lenny" / "transcripts"
-    episodes: dict[str, list[str]] = {}
-    for notes in sorted((corpus / "lenny" / "notes").glob("*.md")):
-        meta = yaml.safe_load(notes.read_text(encoding="utf-8").split("---")[1])
-        if (transcripts / f"{meta['video_id']}.json").is_file():
-            episodes.setdefault(meta["video_id"], []).append(notes.stem)
-    turns, frequency, copies = {}, {}, {}
-    for video_id in sorted(episodes):
-        text = (transcripts / f"{video_id}.json").read_text(encoding="utf-8")
-        copies.setdefault(text, []).extend(episodes[video_id])
-        turns[video_id] = (json.loads(text), text)
-        for word in {w for t in turns[video_id][0] for w in words(t["text"])}:
-            frequency[word] = frequency.get(word, 0) + 1
-    rng = random.Random(seed)
-    items = []
-    while len(items) < count:
-        video_id = rng.choice(sorted(turns))
-        snippets, text = turns[video_id]
-        long_turns = [t for t in snippets if len(t["text"].split()) > 40]
-        if not long_turns:
-            continue
-        turn = rng.choice(long_turns)
-        rare = sorted(
-            {
-                w
-                for w in words(turn["text"])
-                if re.fullmatch(r"[a-z]{4,}", w) and not is_stop_word(w)
-            },
-            key=lambda w: (frequency[w], w),
-        )[:3]
-        items.append((rare, set(copies[text]), turn["start"]))  # identical re-publications count
-    return items
-
-
-def _typo(word: str) -> str:
-    return word[:2] + word[3] + word[2] + word[4:]
-
-
 def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus):
-    items = _known_items(corpus, count=60)
+    items = known_items(corpus, count=60)
     first, moment_near, typo_top3 = 0, 0, 0
     for rare, talks, said_at in items:
         result = lenny_index.search(" ".join(rare))
@@ -144,7 +101,7 @@ def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus)
             moment_near += any(
                 abs(m["start"] - said_at) <= 60 for m in result["results"][0]["moments"]
             )
-        typo = lenny_index.search(" ".join([_typo(rare[0]), *rare[1:]]))
+        typo = lenny_index.search(" ".join([with_typo(rare[0]), *rare[1:]]))
         typo_top3 += bool(talks & {item["talk"]["id"] for item in typo["results"][:3]})
     assert first >= 0.9 * len(items), first
     assert moment_near >= 0.85 * len(items), moment_near

@@ -16,13 +16,14 @@ bp = Blueprint("api", __name__)
 
 @bp.get("/api/search")
 def search() -> Response:
-    """?q=words&page=N&per_page=N → the search result structure."""
+    """?q=words&page=N&per_page=N&sort=&mode= → the search result structure."""
     text = params.query_text(request.args, required=True)
     page = params.page_number(request.args)
     size = params.per_page(request.args)
     sort = params.sort_order(request.args)
+    mode = params.search_mode(request.args)
     with using_engine() as engine:
-        return jsonify(run_search(engine, text, page=page, per_page=size, sort=sort))
+        return jsonify(run_search(engine, text, page=page, per_page=size, sort=sort, mode=mode))
 
 
 @bp.get("/api/talks")
@@ -47,10 +48,13 @@ def talk(talk_id: str) -> Response:
 
 @bp.get("/healthz")
 def health() -> Response:
-    """Up and serving an index: which engine, generation and how many talks."""
+    """Up and serving an index: which engine, generation, how many talks, and whether
+    meaning search is on (with which model)."""
     with using_engine() as engine:
         stats = engine.stats()
+        meaning = engine.meaning()
     return jsonify(
         {"status": "ok", "engine": stats.engine, "generation": stats.generation,
-         "talks": stats.talks}
+         "talks": stats.talks, "meaning": meaning is not None,
+         "model": meaning.model if meaning else None}
     )  # fmt: skip

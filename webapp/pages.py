@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
-from indexer.engines.protocol import SORTS
+from indexer.engines.protocol import MODES, SORTS
 from indexer.search import search as run_search
 from indexer.search import talk_detail
 from indexer.search.examples import examples
@@ -55,7 +55,7 @@ def filter_term(name: str, value: str) -> str:
     return f'{name}:"{" ".join(value.replace(chr(34), " ").split())}"'
 
 
-def facet_links(query: str, facets: dict[str, list[dict]]) -> list[dict]:
+def facet_links(query: str, facets: dict[str, list[dict]], keep: dict[str, Any]) -> list[dict]:
     """Facets as links that add (or, when active, remove) a filter from the query."""
     groups = []
     for name, label in FACET_NAMES.items():
@@ -68,12 +68,14 @@ def facet_links(query: str, facets: dict[str, list[dict]]) -> list[dict]:
             term = filter_term(name, value["value"])
             active = term in query
             target = " ".join(query.replace(term, " ").split()) if active else f"{query} {term}"
-            links.append({**value, "active": active, "href": url_for("pages.search", q=target)})
+            links.append({**value, "active": active,
+                          "href": url_for("pages.search", q=target, **keep)})  # fmt: skip
         groups.append({"name": name, "label": label, "values": links})
     return groups
 
 
-def page_links(query: str, page: int, total: int, per_page: int) -> list[dict]:
+def page_links(query: str, page: int, total: int, per_page: int, keep: dict[str, Any]
+               ) -> list[dict]:  # fmt: skip
     """Numbered pages near the current one, with the first and the last."""
     last = max(1, math.ceil(total / per_page))
     wanted = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
@@ -83,7 +85,7 @@ def page_links(query: str, page: int, total: int, per_page: int) -> list[dict]:
         if number - previous > 1:
             links.append({"gap": True})
         links.append({"number": number, "current": number == page,
-                      "href": url_for("pages.search", q=query, page=number)})  # fmt: skip
+                      "href": url_for("pages.search", q=query, page=number, **keep)})  # fmt: skip
         previous = number
     return links
 
@@ -96,29 +98,40 @@ def search():
     page = params.page_number(request.args)
     size = params.per_page(request.args)
     sort = params.sort_order(request.args)
+    mode = params.search_mode(request.args)
     with using_engine() as engine:
         if not query:
             stats = engine.stats()
         else:
-            result = run_search(engine, query, page=page, per_page=size, sort=sort)
+            result = run_search(engine, query, page=page, per_page=size, sort=sort, mode=mode)
+        meaning_on = engine.meaning() is not None
         shown = examples(engine) if not query or not result["results"] else []
     if not query:
         return render_template("home.html", query="", examples=shown, talk_count=stats.talks,
                                transcribed=stats.transcribed,
                                missing=stats.with_video - stats.transcribed)  # fmt: skip
     last = max(1, math.ceil(result["total"] / size))
+    keep_mode: dict[str, Any] = {"mode": mode} if mode != "hybrid" else {}
+    keep_sort: dict[str, Any] = {"sort": sort} if sort != "relevance" else {}
+    keep = {**keep_sort, **keep_mode}
     return render_template(
         "search.html",
         query=query,
         result=result,
-        facets=facet_links(query, result["facets"]),
-        pages=page_links(query, page, result["total"], size) if last > 1 else [],
-        previous_href=url_for("pages.search", q=query, page=page - 1) if page > 1 else None,
-        next_href=url_for("pages.search", q=query, page=page + 1) if page < last else None,
+        facets=facet_links(query, result["facets"], keep),
+        pages=page_links(query, page, result["total"], size, keep) if last > 1 else [],
+        previous_href=url_for("pages.search", q=query, page=page - 1, **keep) if page > 1
+        else None,
+        next_href=url_for("pages.search", q=query, page=page + 1, **keep) if page < last
+        else None,
         first_rank=(page - 1) * size + 1,
         examples=shown,
         sort=sort,
-        sort_links={order: url_for("pages.search", q=query, sort=order) for order in SORTS},
+        sort_links={order: url_for("pages.search", q=query, sort=order, **keep_mode)
+                    for order in SORTS},
+        mode=mode,
+        mode_links={name: url_for("pages.search", q=query, mode=name, **keep_sort)
+                    for name in MODES} if meaning_on else {},
     )
 
 

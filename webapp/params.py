@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from indexer.core.youtube import parse_start
-from indexer.engines.protocol import SORTS
+from indexer.engines.protocol import MODES, SORTS
 from indexer.search.library import FILTERS as LIBRARY_FILTERS
 from indexer.search.library import SORTS as LIBRARY_SORTS
 
@@ -78,6 +78,14 @@ def sort_order(args: MultiDict[str, str]) -> str:
     value = args.get("sort", "").strip() or "relevance"
     if value not in SORTS:
         raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}, not {value[:40]!r}.")
+    return value
+
+
+def search_mode(args: MultiDict[str, str]) -> str:
+    """The `mode` parameter: hybrid (the default), keyword or meaning."""
+    value = args.get("mode", "").strip() or "hybrid"
+    if value not in MODES:
+        raise InvalidParameter(f"mode must be one of {', '.join(MODES)}, not {value[:40]!r}.")
     return value
 
 

@@ -15,12 +15,16 @@ import click
 
 from indexer.core.data_folder import DataFolder
 from indexer.engines import ENGINES
-from indexer.engines.protocol import SORTS
+from indexer.engines.protocol import MODES, SORTS
 
 if TYPE_CHECKING:
     from flask import Flask
+    from rich.console import Console
 
+    from indexer.cli.progress import Reporter
     from indexer.engines.protocol import Engine
+    from indexer.ingest import Ingested
+    from indexer.ingest.vectors import Meaning
 
 data_option = click.option(
     "--data",
@@ -76,6 +80,14 @@ def main() -> None:
 @click.option(
     "--strict", is_flag=True, help="Exit non-zero when notes had problems or a transcript failed."
 )
+@click.option(
+    "--model",
+    "model",
+    metavar="NAME_OR_PATH",
+    default=None,
+    show_default="TALKSEEK_MODEL, else `model` in talkseek.toml, else all-MiniLM-L6-v2",
+    help="Embedding model for meaning search: a fastembed name, a folder, or `off`.",
+)
 def index(
     data: Path,
     engine_name: str | None,
@@ -85,6 +97,7 @@ def index(
     lang: str,
     proxy: str | None,
     strict: bool,
+    model: str | None,
 ) -> None:
     """Read notes, fetch or load transcripts, and build the search index.
 
@@ -126,6 +139,7 @@ def index(
             reporter.update(done_videos, f"{video.video_id} {status.status}")
 
         sync_transcripts(ingested, folder, fetcher, refresh=refresh, progress=advance)
+        ingested.meaning, embedded = _embed(ingested, folder, engine_name, model, reporter, err)
         reporter.stage("indexing talks", len(ingested.talks))
 
         def indexed(done: int, total: int) -> None:
@@ -149,12 +163,50 @@ def index(
     print_warnings(err, ingested)
     print_summary(ingested)
     click.echo(str(report))
+    if ingested.meaning is not None:
+        click.echo(f"meaning search: on ({ingested.meaning.model}; {embedded} texts embedded "
+                   "now, the others were cached)")  # fmt: skip
+    else:
+        click.echo("meaning search: off (keywords only)")
     failed = [s for s in ingested.statuses.values() if s.status != OK]
     if strict and (ingested.warnings or failed):
         raise click.ClickException(
             f"--strict: {len(ingested.warnings)} notes warnings, "
             f"{len(failed)} videos without a fresh transcript"
         )
+
+
+def _embed(ingested: Ingested, folder: DataFolder, engine_name: str | None,
+           model: str | None, reporter: Reporter, err: Console
+           ) -> tuple[Meaning | None, int]:  # fmt: skip
+    """Embed what the store lacks (and how many texts that was); no Meaning (meaning
+    search off, said once, with why) without a model."""
+    from indexer.core.embedder import ModelUnavailable, load_embedder
+    from indexer.core.settings import SettingsError, load_settings
+    from indexer.ingest.vectors import embed_collection
+
+    try:
+        settings = load_settings(folder.root, engine_name, model=model)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    if not settings.meaning:
+        return None, 0
+    reporter.stage(f"loading the model {settings.model}", 1)
+    try:
+        embedder = load_embedder(settings.model)
+    except ModelUnavailable as error:
+        err.print(f"talkseek: meaning search is off: {error}", highlight=False, soft_wrap=True)
+        return None, 0
+
+    def embedded(done: int, total: int, rate: float) -> None:
+        if done == 0:
+            reporter.stage("embedding", total)
+            return
+        left = int((total - done) / rate) if rate > 0 else 0
+        reporter.update(done, f"embedding: {rate:.0f} texts/s, {left // 60}:{left % 60:02d} left")
+
+    described = str(embedder.choice.folder or embedder.choice.name)
+    return embed_collection(ingested, embedder, described, folder.index, embedded)
 
 
 @main.command()
@@ -179,17 +231,23 @@ def status(data: Path, engine_name: str | None, as_json: bool) -> None:
     print_status(ingested)
     served = index["generation"] or f"none yet ({index['problem'] or 'run `talkseek index`'})"
     click.echo(f"index: {index['engine']}, {served}")
+    meaning = index["meaning"]
+    click.echo(f"meaning search: on ({meaning['model']}, {meaning['dimensions']} dimensions)"
+               if meaning else "meaning search: off (the index has no vectors)")  # fmt: skip
 
 
 def _index_status(data: Path, engine_name: str | None) -> dict:
-    """The engine and the generation it publishes (cheap: nothing is opened)."""
-    from indexer.engines.protocol import EngineUnavailable
+    """The engine, the generation it publishes and the model of its vectors, if any."""
+    from indexer.engines.protocol import EngineUnavailable, IndexDamaged, IndexMissing
 
     engine = _engine(data, engine_name)
     try:
-        return {"engine": engine.name, "generation": engine.latest_generation(), "problem": None}
-    except EngineUnavailable as error:
-        return {"engine": engine.name, "generation": None, "problem": str(error)}
+        generation = engine.latest_generation()
+        meaning = engine.meaning() if generation is not None else None
+        return {"engine": engine.name, "generation": generation, "problem": None,
+                "meaning": meaning.__dict__ if meaning else None}  # fmt: skip
+    except (EngineUnavailable, IndexMissing, IndexDamaged) as error:
+        return {"engine": engine.name, "generation": None, "problem": str(error), "meaning": None}
     finally:
         engine.close()
 
@@ -204,6 +262,9 @@ def _index_status(data: Path, engine_name: str | None) -> dict:
               help="Talks per page.")  # fmt: skip
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="Order of the talks: best match, or newest first (undated last).")  # fmt: skip
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True,
+              help="Answer by keywords, by meaning, or both fused (keyword when the index "
+                   "has no vectors).")  # fmt: skip
 def search(
     data: Path,
     engine_name: str | None,
@@ -212,6 +273,7 @@ def search(
     page: int,
     limit: int,
     sort: str,
+    mode: str,
 ) -> None:
     """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
     from indexer.cli.render import print_results
@@ -223,7 +285,8 @@ def search(
         # what a server worker loads before its first request: the search budget is then
         # spent on searching, as it is there, not on opening the index
         engine.warm()
-        result = run_search(engine, " ".join(query), page=page, per_page=limit, sort=sort)
+        result = run_search(engine, " ".join(query), page=page, per_page=limit, sort=sort,
+                            mode=mode)  # fmt: skip
     except (IndexMissing, IndexDamaged, EngineUnavailable) as error:
         raise click.ClickException(str(error)) from None
     finally:

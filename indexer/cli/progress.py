@@ -43,7 +43,8 @@ class _Bar:
 
 
 class Lines:
-    """Progress as lines: `talkseek: indexing talks 120/2800 (4%), 0:00:12`."""
+    """Progress as lines: `talkseek: indexing talks 120/2800 (4%), 0:00:12`, and the
+    stage's last note (an embedding's rate and time left)."""
 
     def __init__(self, write: Callable[[str], object], clock: Callable[[], float] = time.monotonic):
         self.write = write
@@ -68,7 +69,8 @@ class Lines:
         self.shown_share, self.shown_at = share, now
         elapsed = int(now - self.began)
         clock = f"{elapsed // 3600}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
-        self.write(f"talkseek: {self.label} {done}/{self.total} ({share:.0%}), {clock}")
+        line = f"talkseek: {self.label} {done}/{self.total} ({share:.0%}), {clock}"
+        self.write(f"{line}; {note}" if note else line)
 
 
 @contextmanager

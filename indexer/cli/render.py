@@ -51,7 +51,8 @@ def print_results(result: dict) -> None:
                 f"   - {note['text']}{when}  ({talk['source'].split(':')[0]}:{note['line']})"
             )
         for moment in item["moments"]:
-            click.echo(f"   {clock(moment['start'])}  {moment['text']}")
+            meaning = "  (similar in meaning)" if moment.get("found_by") == "meaning" else ""
+            click.echo(f"   {clock(moment['start'])}  {moment['text']}{meaning}")
             click.echo(f"            {moment['url']}")
         click.echo()
 

@@ -115,7 +115,7 @@ def load_embedder(setting: str = DEFAULT_MODEL, probe_seconds: float = PROBE_SEC
         from fastembed import TextEmbedding
     except ImportError as error:
         raise ModelUnavailable(
-            "meaning search needs fastembed: pip install -e '.[meaning]'") from error
+            "meaning search needs fastembed: pip install fastembed") from error
     if choice.folder is not None:
         if not (choice.folder / "model.onnx").is_file():
             raise ModelUnavailable(f"no model.onnx in {choice.folder}: name a folder holding "

@@ -86,3 +86,8 @@ def slugify(text: str, limit: int = 60) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     return slug[:limit].rstrip("-") or "talk"
+
+
+def vector_text_of_talk(title: str, description: str) -> str:
+    """What a talk's own meaning vector is made of: its title and description."""
+    return "\n".join(part for part in (title.strip(), description.strip()) if part)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from indexer.engines.vocabulary import Vocabulary
@@ -45,6 +45,10 @@ SPELLING_FIELDS = ("title", "note", "transcript")
 FACETS = ("event", "speaker", "section", "year")
 #: How results can be ordered.
 SORTS = ("relevance", "date")
+#: How a query is answered: by its words, by its meaning (a vector), or both fused.
+MODES = ("hybrid", "keyword", "meaning")
+#: Which ranking found a note or a moment.
+FOUND_BY = ("keyword", "meaning", "both")
 
 
 class IndexMissing(RuntimeError):
@@ -113,10 +117,25 @@ class Plan:
     filters: tuple[Filter, ...] = ()
     fields: tuple[str, ...] = tuple(FIELD_WEIGHTS)
     sort: str = "relevance"  # or "date": newest first, talks without a date last
+    #: "keyword" ranks by the groups; "meaning" by `vector`, "hybrid" by both fused. The
+    #: vector's rankings keep the filters, the exclusions and the groups that are only
+    #: phrases (a talk must hold them): exact syntax stays exact.
+    mode: str = "keyword"
+    #: the query's unit vector, from the model of the engine's `meaning()`
+    vector: Any = field(default=None, compare=False, repr=False)  # a numpy float32 array
 
     @property
     def is_empty(self) -> bool:
         return not self.groups and not self.filters
+
+    @property
+    def by_meaning(self) -> bool:
+        return self.mode != "keyword" and self.vector is not None
+
+    @property
+    def phrase_groups(self) -> tuple[Group, ...]:
+        """The groups made only of phrases: what meaning results must hold too."""
+        return tuple(g for g in self.groups if g and all(m.phrase for m in g))
 
 
 class Budget:
@@ -146,6 +165,7 @@ class NoteHit:
     line: int | None
     start: float | None = None
     video_id: str | None = None
+    found_by: str = "keyword"  # FOUND_BY
 
 
 @dataclass(frozen=True)
@@ -156,6 +176,7 @@ class PassageHit:
     start: float
     end: float
     text: str
+    found_by: str = "keyword"  # FOUND_BY
 
 
 @dataclass
@@ -233,6 +254,16 @@ class EngineStats:
     with_video: int = 0  # talks with at least one video (the others are notes only)
 
 
+@dataclass(frozen=True)
+class MeaningInfo:
+    """The model an index's vectors were made with: its setting (a fastembed name or a
+    folder: queries are embedded with the same), its cache key and its dimensions."""
+
+    model: str
+    key: str
+    dimensions: int
+
+
 #: Called with (talks done, talks in all) while a build writes.
 BuildProgress = Callable[[int, int], None]
 
@@ -296,6 +327,10 @@ class Engine(Protocol):
 
     def overview(self) -> dict[str, list[FacetCount]]:
         """The facets of every talk indexed: the most common events, speakers, sections."""
+        ...
+
+    def meaning(self) -> MeaningInfo | None:
+        """The model the served index's vectors were made with; None: keywords only."""
         ...
 
     def verify(self, thorough: bool = True) -> list[str]:

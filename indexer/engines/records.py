@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from indexer.core.dates import talk_date
 from indexer.core.statuses import OK
-from indexer.engines.protocol import FACETS, FacetCount, Filter, NoteHit, PassageHit
+from indexer.core.talks import vector_text_of_talk
+from indexer.engines.protocol import FACETS, FacetCount, Filter, Kind, NoteHit, PassageHit
 
 FACET_VALUES = 20  # values shown per facet
 NOTES_SHOWN = 5  # matching notes returned per talk
@@ -76,3 +77,12 @@ def doc_number(doc_id: str) -> int:
 def transcribed(record: dict) -> bool:
     """True when at least one of the talk's videos has its transcript indexed."""
     return any(video.get("status") == OK for video in record.get("videos", []))
+
+
+def vector_text(fields: dict) -> str:
+    """The text a document's meaning vector is made of (see `ingest.vectors`): a talk's
+    title and description, a note's or a passage's text."""
+    if fields.get("kind") == Kind.TALK:
+        record = fields.get("talk") or {}
+        return vector_text_of_talk(record.get("title") or "", record.get("description") or "")
+    return fields.get("text") or ""

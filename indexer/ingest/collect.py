@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from indexer.core import workers
 from indexer.core.data_folder import DataFolder
@@ -30,6 +30,9 @@ from indexer.ingest.passage_cache import PassageCache, PassagesByVideo, passage_
 from indexer.ingest.passages import Passage, build_passages
 from indexer.ingest.sync import sync_video
 from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore
+
+if TYPE_CHECKING:
+    from indexer.ingest.vectors import Meaning
 
 __all__ = ["Collection", "DataFolder", "read_talks", "recorded", "sync_transcripts"]
 
@@ -55,6 +58,8 @@ class Collection:
     warnings: list[NoteWarning] = field(default_factory=list)
     #: a video whose transcript is the very same as an earlier video's -> that video
     same_transcript: dict[str, str] = field(default_factory=dict)
+    #: the vectors to index with the talks (`ingest.vectors.Meaning`); None: keywords only
+    meaning: Meaning | None = None
 
     def status_counts(self) -> Counter[str]:
         return Counter(status.status for status in self.statuses.values())

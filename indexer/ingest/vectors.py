@@ -13,15 +13,30 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from indexer.core.embedder import Embedder
+from indexer.core.talks import vector_text_of_talk
+from indexer.ingest.collect import Collection
 
 BATCH = 256  # texts embedded (and committed) at a time
 #: Called with (texts embedded, texts to embed, texts a second) while embedding.
 EmbedProgress = Callable[[int, int, float], None]
+
+
+def collection_texts(collection: Collection) -> list[str]:
+    """Every text the index holds a vector for: each talk's title and description, each
+    note item and each passage (engines look their vectors up by the same texts)."""
+    texts = []
+    for talk in collection.talks:
+        texts.append(vector_text_of_talk(talk.title, talk.description))
+        texts.extend(note.text for note in talk.notes)
+    for passages in collection.passages.values():
+        texts.extend(passage.text for passage in passages)
+    return [text for text in texts if text]
 
 
 def text_key(text: str) -> bytes:
@@ -34,8 +49,17 @@ class VectorStore:
     def __init__(self, index_dir: Path, model_key: str) -> None:
         folder = index_dir / "vectors"
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{model_key}.sqlite"
-        self._db = sqlite3.connect(self.path)
+        self._open(folder / f"{model_key}.sqlite")
+
+    @classmethod
+    def at(cls, path: Path) -> VectorStore:
+        store = cls.__new__(cls)
+        store._open(path)
+        return store
+
+    def _open(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")
 
     def close(self) -> None:
@@ -76,9 +100,35 @@ class VectorStore:
             chunk = keys[first : first + 500]
             marks = ",".join("?" * len(chunk))
             for key, blob in self._db.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk
+            ):
                 out[places[key]] = np.frombuffer(blob, dtype=np.float32)
         return out
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a build needs to write vectors: the model that made them (its setting, to
+    embed queries with it, and its cache key) and where they are stored."""
+
+    model: str
+    key: str
+    dimensions: int
+    store_path: Path
+
+    def lookup(self, texts: list[str]) -> np.ndarray:
+        """One vector per text (zeros for a text never embedded)."""
+        with VectorStore.at(self.store_path) as store:
+            return store.get(texts, self.dimensions)
+
+
+def embed_collection(collection: Collection, embedder: Embedder, model: str, index_dir: Path,
+                     progress: EmbedProgress | None = None) -> tuple[Meaning, int]:  # fmt: skip
+    """Embed what the collection holds that the store lacks; what a build needs to write
+    the vectors, and how many texts were embedded now."""
+    with VectorStore(index_dir, embedder.key) as store:
+        embedded = embed_missing(store, embedder, collection_texts(collection), progress)
+        return Meaning(model, embedder.key, embedder.dimensions, store.path), embedded
 
 
 def embed_missing(store: VectorStore, embedder: Embedder, texts: Iterable[str],
@@ -86,6 +136,8 @@ def embed_missing(store: VectorStore, embedder: Embedder, texts: Iterable[str],
     """Embed the texts the store lacks, a batch at a time; how many were embedded."""
     todo = store.missing(texts)
     began = time.monotonic()
+    if progress is not None:
+        progress(0, len(todo), 0.0)
     for first in range(0, len(todo), BATCH):
         batch = todo[first : first + BATCH]
         store.put(batch, embedder.embed(batch))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from indexer.core.talks import SAFE_ID
-from indexer.engines.protocol import SORTS, Budget, Engine
+from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Plan
+from indexer.search.meaning import query_vector
 from indexer.search.plan import Planner
 from indexer.search.results import search_json, talk_json
 
@@ -17,22 +18,51 @@ PER_PAGE = 10
 MAX_PER_PAGE = 50
 #: What one search may cost: past it, the engine answers with what it found, marked partial.
 SEARCH_SECONDS = 0.15
+#: How queries are answered unless asked otherwise (keyword when the index has no vectors).
+DEFAULT_MODE = "hybrid"
 
 
 def search(
-    engine: Engine, text: str, page: int = 1, per_page: int = PER_PAGE, sort: str = "relevance"
+    engine: Engine,
+    text: str,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    sort: str = "relevance",
+    mode: str = DEFAULT_MODE,
 ) -> dict:
     """The result structure shared by `talkseek search --json` and the JSON API.
 
+    `mode` asks for keyword, meaning or hybrid search; the answer says which it got
+    (keyword when the index has no vectors, or the query has no plain words to embed).
     Never raises on user input; IndexMissing when the engine has no index.
     """
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-    budget = Budget(SEARCH_SECONDS)
     planned = Planner(engine).plan(text or "")
     plan = replace(planned.plan, sort=sort if sort in SORTS else "relevance")
+    plan, notices = _with_meaning(engine, plan, planned.query.free_text, mode)
+    budget = Budget(SEARCH_SECONDS)
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
-    return search_json(text, page, per_page, planned, matches, plan.sort)
+    matches.notices[:0] = notices
+    return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
+
+
+def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
+                  ) -> tuple[Plan, list[str]]:  # fmt: skip
+    """The plan with the query's vector when meaning is asked for and can be had."""
+    mode = mode if mode in MODES else DEFAULT_MODE
+    if mode == "keyword" or not free_text.strip():
+        return plan, []  # only filters or phrases: exact syntax stays keyword
+    info = engine.meaning()
+    if info is None:
+        asked = [] if mode == DEFAULT_MODE else [
+            "this index has no meaning vectors (run `talkseek index` with a model): "
+            "answered by keywords"]  # fmt: skip
+        return plan, asked
+    vector, reason = query_vector(info, free_text)
+    if vector is None:
+        return plan, [f"{reason}; answered by keywords"] if reason else []
+    return replace(plan, mode=mode, vector=vector), []
 
 
 def talk_detail(engine: Engine, talk_id: str) -> dict | None:

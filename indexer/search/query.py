@@ -52,6 +52,9 @@ class Query:
     excluded: list[Clause] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
     scope: str | None = None
+    #: the query's plain words as typed, stop words included, without phrases,
+    #: exclusions and filters: what a meaning search embeds
+    free_text: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -123,7 +126,11 @@ def parse_query(raw: str) -> Query:
             continue
         if negate:
             query.excluded.append(clause)
-        elif pending_or:
+            pending_or = False
+            continue
+        if quoted is None:
+            query.free_text = f"{query.free_text} {value.replace('*', ' ')}".strip()
+        if pending_or:
             query.groups[-1].append(clause)
         else:
             query.groups.append([clause])

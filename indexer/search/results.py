@@ -75,10 +75,24 @@ def note_json(note: NoteHit, record: dict, marked: Collection[str] | Marks | Non
     return shaped
 
 
+def found_by(hits: list[PassageHit] | list[NoteHit]) -> str:
+    """Which ranking found a moment (any of its passages) or a note."""
+    found = {hit.found_by for hit in hits}
+    if "both" in found or len(found) > 1:
+        return "both"
+    return found.pop() if found else "keyword"
+
+
 def moment_json(
     passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
 ) -> dict:
-    """A moment: its passages' text cut to an excerpt around the first matched word."""
+    """A moment: its passages' text cut to an excerpt around the first matched word.
+
+    A moment found by meaning alone marks no words: the words it shares with the query
+    are not why it was found."""
+    found = found_by(passages)
+    if found == "meaning":
+        marked = Marks(frozenset(), ())
     text = excerpt(" ".join(passage.text for passage in passages), marked)
     start = min(passage.start for passage in passages)
     video_id = passages[0].video_id
@@ -89,6 +103,7 @@ def moment_json(
         "text": text,
         "html": mark(text, marked),
         "url": moment_url(record, video_id, start),
+        "found_by": found,
     }
 
 
@@ -107,7 +122,11 @@ def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
     return {
         "talk": talk_summary(record),
         "score": round(talk.score, 4),
-        "notes": [note_json(note, record, marked) for note in talk.notes],
+        "notes": [
+            {**note_json(note, record, marked if note.found_by != "meaning" else ()),
+             "found_by": note.found_by}
+            for note in talk.notes
+        ],
         "moments": [moment_json(moment, record, marked) for moment in talk.moments],
     }
 
@@ -119,14 +138,16 @@ def search_json(
     planned: PlannedQuery,
     matches: Matches,
     sort: str = "relevance",
+    mode: str = "keyword",
 ) -> dict:
-    """The search result structure."""
+    """The search result structure; `mode` is how it was answered (MODES)."""
     return {
         "query": text,
         "total": matches.total,
         "page": page,
         "per_page": per_page,
         "sort": sort,
+        "mode": mode,
         "suggestion": planned.suggestion,
         "fallback": matches.fallback,
         "partial": matches.partial,

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from typesense import exceptions
 
 from indexer.core.analysis import ANALYZER_VERSION, spelling_words
@@ -35,6 +36,7 @@ from indexer.engines.protocol import (
     EngineUnavailable,
     Kind,
 )
+from indexer.engines.records import vector_text
 from indexer.engines.typesense import schema
 from indexer.engines.typesense.client import call, connect
 from indexer.engines.typesense.published import (
@@ -50,13 +52,14 @@ from indexer.ingest.documents import content_hash, talk_passages, talk_record
 BATCH = 1000  # documents per import request
 MOSTLY_CHANGED = 20  # as for Whoosh: an update rewriting most talks builds afresh
 REPLICATION_SECONDS = 300.0
+IMPORT_ATTEMPTS = 4
 
 
 class BuildFailed(EngineUnavailable):
     """Typesense refused documents of a build; the alias was not moved."""
 
 
-def typesense_documents(document: dict, build: int) -> dict:
+def typesense_documents(document: dict, build: int, vector: np.ndarray | None = None) -> dict:
     """One talkseek document as Typesense stores it (see `schema`)."""
     stored: dict = {"id": document["doc_id"], "kind": document["kind"],
                     "talk_id": document["talk_id"], "build": build}  # fmt: skip
@@ -80,6 +83,8 @@ def typesense_documents(document: dict, build: int) -> dict:
         stored["line"] = int(document["line"])
     if document.get("talk") is not None:
         stored["record"] = json.dumps(document["talk"], ensure_ascii=False)
+    if vector is not None and vector.any():
+        stored[schema.VECTOR] = [round(float(x), 6) for x in vector]
     return stored
 
 
@@ -133,6 +138,8 @@ def _extra_documents(vocabularies: dict[str, Counter[str]], build: int, stats: d
                       "talk_id": "", "build": build, "payload": json.dumps(payload)})  # fmt: skip
     meta = {"format": schema.FORMAT, "analyzer": ANALYZER_VERSION, "build": build,
             "built_at": time.time(), **stats}  # fmt: skip
+    if stats.get("meaning") is None:
+        meta.pop("meaning", None)
     extra.append({"id": schema.META_ID, "kind": schema.META, "talk_id": "", "build": build,
                   "payload": json.dumps(meta)})  # fmt: skip
     return extra
@@ -150,8 +157,20 @@ def _batches(documents: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 
 def _import(client, settings, collection: str, documents: list[dict], action: str) -> None:
-    results = call(settings, lambda: client.collections[collection].documents.import_(
-        documents, {"action": action}))  # fmt: skip
+    """Import a batch; a batch whose answer comes back garbled (a busy cluster's node can
+    answer an import with an empty body) is sent again as an upsert, which is idempotent."""
+    for attempt in range(IMPORT_ATTEMPTS):
+        try:
+            importer = client.collections[collection].documents.import_
+            results = call(settings, partial(importer, documents, {"action": action}))
+            break
+        except EngineUnavailable as error:
+            garbled = isinstance(error.__cause__, exceptions.TypesenseClientError) and (
+                "Invalid response" in str(error.__cause__))  # fmt: skip
+            if not garbled or attempt == IMPORT_ATTEMPTS - 1:
+                raise
+            action = "upsert"
+            time.sleep(1.0 + attempt)
     failed = [r for r in results if not r.get("success")]
     if failed:
         raise BuildFailed(f"Typesense refused {len(failed)} of {len(documents)} documents "
@@ -234,6 +253,8 @@ def _build(client, settings, index_dir, ingested, full, progress) -> BuildReport
         report_note = ""
         if current and not usable(meta):
             current, report_note = None, "the index was made by another version, so it was rebuilt"
+        elif current and meta.get("meaning") != _meaning_info(ingested):
+            full, report_note = True, "the meaning model changed, so the index was rebuilt"
         records = {talk.id: talk_record(talk, ingested) for talk in ingested.talks}
         hashes = {talk.id: content_hash(records[talk.id], talk, ingested)
                   for talk in ingested.talks}  # fmt: skip
@@ -263,12 +284,22 @@ def _stored_hashes(client, settings, collection: str) -> dict[str, str]:
 
 def _stats(ingested: Ingested, documents: int) -> dict:
     passages = sum(len(talk_passages(talk, ingested)) for talk in ingested.talks)
-    return {"talks": len(ingested.talks), "documents": documents, "passages": passages}
+    return {"talks": len(ingested.talks), "documents": documents, "passages": passages,
+            "meaning": _meaning_info(ingested)}  # fmt: skip
+
+
+def _meaning_info(ingested: Ingested) -> dict | None:
+    """The model of the vectors a build writes, as `meta` records it."""
+    meaning = ingested.meaning
+    if meaning is None:
+        return None
+    return {"model": meaning.model, "key": meaning.key, "dimensions": meaning.dimensions}
 
 
 def _full(client, settings, ingested, records, hashes, progress, current) -> BuildReport:
     name = f"{settings.collection_prefix}_{time.strftime('%Y%m%d%H%M%S')}_{time.time_ns() % 10**6}"
-    call(settings, lambda: client.collections.create(schema.collection_schema(name)))
+    dimensions = ingested.meaning.dimensions if ingested.meaning is not None else None
+    call(settings, lambda: client.collections.create(schema.collection_schema(name, dimensions)))
     report = BuildReport(full=True)
     try:
         documents = _talk_documents(ingested, records, hashes, ingested.talks, 1, progress)
@@ -300,10 +331,14 @@ def _full(client, settings, ingested, records, hashes, progress, current) -> Bui
 def _talk_documents(ingested, records, hashes, talks, build: int,
                     progress: BuildProgress | None) -> Iterator[dict]:  # fmt: skip
     total = len(ingested.talks)
+    meaning = ingested.meaning
     for done, talk in enumerate(talks, start=1):
         passages = talk_passages(talk, ingested)
-        for document in talk_documents(talk, records[talk.id], passages, hashes[talk.id]):
-            yield typesense_documents(document, build)
+        documents = list(talk_documents(talk, records[talk.id], passages, hashes[talk.id]))
+        vectors = (meaning.lookup([vector_text(d) for d in documents]) if meaning is not None
+                   else [None] * len(documents))  # fmt: skip
+        for document, vector in zip(documents, vectors, strict=True):
+            yield typesense_documents(document, build, vector)
         if progress is not None:
             progress(done, total)
 

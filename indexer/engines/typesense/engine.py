@@ -31,6 +31,7 @@ from indexer.engines.protocol import (
     IndexMissing,
     Kind,
     Matches,
+    MeaningInfo,
     Plan,
     TalkContent,
 )
@@ -191,6 +192,13 @@ class TypesenseEngine:
 
     def overview(self) -> dict[str, list[FacetCount]]:
         return count_facets(self.talks().values())
+
+    def meaning(self) -> MeaningInfo | None:
+        self.opened()
+        found = self._meta.get("meaning")
+        if not isinstance(found, dict):
+            return None
+        return MeaningInfo(str(found["model"]), str(found["key"]), int(found["dimensions"]))
 
     def verify(self, thorough: bool = True) -> list[str]:
         """What is wrong: no alias, a summary that does not match, nodes that lag."""

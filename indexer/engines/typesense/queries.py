@@ -16,12 +16,15 @@ ids does not fit in a URL.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, cast
 
+import numpy as np
 import typesense
 
 from indexer.core.dates import talk_date
 from indexer.core.settings import TypesenseSettings
+from indexer.engines.fusion import MIN_SIMILARITY, NEAREST, fuse, meaning_kinds, talk_scores
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
     Budget,
@@ -32,6 +35,7 @@ from indexer.engines.protocol import (
     Kind,
     Match,
     Matches,
+    NoteHit,
     PassageHit,
     Plan,
     TalkMatch,
@@ -45,6 +49,7 @@ from indexer.engines.records import (
     note_hit,
     passage_hit,
 )
+from indexer.engines.typesense import schema
 from indexer.engines.typesense.client import call
 
 #: Typesense weighs fields with whole numbers; twice talkseek's weights keeps their ratios.
@@ -57,10 +62,17 @@ WINDOW_SECONDS = 60.0
 #: with only some (dropping words costs a search each; talks it does not reach come last)
 DROP_TOKENS_PER_TALK = 3
 FACET_LIMIT = 1_000_000
+#: Talks whose best documents the keyword side of a hybrid search lists (one request).
+HYBRID_TALKS = 50
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,120}")
 SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
 PHRASE_EXCLUSION = ("On Typesense, an excluded phrase leaves out the talks whose title, speaker "
                     "or description has it; notes and moments with it may still show.")
+
+
+#: The keyword side's answer: talks in order, the hits of the first, whether only some groups
+#: matched, and the groups searched (None: one request answered everything).
+_Keyword = tuple[list[str], dict[str, list[dict]], bool, list[Group] | None]
 
 
 class Searcher:
@@ -179,9 +191,24 @@ class Searcher:
         wanted = known - excluded_talks
         if allowed is not None:
             wanted &= allowed
+        if plan.by_meaning:
+            return self._hybrid(plan, wanted, doc_filter, first, last, budget)
+        order, hits, fallback, groups = self._keyword(plan, wanted, doc_filter, last, budget)
+        if groups is not None:  # (the one-request path read what its page shows)
+            order = self._sorted(order, plan.sort)
+            page = order[first:last]
+            if not all(talk_id in hits for talk_id in page):
+                hits = self._best_documents(plan, groups, page, doc_filter)
+        return self._answer(plan, order, hits, first, last, fallback, budget)
+
+    def _keyword(self, plan: Plan, wanted: set[str], doc_filter: str, last: int,
+                 budget: Budget | None) -> _Keyword:  # fmt: skip
+        """Talks matching the plan's groups in Typesense's order, the hits of those up to
+        `last`, whether only some groups matched, and the groups searched (None: one
+        request answered it all)."""
         if self.one_request and _one_clause(plan.groups) and plan.sort != "date" and last <= PAGE:
             order, hits = self._one_clause(plan, doc_filter, wanted, last)
-            return self._answer(plan, order, hits, first, last, False, budget)
+            return order, hits, False, None
         # The first group alone, then (while the budget lasts) the others in one request.
         groups = list(plan.groups[:1])
         if len(plan.groups) > 1 and not (budget is not None and budget.spent()):
@@ -194,11 +221,70 @@ class Searcher:
         if fallback:
             candidates = set.union(*found)
         order, hits = self._ranked(plan, groups, candidates, doc_filter, last)
-        order = self._sorted(order, plan.sort)
-        page = order[first:last]
-        if not all(talk_id in hits for talk_id in page):
-            hits = self._best_documents(plan, groups, page, doc_filter)
-        return self._answer(plan, order, hits, first, last, fallback, budget)
+        return order, hits, fallback, groups
+
+    # -- by meaning ------------------------------------------------------------------------
+
+    def _hybrid(self, plan: Plan, wanted: set[str], doc_filter: str, first: int, last: int,
+                budget: Budget | None) -> Matches:  # fmt: skip
+        """The keyword ranking's documents and the nearest ones fused (`engines.fusion`):
+        talks by their fused documents, then keyword talks no list reached."""
+        keyword_order: list[str] = []
+        hits: dict[str, list[dict]] = {}
+        fallback = False
+        if plan.mode == "hybrid":
+            keyword_plan = replace(plan, sort="relevance")
+            keyword_order, hits, fallback, _ = self._keyword(keyword_plan, wanted, doc_filter,
+                                                             HYBRID_TALKS, budget)  # fmt: skip
+        near = set(wanted)
+        for group in plan.phrase_groups:  # a talk must hold each phrase
+            near &= self._group_talks(group, plan.fields, doc_filter)
+        nearest = self._nearest(plan, doc_filter, near)
+        keyword_hits = _round_robin([hits.get(t, []) for t in keyword_order])
+        documents: dict[str, dict] = {}
+        for hit in (*keyword_hits, *nearest):
+            documents.setdefault(hit["document"]["id"], hit["document"])
+        ids = list(documents)
+        code = {doc_id: number for number, doc_id in enumerate(ids)}
+        keyword_codes = [code[h["document"]["id"]] for h in keyword_hits]
+        fused = fuse(np.array(list(dict.fromkeys(keyword_codes)), dtype=np.int64),
+                     np.array([code[h["document"]["id"]] for h in nearest], dtype=np.int64))
+        talk_ids = sorted({documents[doc_id]["talk_id"] for doc_id in ids})
+        talk_code = {talk_id: number for number, talk_id in enumerate(talk_ids)}
+        talks_of = np.array([talk_code[documents[doc_id]["talk_id"]] for doc_id in ids],
+                            dtype=np.int64)[fused.docs]  # fmt: skip
+        scores = talk_scores(talks_of, fused.scores, len(talk_ids))
+        ranked = sorted(set(talks_of.tolist()), key=lambda c: (-scores[c], talk_ids[c]))
+        order = [talk_ids[c] for c in ranked]
+        reached = set(order)
+        order = self._sorted(order + [t for t in keyword_order if t not in reached], plan.sort)
+        shown = []
+        for talk_id in order[first:last]:
+            mine = [p for p in range(len(fused.docs)) if talks_of[p] == talk_code.get(talk_id)]
+            talk_hits = [{"document": documents[ids[fused.docs[p]]]} for p in mine]
+            found_by = {ids[fused.docs[p]]: fused.found_by(p) for p in mine}
+            shown.append(_talk_match(talk_id, self.talks[talk_id], talk_hits, found_by,
+                                     float(scores[talk_code[talk_id]]) if mine else 0.0))
+        notices = [PHRASE_EXCLUSION] if any(m.phrase for g in plan.excluded for m in g) else []
+        return Matches(total=len(order), talks=shown, fallback=fallback and not nearest,
+                       facets=self._facets(order),
+                       partial=budget is not None and budget.exceeded, notices=notices)
+
+    def _nearest(self, plan: Plan, doc_filter: str, talks: set[str]) -> list[dict]:
+        """The documents nearest the query's vector, nearest first, among `talks`."""
+        if not talks:
+            return []
+        vector = ",".join(f"{float(x):.6f}" for x in plan.vector)
+        talk_filter = (f"talk_id:[{','.join(sorted(talks))}]" if len(talks) < len(self.talks)
+                       else "")  # fmt: skip
+        kinds = f"kind:[{','.join(kind.value for kind in meaning_kinds(plan.fields))}]"
+        [result] = self._run([{
+            "q": "*", "vector_query": f"{schema.VECTOR}:([{vector}], k:{NEAREST})",
+            "filter_by": _join(doc_filter, talk_filter, kinds), "per_page": NEAREST,
+            "include_fields": SHOWN_FIELDS,
+        }])  # fmt: skip
+        return [hit for hit in result.get("hits", [])
+                if 1.0 - float(hit.get("vector_distance", 2.0)) >= MIN_SIMILARITY]  # fmt: skip
 
     def _answer(self, plan: Plan, order: list[str], hits: dict[str, list[dict]], first: int,
                 last: int, fallback: bool, budget: Budget | None) -> Matches:  # fmt: skip
@@ -343,9 +429,28 @@ def _join(*filters: str) -> str:
     return " && ".join(part for part in filters if part)
 
 
-def _talk_match(talk_id: str, record: dict, hits: list[dict]) -> TalkMatch:
-    """A talk's hits (best first) as its notes and up to three moments."""
-    notes = [note_hit(hit["document"]) for hit in hits
+def _round_robin(lists: list[list[dict]]) -> list[dict]:
+    """Each list's first item in turn, then each one's second, and so on: a talk's best
+    document ranks with the other talks' best ones, not after all of its own."""
+    rounds = max((len(items) for items in lists), default=0)
+    return [items[number] for number in range(rounds) for items in lists
+            if number < len(items)]  # fmt: skip
+
+
+def _talk_match(talk_id: str, record: dict, hits: list[dict],
+                found_by: dict[str, str] | None = None, score: float | None = None
+                ) -> TalkMatch:  # fmt: skip
+    """A talk's hits (best first) as its notes and up to three moments; `found_by` says
+    which ranking found each document (a hybrid search's)."""
+    found_by = found_by or {}
+
+    def note(document: dict) -> NoteHit:
+        return replace(note_hit(document), found_by=found_by.get(document["id"], "keyword"))
+
+    def passage(document: dict) -> PassageHit:
+        return replace(passage_hit(document), found_by=found_by.get(document["id"], "keyword"))
+
+    notes = [note(hit["document"]) for hit in hits
              if hit["document"]["kind"] == Kind.NOTE][:NOTES_SHOWN]  # fmt: skip
     passages = [hit["document"] for hit in hits if hit["document"]["kind"] == Kind.PASSAGE]
     moments: list[list[PassageHit]] = []
@@ -358,6 +463,7 @@ def _talk_match(talk_id: str, record: dict, hits: list[dict]) -> TalkMatch:
         window = [p for p in passages if p["id"] not in used and p["video_id"] == best["video_id"]
                   and abs(p["start"] - best["start"]) <= WINDOW_SECONDS]  # fmt: skip
         used.update(p["id"] for p in window)
-        moments.append([passage_hit(p) for p in sorted(window, key=lambda p: p["start"])])
-    score = float(hits[0]["text_match"]) if hits else 0.0
+        moments.append([passage(p) for p in sorted(window, key=lambda p: p["start"])])
+    if score is None:
+        score = float(hits[0]["text_match"]) if hits else 0.0
     return TalkMatch(talk_id, record, score, notes, moments)

@@ -6,7 +6,8 @@ then match the same words, and Typesense's phrase search sees the same neighbour
 `terms` lists a document's terms once more as an array, the one kind of field a
 filter can exclude words with. What pages show is stored beside, not indexed.
 Two extra kinds of document travel with the build: the spelling vocabularies and
-the build's own summary (`meta`), so moving the alias moves them too.
+the build's own summary (`meta`, which names the model of the vectors), so moving the
+alias moves them too.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from indexer.engines.protocol import FIELD_WEIGHTS
 VOCABULARY = "vocabulary"  # kind of the documents holding a spelling field's words
 META = "meta"  # kind of the one document describing the build
 META_ID = "meta"
+VECTOR = "vector"  # a document's meaning vector (when the build had a model)
 FORMAT = 1  # bumped when documents change shape; an index of another format is rebuilt
 
 
-def collection_schema(name: str) -> dict:
+def collection_schema(name: str, dimensions: int | None = None) -> dict:
+    """The collection's fields; with `dimensions`, documents carry a meaning vector."""
     text = [{"name": field, "type": "string", "optional": True} for field in FIELD_WEIGHTS]
     stored = [{"name": field, "type": kind, "optional": True, "index": False}
               for field, kind in (("text", "string"), ("record", "string"),
@@ -37,6 +40,8 @@ def collection_schema(name: str) -> dict:
             {"name": "terms", "type": "string[]", "optional": True},
             *text,
             *stored,
+            *([{"name": VECTOR, "type": "float[]", "num_dim": dimensions, "optional": True}]
+              if dimensions else []),
         ],
         "token_separators": [],
         "symbols_to_index": [],

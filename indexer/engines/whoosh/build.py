@@ -22,6 +22,7 @@ from indexer.engines.protocol import BuildProgress, BuildReport, Kind
 from indexer.engines.whoosh import checksums, compat, generations
 from indexer.engines.whoosh.postings import export_postings
 from indexer.engines.whoosh.schema import make_schema
+from indexer.engines.whoosh.vectors import export_vectors
 from indexer.engines.whoosh.writer import CheckedMpWriter
 from indexer.ingest import Ingested
 from indexer.ingest.documents import content_hash, talk_passages, talk_record
@@ -109,6 +110,7 @@ def _build(collection, building, previous, records, hashes, stored, report, prog
         raise
     writer.commit()
     export_postings(building, procs=WRITER_PROCS)
+    export_vectors(building, collection.meaning)
     atomic_write(building / HASHES, json.dumps(hashes))
     checksums.record(building, previous)
 

@@ -15,6 +15,7 @@ from indexer.engines.protocol import (
     IndexDamaged,
     IndexMissing,
     Matches,
+    MeaningInfo,
     Plan,
     TalkContent,
 )
@@ -101,6 +102,9 @@ class WhooshEngine:
 
     def overview(self) -> dict[str, list[FacetCount]]:
         return self.opened().overview()
+
+    def meaning(self) -> MeaningInfo | None:
+        return self.opened().meaning
 
     def verify(self, thorough: bool = True) -> list[str]:
         folder = generations.current(self.index_dir)

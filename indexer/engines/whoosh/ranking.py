@@ -78,6 +78,7 @@ class Hit:
     start: float
     video: int
     groups: dict[int, float] = field(default_factory=dict)
+    found_by: str = "keyword"  # or "meaning", "both" (a hybrid ranking's hits)
 
     @property
     def score(self) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from whoosh.query import NullQuery, Or, Phrase, Query, Term
 
 from indexer.core.analysis import spelling_words
 from indexer.core.dates import talk_date
+from indexer.engines.fusion import MIN_SIMILARITY, NEAREST, meaning_kinds
 from indexer.engines.protocol import (
     FACETS,
     FIELD_WEIGHTS,
@@ -46,9 +48,11 @@ from indexer.engines.records import (
     passage_hit,
 )
 from indexer.engines.vocabulary import Vocabulary
+from indexer.engines.whoosh.hybrid import HybridRanking
 from indexer.engines.whoosh.postings import Postings
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
 from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
+from indexer.engines.whoosh.vectors import Vectors, read_info
 
 #: Matching notes returned per talk, best first.
 #: Facet values returned per facet, most common first.
@@ -80,6 +84,18 @@ class OpenGeneration:
         self._facet_cache: dict[str, tuple[np.ndarray, list[str], np.ndarray]] | None = None
         self._with_record = np.zeros(0, dtype=bool)
         self._date_list: list[str | None] | None = None
+        self.meaning = read_info(folder)
+        self._vectors: Vectors | None = None
+
+    def vectors(self) -> Vectors | None:
+        """The documents' vectors, mapped on first use (None: the index has none)."""
+        if self.meaning is None:
+            return None
+        if self._vectors is None:
+            segments = [leaf.segment().segment_id() for leaf, _ in self.postings.leaves]
+            with self.lock:
+                self._vectors = Vectors(self.folder, segments, self.reader.doc_count_all())
+        return self._vectors
 
     def close(self) -> None:
         self.searcher.close()
@@ -217,7 +233,7 @@ class OpenGeneration:
     def _talk_mask(self, talk_ids: set[str]) -> np.ndarray:
         return np.array([t in talk_ids for t in self.table.talk_ids], dtype=bool)
 
-    def _rank(self, plan: Plan, budget: Budget | None) -> Ranking:
+    def _rank(self, plan: Plan, budget: Budget | None) -> Ranking | HybridRanking:
         """Groups are scored in turn; once the budget is spent, the groups left are not
         searched (the talks ranked then match fewer words: the answer is partial)."""
         table = self.table
@@ -235,6 +251,25 @@ class OpenGeneration:
         if len(excluded):
             records = excluded[table.kind[excluded] == KIND_CODES[Kind.TALK]]
             excluded_talks[table.talk[records]] = True
+        vectors = self.vectors() if plan.by_meaning else None
+        groups: list[Scores] = []
+        if plan.mode != "meaning" or vectors is None:
+            groups = self._group_scores(plan, excluded, budget)
+        keyword = rank(table, groups, allowed_mask, excluded_talks) if groups else Ranking(
+            np.zeros(0, dtype=np.int64), False)  # fmt: skip
+        if vectors is None or plan.vector is None:
+            return keyword
+        allowed_mask &= ~excluded_talks
+        for group in plan.phrase_groups:  # a talk must hold each phrase
+            docs = self._scores(group, plan.fields, budget, whole=True).docs
+            holding = np.zeros(len(table.talk_ids), dtype=bool)
+            holding[table.talk[docs]] = True
+            allowed_mask &= holding
+        nearest, similarity = self._nearest(vectors, plan, allowed_mask, excluded)
+        return HybridRanking(table, keyword, nearest, similarity)
+
+    def _group_scores(self, plan: Plan, excluded: np.ndarray, budget: Budget | None
+                      ) -> list[Scores]:  # fmt: skip
         groups: list[Scores] = []
         hit = np.zeros(self.reader.doc_count_all(), dtype=bool)
         for group in plan.groups:
@@ -249,7 +284,26 @@ class OpenGeneration:
                 keep = ~np.isin(scores.docs, excluded)
                 scores = Scores(scores.docs[keep], scores.scores[keep])
             groups.append(scores)
-        return rank(table, groups, allowed_mask, excluded_talks)
+        return groups
+
+    def _nearest(self, vectors: Vectors, plan: Plan, allowed_talks: np.ndarray,
+                 excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """The documents nearest the query's vector (best first) among those the plan
+        allows, and every document's similarity."""
+        table = self.table
+        similarity = vectors.similarity(np.asarray(plan.vector, dtype=np.float32))
+        usable = self.postings.live & (table.talk >= 0)
+        usable &= allowed_talks[np.maximum(table.talk, 0)]
+        kinds = [KIND_CODES[kind] for kind in meaning_kinds(plan.fields)]
+        usable &= np.isin(table.kind, kinds)
+        usable[excluded] = False
+        usable &= similarity >= MIN_SIMILARITY
+        candidates = np.flatnonzero(usable)
+        if len(candidates) > NEAREST:
+            top = np.argpartition(-similarity[candidates], NEAREST)[:NEAREST]
+            candidates = candidates[top]
+        order = np.lexsort((candidates, -similarity[candidates]))
+        return candidates[order], similarity
 
     def _excluded_docs(self, excluded: tuple[Group, ...], budget: Budget | None) -> np.ndarray:
         everywhere = tuple(FIELD_WEIGHTS)
@@ -274,9 +328,10 @@ class OpenGeneration:
     def _talk_match(self, talk: RankedTalk) -> TalkMatch:
         with self.lock:
             stored = self.reader.stored_fields
-            notes = [note_hit(stored(hit.docnum)) for hit in talk.notes[:NOTES_SHOWN]]
-            moments = [[passage_hit(stored(hit.docnum)) for hit in _tightest(window)]
-                       for window in talk.moments]  # fmt: skip
+            notes = [replace(note_hit(stored(hit.docnum)), found_by=hit.found_by)
+                     for hit in talk.notes[:NOTES_SHOWN]]  # fmt: skip
+            moments = [[replace(passage_hit(stored(hit.docnum)), found_by=hit.found_by)
+                        for hit in _tightest(window)] for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
     def talk(self, talk_id: str) -> TalkContent | None:

@@ -1,0 +1,201 @@
+"""Meaning search on the podcasts: how well each mode finds ideas and known items, how fast.
+
+    python bench/meaning.py --model ../shared/models/all-MiniLM-L6-v2-onnx
+    python bench/meaning.py --model DIR --work /tmp/podcasts   # keep the data (and vectors)
+
+The podcasts are indexed by the real `talkseek index --model`, which embeds what its
+vector store lacks: the first run embeds everything (about twenty minutes on two
+cores), a run on a kept folder nothing. The embedding rate is always measured on a
+fresh sample. Then, for keyword, meaning and hybrid search:
+
+- the queries of `bench/meaning_queries.yaml` (an idea without its words): the episode
+  first, in the top five, and a moment within 60 s of the turn;
+- known items (the rarest words of a turn, and the same with a typo): the episode first,
+  its moment within 60 s, the episode in the top three despite the typo;
+- query latency (p50, p95) over all of those, in process, as a server worker runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import yaml
+
+from bench.known_items import known_items, with_typo
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from indexer.engines.protocol import MODES, Engine
+from indexer.search import search
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = Path(__file__).resolve().parent / "meaning_queries.yaml"
+SAMPLE = 2048  # fresh texts embedded to measure the rate
+KNOWN_ITEMS = 60
+TARGETS = {"hybrid_top5_share": 0.5, "hybrid_p95_ms": 50}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def prepare(corpus: Path, data: Path, model: str) -> dict:
+    """The podcasts in `data`, indexed with the model; what indexing took."""
+    if not (data / "notes").is_dir():
+        shutil.copytree(corpus / "lenny" / "notes", data / "notes")
+        shutil.copytree(corpus / "lenny" / "transcripts", data / "transcripts")
+    began = time.monotonic()
+    command = [sys.executable, "-m", "indexer", "index", "--offline", "--data", str(data),
+               "--model", model]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"talkseek index failed:\n{done.stderr[-3000:]}")
+    found = re.search(r"; (\d+) texts embedded now", done.stdout)
+    return {"index_s": round(time.monotonic() - began, 1),
+            "embedded_now": int(found.group(1)) if found else 0}  # fmt: skip
+
+
+def embedding_rate(data: Path, model: str) -> dict:
+    """Texts a second, embedding SAMPLE passages as `talkseek index` does (batches)."""
+    from indexer.core.embedder import load_embedder
+    from indexer.ingest import read_talks, sync_transcripts
+    from indexer.ingest.vectors import collection_texts
+
+    folder = DataFolder(data)
+    texts = collection_texts(sync_transcripts(read_talks(folder), folder, None))
+    sample = texts[len(texts) // 2 :][:SAMPLE]
+    embedder = load_embedder(model)
+    began = time.monotonic()
+    for first in range(0, len(sample), 256):
+        embedder.embed(sample[first : first + 256])
+    rate = len(sample) / (time.monotonic() - began)
+    distinct = len(set(texts))
+    return {"texts": distinct, "embed_rate_per_s": round(rate, 1),
+            "embed_all_min": round(distinct / rate / 60, 1)}  # fmt: skip
+
+
+def vector_sizes(data: Path) -> dict:
+    from indexer.engines.whoosh import generations
+
+    current = generations.current(DataFolder(data).index)
+    assert current is not None
+    files = list((current / "vectors").glob("*.npy"))
+    store = DataFolder(data).index / "vectors"
+    return {
+        "vectors_disk_mb": round(sum(f.stat().st_size for f in files) / 2**20, 1),
+        "vector_store_mb": round(sum(f.stat().st_size for f in store.glob("*")) / 2**20, 1),
+    }
+
+
+def evaluate(engine: Engine, corpus: Path) -> dict:
+    ideas = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
+    items = known_items(corpus, count=KNOWN_ITEMS)
+    figures: dict = {}
+    for mode in MODES:
+        timings: list[float] = []
+
+        def run(text: str, mode: str = mode, timings: list[float] = timings) -> dict:
+            began = time.perf_counter()
+            result = search(engine, text, mode=mode)
+            timings.append((time.perf_counter() - began) * 1000)
+            return result
+
+        first = top5 = moment = 0
+        for idea in ideas:
+            result = run(idea["query"])
+            ids = [item["talk"]["id"] for item in result["results"]]
+            first += bool(ids) and ids[0] == idea["talk"]
+            top5 += idea["talk"] in ids[:5]
+            item = next((r for r in result["results"][:5] if r["talk"]["id"] == idea["talk"]),
+                        None)  # fmt: skip
+            moment += item is not None and any(
+                m["video_id"] == idea["video"] and abs(m["start"] - idea["at"]) <= 60
+                for m in item["moments"])  # fmt: skip
+        known_first = known_moment = typo_top3 = 0
+        for rare, talks, said_at in items:
+            result = run(" ".join(rare))
+            ids = [item["talk"]["id"] for item in result["results"]]
+            if ids and ids[0] in talks:
+                known_first += 1
+                known_moment += any(abs(m["start"] - said_at) <= 60
+                                    for m in result["results"][0]["moments"])  # fmt: skip
+            typo = run(" ".join([with_typo(rare[0]), *rare[1:]]))
+            typo_top3 += bool(talks & {item["talk"]["id"] for item in typo["results"][:3]})
+        figures[mode] = {
+            "ideas": len(ideas), "idea_top1": first, "idea_top5": top5, "idea_moment": moment,
+            "known": len(items), "known_top1": known_first, "known_moment": known_moment,
+            "typo_top3": typo_top3,
+            "p50_ms": round(percentile(timings, 0.5), 1),
+            "p95_ms": round(percentile(timings, 0.95), 1),
+        }  # fmt: skip
+    return figures
+
+
+def table(figures: dict) -> str:
+    rows = ["| | " + " | ".join(MODES) + " |", "| --- |" + " --- |" * len(MODES)]
+    labels = {
+        "idea_top1": "idea: episode first", "idea_top5": "idea: episode in top 5",
+        "idea_moment": "idea: moment within 60 s", "known_top1": "known item: episode first",
+        "known_moment": "known item: moment within 60 s", "typo_top3": "typo: episode in top 3",
+        "p50_ms": "query p50 (ms)", "p95_ms": "query p95 (ms)",
+    }  # fmt: skip
+    for key, label in labels.items():
+        cells = []
+        for mode in MODES:
+            value = figures["modes"][mode][key]
+            whole = figures["modes"][mode]["ideas" if key.startswith("idea") else "known"]
+            cells.append(f"{value}" if key.endswith("_ms") else f"{value}/{whole}")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines = [f"{key}: {value}" for key, value in figures.items() if key != "modes"]
+    return "\n".join([*rows, "", *lines])
+
+
+def measure(corpus: Path, model: str, data: Path) -> dict:
+    """Every figure of meaning search on the podcasts, indexed in `data` (kept there)."""
+    print(f"indexing the podcasts with {model} in {data}...", file=sys.stderr)
+    figures: dict = prepare(corpus, data, model)
+    print("measuring the embedding rate...", file=sys.stderr)
+    figures.update(embedding_rate(data, model))
+    figures.update(vector_sizes(data))
+    engine = open_engine(DataFolder(data), "whoosh")
+    engine.warm()
+    search(engine, "warm the model up", mode="hybrid")
+    print("evaluating keyword, meaning and hybrid search...", file=sys.stderr)
+    figures["modes"] = evaluate(engine, corpus)
+    engine.close()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    default_corpus = ROOT.parent / "shared" / "corpus"
+    parser.add_argument("--corpus", type=Path, default=default_corpus)
+    parser.add_argument("--model", required=True, help="the model folder or fastembed name")
+    parser.add_argument("--work", type=Path, help="data folder to use and keep (vectors too)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="talkseek-meaning-"))
+    figures = measure(args.corpus.resolve(), args.model, work.resolve())
+    print(table(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

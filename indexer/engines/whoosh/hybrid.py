@@ -1,0 +1,113 @@
+"""Talks ranked by keywords and meaning fused (see `engines.fusion`), over arrays.
+
+The keyword side lists the documents of the keyword ranking: those of talks holding more
+query groups first, then of talks where one note or minute holds them all, then by
+their own score, so what identifies a moment by its words stays on top. The meaning
+side lists the documents nearest the query's vector. A shown talk's moments come from
+its best fused passages: a passage inside one of the talk's keyword moments brings that
+moment, any other passage is a moment of its own, and moments never overlap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.engines.fusion import Fused, fuse, talk_scores
+from indexer.engines.whoosh.ranking import (
+    KIND_CODES,
+    MOMENTS,
+    TALK_WEIGHT,
+    WINDOW_SECONDS,
+    DocTable,
+    Hit,
+    RankedTalk,
+    Ranking,
+)
+
+_NOTE, _PASSAGE, _TALK = KIND_CODES["note"], KIND_CODES["passage"], KIND_CODES["talk"]
+
+
+def keyword_documents(ranking: Ranking, table: DocTable) -> np.ndarray:
+    """The keyword ranking's documents, best first (see the module's docstring)."""
+    detail = ranking._detail
+    if detail is None:
+        return np.zeros(0, dtype=np.int64)
+    rows = detail.talk_of_row
+    own = detail.matrix.sum(axis=1) * np.where(table.kind[detail.docs] == _TALK, TALK_WEIGHT, 1)
+    order = np.lexsort((detail.docs, -own, ~detail.clustered[rows], -detail.covered[rows]))
+    return np.asarray(detail.docs[order], dtype=np.int64)
+
+
+class HybridRanking:
+    """Talks by fused documents; expands a shown talk into notes and moments."""
+
+    def __init__(self, table: DocTable, keyword: Ranking, meaning: np.ndarray,
+                 similarity: np.ndarray) -> None:  # fmt: skip
+        self.table = table
+        self.keyword = keyword
+        self.similarity = similarity
+        self.fused: Fused = fuse(keyword_documents(keyword, table), meaning)
+        talks = table.talk[self.fused.docs]
+        scores = talk_scores(talks, self.fused.scores, len(table.talk_ids))
+        present = np.unique(talks)
+        self.order = present[np.lexsort((present, -scores[present]))]
+        self.score = scores
+        self.fallback = keyword.fallback and not len(meaning)
+
+    def talks(self, table: DocTable, first: int, last: int) -> list[RankedTalk]:
+        return [self._expand(int(code)) for code in self.order[first:last]]
+
+    def _expand(self, code: int) -> RankedTalk:
+        fused, table = self.fused, self.table
+        mine = np.flatnonzero(table.talk[fused.docs] == code)  # best first
+        kinds = table.kind[fused.docs[mine]]
+        keyword = self._keyword_talk(code)
+        windows = {hit.docnum: number for number, window in enumerate(keyword.moments)
+                   for hit in window}  # fmt: skip
+        keyword_notes = {hit.docnum: hit for hit in keyword.notes}
+        notes = [self._hit(int(p), keyword_notes) for p in mine[kinds == _NOTE]]
+        moments: list[list[Hit]] = []
+        taken: set[int] = set()
+        for position in mine[kinds == _PASSAGE].tolist():
+            if len(moments) == MOMENTS:
+                break
+            docnum = int(fused.docs[position])
+            number = windows.get(docnum)
+            if number is not None:
+                if number in taken:
+                    continue
+                window = [self._with_found(hit, position if hit.docnum == docnum else None)
+                          for hit in keyword.moments[number]]  # fmt: skip
+            else:
+                window = [self._hit(position, {})]
+            if any(self._overlaps(window, moment) for moment in moments):
+                continue
+            if number is not None:
+                taken.add(number)
+            moments.append(window)
+        return RankedTalk(table.talk_ids[code], float(self.score[code]), notes, moments)
+
+    def _keyword_talk(self, code: int) -> RankedTalk:
+        detail = self.keyword._detail
+        if detail is None or not np.any(detail.codes == code):
+            return RankedTalk(self.table.talk_ids[code], 0.0, [], [])
+        return detail.expand(code)
+
+    def _hit(self, position: int, keyword_hits: dict[int, Hit]) -> Hit:
+        docnum = int(self.fused.docs[position])
+        found = keyword_hits.get(docnum)
+        hit = found if found is not None else Hit(
+            docnum, float(self.table.start[docnum]), int(self.table.video[docnum]),
+            {0: float(self.fused.scores[position])})  # fmt: skip
+        return self._with_found(hit, position)
+
+    def _with_found(self, hit: Hit, position: int | None) -> Hit:
+        """The hit marked with the ranking that found it (a keyword window's other
+        passages: keyword)."""
+        found_by = self.fused.found_by(position) if position is not None else "keyword"
+        return Hit(hit.docnum, hit.start, hit.video, hit.groups, found_by)
+
+    def _overlaps(self, window: list[Hit], moment: list[Hit]) -> bool:
+        """Two moments on the same video less than a window apart."""
+        return any(a.video == b.video and abs(a.start - b.start) < WINDOW_SECONDS
+                   for a in window for b in moment)  # fmt: skip

@@ -1,0 +1,72 @@
+"""Queries as vectors, with the model the served index was embedded with.
+
+The index names its model (`Engine.meaning()`), so queries and documents always meet
+in the same space, whatever the settings of the process searching. A model is loaded
+once per process and kept; one that cannot be loaded is not tried again for a while,
+and the search goes on by keywords, saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+
+from indexer.core.embedder import Embedder, ModelUnavailable, load_embedder
+from indexer.engines.protocol import MeaningInfo
+
+#: After a model failed to load, searches stay keyword-only this long before retrying.
+RETRY_SECONDS = 300.0
+#: Query vectors remembered per process (the same query is often asked again: paging).
+REMEMBERED = 256
+
+_lock = threading.Lock()
+_models: dict[str, Embedder] = {}
+_failed: dict[str, tuple[float, str]] = {}
+_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+
+def query_embedder(info: MeaningInfo) -> tuple[Embedder | None, str | None]:
+    """The model of an index's vectors, loaded once; or None and why meaning search is
+    off (a model whose files moved, fastembed missing)."""
+    with _lock:
+        model = _models.get(info.key)
+        if model is not None:
+            return model, None
+        failed = _failed.get(info.key)
+        if failed is not None and time.monotonic() - failed[0] < RETRY_SECONDS:
+            return None, failed[1]
+        try:
+            model = load_embedder(info.model)
+        except ModelUnavailable as error:
+            reason = f"meaning search is off: {error}"
+            _failed[info.key] = (time.monotonic(), reason)
+            logging.getLogger("talkseek").warning(reason)
+            return None, reason
+        if model.key != info.key:
+            reason = (
+                f"meaning search is off: the model {info.model} is not the one the index "
+                "was embedded with; run `talkseek index` to embed it again"
+            )
+            _failed[info.key] = (time.monotonic(), reason)
+            return None, reason
+        _models[info.key] = model
+        return model, None
+
+
+def query_vector(info: MeaningInfo, text: str) -> tuple[np.ndarray | None, str | None]:
+    """A query's unit vector (remembered), or None and why there is none."""
+    model, reason = query_embedder(info)
+    if model is None:
+        return None, reason
+    key = (info.key, text)
+    vector = _vectors.get(key)
+    if vector is None:
+        vector = model.embed([text])[0]
+        with _lock:
+            if len(_vectors) >= REMEMBERED:
+                _vectors.pop(next(iter(_vectors)))
+            _vectors[key] = vector
+    return vector, None
