@@ -32,7 +32,9 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
 
 import yaml
 
+from bench.http_load import drive, start_server, stop_server
 from bench.known_items import known_items, with_typo
+from bench.queries import BenchQuery
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.protocol import MODES, Engine
@@ -174,7 +176,31 @@ def measure(corpus: Path, model: str, data: Path) -> dict:
     print("evaluating keyword, meaning and hybrid search...", file=sys.stderr)
     figures["modes"] = evaluate(engine, corpus)
     engine.close()
+    print("HTTP: hybrid searches against talkseek serve, 4 clients...", file=sys.stderr)
+    figures.update(serve_figures(data, corpus))
     return figures
+
+
+def serve_figures(data: Path, corpus: Path, seconds: float = 15.0) -> dict:
+    """Hybrid searches over HTTP with 4 clients, and the server's memory afterwards (each
+    worker holds the model for queries; the vectors are mapped, shared between them)."""
+    ideas = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))
+    queries = [BenchQuery("idea", idea["query"], "") for idea in ideas]
+    queries += [BenchQuery("known", " ".join(rare), "")
+                for rare, _, _ in known_items(corpus, count=KNOWN_ITEMS)]  # fmt: skip
+    server = start_server(data)
+    try:
+        drive(server.url, queries[:8], 2, 2.0)  # every worker loads its model first
+        samples, elapsed = drive(server.url, queries, 4, seconds)
+        return {
+            "http_hybrid_rps_4": round(len(samples) / elapsed, 1),
+            "http_hybrid_p95_ms_4": round(percentile([s.ms for s in samples], 0.95), 1),
+            "http_hybrid_errors": sum(not s.ok for s in samples),
+            "server_rss_mb": server.rss_mb(),
+            "server_pss_mb": server.pss_mb(),
+        }
+    finally:
+        stop_server(server)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@
     python bench/run.py --engine typesense   # on a local three-node Typesense cluster
     python bench/run.py --engine both        # both engines, side by side
     python bench/run.py --scale 3            # the corpus three times over, under new ids
+    python bench/run.py --meaning MODEL      # also meaning search on the podcasts
 
 The corpus is written into a temporary data folder and indexed by the real
 `talkseek index`; `talkseek serve` answers the HTTP part. Queries come from a
@@ -30,6 +31,8 @@ from bench.baseline import Fts5Baseline
 from bench.cluster import BenchCluster
 from bench.corpus import write_data_folder
 from bench.http_load import drive, start_server, stop_server
+from bench.meaning import measure as measure_meaning
+from bench.meaning import table as meaning_table
 from bench.queries import CLASSES, BenchQuery, make_queries
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
@@ -254,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the engine measured (typesense: on a local three-node cluster)")
     parser.add_argument("--scale", type=int, default=1,
                         help="write the corpus this many times over, under new ids")
+    parser.add_argument("--meaning", metavar="MODEL",
+                        help="also measure meaning search on the podcasts with this model "
+                             "(a folder or a fastembed name; see bench/meaning.py)")
     args = parser.parse_args(argv)
     if not (args.corpus / "ted" / "talks.csv").exists() or not (args.corpus / "lenny").is_dir():
         parser.error(f"no corpus at {args.corpus} (expected ted/ and lenny/): pass --corpus DIR")
@@ -269,12 +275,18 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(bench(args.corpus.resolve(), folder, args.quick, args.talks,
                               http_seconds, per_class, engine_name, args.scale,
                               baseline=number == 0))  # fmt: skip
+        if args.meaning:  # the build figures above stay keyword-only
+            meaning = measure_meaning(args.corpus.resolve(), args.meaning, work / "meaning")
     for figures in runs:
         print(table(figures))
     if len(runs) > 1:
         print(side_by_side(runs))
+    if args.meaning:
+        print(meaning_table(meaning))
     if args.json:
         written = runs[0] if len(runs) == 1 else {"runs": runs}
+        if args.meaning:
+            written = {**written, "meaning": meaning}
         args.json.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -22,9 +22,18 @@ from typing import Any, cast
 import numpy as np
 import typesense
 
+from indexer.core.analysis import terms
 from indexer.core.dates import talk_date
 from indexer.core.settings import TypesenseSettings
-from indexer.engines.fusion import MIN_SIMILARITY, NEAREST, fuse, meaning_kinds, talk_scores
+from indexer.engines.fusion import (
+    MIN_SIMILARITY,
+    NEAREST,
+    PINNED,
+    SCATTERED,
+    fuse,
+    meaning_kinds,
+    talk_scores,
+)
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
     Budget,
@@ -241,14 +250,18 @@ class Searcher:
             near &= self._group_talks(group, plan.fields, doc_filter)
         nearest = self._nearest(plan, doc_filter, near)
         keyword_hits = _round_robin([hits.get(t, []) for t in keyword_order])
+        pinned = {t for t in keyword_order if t in hits and _pinned(plan.groups, hits[t])}
         documents: dict[str, dict] = {}
         for hit in (*keyword_hits, *nearest):
             documents.setdefault(hit["document"]["id"], hit["document"])
         ids = list(documents)
         code = {doc_id: number for number, doc_id in enumerate(ids)}
-        keyword_codes = [code[h["document"]["id"]] for h in keyword_hits]
-        fused = fuse(np.array(list(dict.fromkeys(keyword_codes)), dtype=np.int64),
-                     np.array([code[h["document"]["id"]] for h in nearest], dtype=np.int64))
+        keyword_codes = list(dict.fromkeys(code[h["document"]["id"]] for h in keyword_hits))
+        weights = np.array([PINNED if documents[ids[c]]["talk_id"] in pinned else SCATTERED
+                            for c in keyword_codes])  # fmt: skip
+        fused = fuse(np.array(keyword_codes, dtype=np.int64),
+                     np.array([code[h["document"]["id"]] for h in nearest], dtype=np.int64),
+                     keyword_weights=weights)  # fmt: skip
         talk_ids = sorted({documents[doc_id]["talk_id"] for doc_id in ids})
         talk_code = {talk_id: number for number, talk_id in enumerate(talk_ids)}
         talks_of = np.array([talk_code[documents[doc_id]["talk_id"]] for doc_id in ids],
@@ -427,6 +440,31 @@ def _phrase(match: Match) -> str:
 
 def _join(*filters: str) -> str:
     return " && ".join(part for part in filters if part)
+
+
+def _pinned(groups: tuple[Group, ...], hits: list[dict]) -> bool:
+    """True when one note, or the passages of one minute of one video, hold every group
+    (what `engines.fusion` weighs as PINNED), judged from the hits' text."""
+    def held(document: dict) -> set[int]:
+        found = set(terms(document.get("text") or ""))
+        return {number for number, group in enumerate(groups)
+                if any(set(m.terms) <= found if m.phrase else found & set(m.terms)
+                       for m in group)}  # fmt: skip
+
+    everything = set(range(len(groups)))
+    passages: list[tuple[str, float, set[int]]] = []
+    for hit in hits:
+        document = hit["document"]
+        if document["kind"] == Kind.NOTE and held(document) == everything:
+            return True
+        if document["kind"] == Kind.PASSAGE:
+            passages.append((document["video_id"], float(document["start"]), held(document)))
+    for video, start, _ in passages:
+        minute = set().union(*(g for v, s, g in passages
+                               if v == video and start <= s < start + WINDOW_SECONDS))  # fmt: skip
+        if minute == everything:
+            return True
+    return False
 
 
 def _round_robin(lists: list[list[dict]]) -> list[dict]:

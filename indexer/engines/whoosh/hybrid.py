@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.engines.fusion import Fused, fuse, talk_scores
+from indexer.engines.fusion import PINNED, SCATTERED, Fused, fuse, talk_scores
 from indexer.engines.whoosh.ranking import (
     KIND_CODES,
     MOMENTS,
@@ -27,15 +27,19 @@ from indexer.engines.whoosh.ranking import (
 _NOTE, _PASSAGE, _TALK = KIND_CODES["note"], KIND_CODES["passage"], KIND_CODES["talk"]
 
 
-def keyword_documents(ranking: Ranking, table: DocTable) -> np.ndarray:
-    """The keyword ranking's documents, best first (see the module's docstring)."""
+def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np.ndarray]:
+    """The keyword ranking's documents, best first (see the module's docstring), and
+    what each one's rank weighs: PINNED in a talk where one note or minute holds every
+    group, SCATTERED elsewhere."""
     detail = ranking._detail
     if detail is None:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     rows = detail.talk_of_row
     own = detail.matrix.sum(axis=1) * np.where(table.kind[detail.docs] == _TALK, TALK_WEIGHT, 1)
     order = np.lexsort((detail.docs, -own, ~detail.clustered[rows], -detail.covered[rows]))
-    return np.asarray(detail.docs[order], dtype=np.int64)
+    pinned = detail.clustered[rows] & (detail.covered[rows] == detail.matrix.shape[1])
+    weights = np.where(pinned, PINNED, SCATTERED)[order]
+    return np.asarray(detail.docs[order], dtype=np.int64), weights
 
 
 class HybridRanking:
@@ -46,7 +50,8 @@ class HybridRanking:
         self.table = table
         self.keyword = keyword
         self.similarity = similarity
-        self.fused: Fused = fuse(keyword_documents(keyword, table), meaning)
+        documents, weights = keyword_documents(keyword, table)
+        self.fused: Fused = fuse(documents, meaning, keyword_weights=weights)
         talks = table.talk[self.fused.docs]
         scores = talk_scores(talks, self.fused.scores, len(table.talk_ids))
         present = np.unique(talks)
