@@ -20,12 +20,16 @@ from indexer.core.analysis import is_stop_word, words
 KnownItem = tuple[list[str], set[str], float]
 
 
-def known_items(corpus: Path, count: int, seed: int = 11) -> list[KnownItem]:
-    """`count` known items, the same for the same corpus and seed."""
+def known_items(corpus: Path, count: int, seed: int = 11,
+                videos: set[str] | None = None) -> list[KnownItem]:  # fmt: skip
+    """`count` known items, the same for the same corpus and seed (from `videos` only,
+    when given)."""
     transcripts = corpus / "lenny" / "transcripts"
     episodes: dict[str, list[str]] = {}
     for notes in sorted((corpus / "lenny" / "notes").glob("*.md")):
         meta = yaml.safe_load(notes.read_text(encoding="utf-8").split("---")[1])
+        if videos is not None and meta["video_id"] not in videos:
+            continue
         if (transcripts / f"{meta['video_id']}.json").is_file():
             episodes.setdefault(meta["video_id"], []).append(notes.stem)
     turns, frequency, copies = {}, {}, {}

@@ -8,6 +8,7 @@ load ingest, and `--help` is quick.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -349,6 +350,10 @@ def serve(
     data: Path, engine_name: str | None, host: str, port: int, threads: int, workers: int | None
 ) -> None:
     """Serve the search pages and JSON API (with waitress) until Ctrl-C."""
+    # One process per core, each search on one core: numpy's BLAS threads would only
+    # contend with the other workers (meaning search multiplies a matrix per query).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     from webapp import serving
 
     workers = workers or serving.default_workers()

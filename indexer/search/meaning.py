@@ -19,6 +19,9 @@ from indexer.engines.protocol import MeaningInfo
 
 #: After a model failed to load, searches stay keyword-only this long before retrying.
 RETRY_SECONDS = 300.0
+#: Threads a process embeds one query with: a query is a few words, and the server runs
+#: one process per core (more threads only spin against the other processes' searches).
+QUERY_THREADS = 1
 #: Query vectors remembered per process (the same query is often asked again: paging).
 REMEMBERED = 256
 
@@ -39,7 +42,7 @@ def query_embedder(info: MeaningInfo) -> tuple[Embedder | None, str | None]:
         if failed is not None and time.monotonic() - failed[0] < RETRY_SECONDS:
             return None, failed[1]
         try:
-            model = load_embedder(info.model)
+            model = load_embedder(info.model, threads=QUERY_THREADS)
         except ModelUnavailable as error:
             reason = f"meaning search is off: {error}"
             _failed[info.key] = (time.monotonic(), reason)
@@ -70,3 +73,9 @@ def query_vector(info: MeaningInfo, text: str) -> tuple[np.ndarray | None, str |
                 _vectors.pop(next(iter(_vectors)))
             _vectors[key] = vector
     return vector, None
+
+
+def forget_query_vectors() -> None:
+    """Drop the remembered query vectors (for measuring what a new query costs)."""
+    with _lock:
+        _vectors.clear()

@@ -25,21 +25,42 @@ from indexer.engines.whoosh.ranking import (
 )
 
 _NOTE, _PASSAGE, _TALK = KIND_CODES["note"], KIND_CODES["passage"], KIND_CODES["talk"]
+#: At most this many talks holding every query group: the words single it out (PINNED).
+FEW = 1
 
 
 def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np.ndarray]:
     """The keyword ranking's documents, best first (see the module's docstring), and
     what each one's rank weighs: PINNED in a talk where one note or minute holds every
-    group, SCATTERED elsewhere."""
+    group, or the one talk holding every group at all (FEW); SCATTERED elsewhere."""
     detail = ranking._detail
     if detail is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     rows = detail.talk_of_row
     own = detail.matrix.sum(axis=1) * np.where(table.kind[detail.docs] == _TALK, TALK_WEIGHT, 1)
-    order = np.lexsort((detail.docs, -own, ~detail.clustered[rows], -detail.covered[rows]))
-    pinned = detail.clustered[rows] & (detail.covered[rows] == detail.matrix.shape[1])
-    weights = np.where(pinned, PINNED, SCATTERED)[order]
+    moment = _moment_of_rows(detail, len(detail.docs))
+    order = np.lexsort((detail.docs, -own, moment, ~detail.clustered[rows],
+                        -detail.covered[rows]))  # fmt: skip
+    complete = detail.covered == detail.matrix.shape[1]
+    pinned = complete & (detail.clustered | (np.count_nonzero(complete) <= FEW))
+    weights = np.where(pinned[rows], PINNED, SCATTERED)[order]
     return np.asarray(detail.docs[order], dtype=np.int64), weights
+
+
+def _moment_of_rows(detail, count: int) -> np.ndarray:
+    """Per hit row: which of its talk's keyword moments holds it (0 first), MOMENTS if none:
+    a talk's moments lead its documents, as they lead its keyword result."""
+    moment = np.full(count, MOMENTS, dtype=np.int64)
+    for number in range(MOMENTS):
+        starts = detail.window_choice[:, number]
+        starts = starts[starts >= 0]
+        if not len(starts):
+            continue
+        lengths = detail.window_end[starts] - starts
+        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        rows = detail.passage_rows[np.arange(int(lengths.sum())) + offsets]
+        moment[rows] = np.minimum(moment[rows], number)
+    return moment
 
 
 class HybridRanking:
