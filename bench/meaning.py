@@ -2,6 +2,7 @@
 
     python bench/meaning.py --model ../shared/models/all-MiniLM-L6-v2-onnx
     python bench/meaning.py --model DIR --work /tmp/podcasts   # keep the data (and vectors)
+    python bench/meaning.py --model DIR --engine typesense     # on a three-node cluster
 
 The podcasts are indexed by the real `talkseek index --model`, which embeds what its
 vector store lacks: the first run embeds everything (about twenty minutes on two
@@ -33,6 +34,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `indexer` imp
 
 import yaml
 
+from bench.cluster import BenchCluster
 from bench.http_load import drive, start_server, stop_server
 from bench.known_items import known_items, with_typo
 from bench.queries import BenchQuery
@@ -168,14 +170,30 @@ def table(figures: dict) -> str:
     return "\n".join([*rows, "", *lines])
 
 
-def measure(corpus: Path, model: str, data: Path) -> dict:
+def measure(corpus: Path, model: str, data: Path, engine_name: str = "whoosh") -> dict:
     """Every figure of meaning search on the podcasts, indexed in `data` (kept there)."""
-    print(f"indexing the podcasts with {model} in {data}...", file=sys.stderr)
-    figures: dict = prepare(corpus, data, model)
+    if engine_name == "typesense":
+        cluster = BenchCluster(data.parent / f"{data.name}-cluster")
+        print("starting a local three-node Typesense cluster...", file=sys.stderr)
+        cluster.start()
+        try:
+            data.mkdir(parents=True, exist_ok=True)
+            cluster.configure(data)
+            return _measure(corpus, model, data, engine_name)
+        finally:
+            cluster.stop()
+            (data / "talkseek.toml").unlink(missing_ok=True)
+    return _measure(corpus, model, data, engine_name)
+
+
+def _measure(corpus: Path, model: str, data: Path, engine_name: str) -> dict:
+    print(f"indexing the podcasts with {model} in {data} ({engine_name})...", file=sys.stderr)
+    figures: dict = {"engine": engine_name, **prepare(corpus, data, model)}
     print("measuring the embedding rate...", file=sys.stderr)
     figures.update(embedding_rate(data, model))
-    figures.update(vector_sizes(data))
-    engine = open_engine(DataFolder(data), "whoosh")
+    if engine_name == "whoosh":
+        figures.update(vector_sizes(data))
+    engine = open_engine(DataFolder(data), engine_name)
     engine.warm()
     search(engine, "warm the model up", mode="hybrid")
     print("evaluating keyword, meaning and hybrid search...", file=sys.stderr)
@@ -217,11 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="the model folder or fastembed name")
     parser.add_argument("--work", type=Path, help="data folder to use and keep (vectors too)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--engine", choices=("whoosh", "typesense"), default="whoosh",
+                        help="the engine measured (typesense: a local three-node cluster)")
     args = parser.parse_args(argv)
     if not (args.corpus / "lenny" / "transcripts").is_dir():
         parser.error(f"no podcasts at {args.corpus}/lenny: pass --corpus DIR")
     work = args.work or Path(tempfile.mkdtemp(prefix="talkseek-meaning-"))
-    figures = measure(args.corpus.resolve(), args.model, work.resolve())
+    figures = measure(args.corpus.resolve(), args.model, work.resolve(), args.engine)
     print(table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from indexer.engines.fusion import FEW
 from indexer.engines.whoosh import WhooshEngine
-from indexer.engines.whoosh.hybrid import FEW, _moment_of_rows, keyword_documents
+from indexer.engines.whoosh.hybrid import _moment_of_rows, keyword_documents
 from indexer.engines.whoosh.ranking import MOMENTS
 from indexer.search.plan import Planner
 

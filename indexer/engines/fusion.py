@@ -4,8 +4,9 @@ Weighted reciprocal rank fusion: a document scores w/(K + its rank) in each rank
 holds it, summed. Ranks, not scores, so BM25 and cosine need no common scale. The weight
 is 1 for the meaning ranking; for the keyword ranking it says how sure the words are:
 PINNED where they all meet in one note or minute of a talk (a quote, rare words: the
-words find the moment), SCATTERED where they do not. A talk then scores by its best
-document and a share of its next best. Engines use this alike, so both fuse the same way.
+words find the moment) or in the only talk holding them all, SCATTERED elsewhere. A talk
+then scores by its best document and a share of its next best. Engines use this alike,
+so both fuse the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ RRF_K = 20
 #: better what was asked).
 PINNED = 5.0
 SCATTERED = 0.25
+#: At most this many talks holding every query group: the words single it out (PINNED).
+FEW = 1
 #: Documents the meaning ranking lists, nearest first, and how near (cosine) they must be.
 NEAREST = 200
 MIN_SIMILARITY = 0.2

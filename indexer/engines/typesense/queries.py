@@ -26,6 +26,7 @@ from indexer.core.analysis import terms
 from indexer.core.dates import talk_date
 from indexer.core.settings import TypesenseSettings
 from indexer.engines.fusion import (
+    FEW,
     MIN_SIMILARITY,
     NEAREST,
     PINNED,
@@ -251,6 +252,8 @@ class Searcher:
         nearest = self._nearest(plan, doc_filter, near)
         keyword_hits = _round_robin([hits.get(t, []) for t in keyword_order])
         pinned = {t for t in keyword_order if t in hits and _pinned(plan.groups, hits[t])}
+        if not fallback and len(keyword_order) <= FEW:  # the only talk with every group
+            pinned.update(keyword_order)
         documents: dict[str, dict] = {}
         for hit in (*keyword_hits, *nearest):
             documents.setdefault(hit["document"]["id"], hit["document"])

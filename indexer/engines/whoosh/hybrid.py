@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.engines.fusion import PINNED, SCATTERED, Fused, fuse, talk_scores
+from indexer.engines.fusion import FEW, PINNED, SCATTERED, Fused, fuse, talk_scores
 from indexer.engines.whoosh.ranking import (
     KIND_CODES,
     MOMENTS,
@@ -25,8 +25,6 @@ from indexer.engines.whoosh.ranking import (
 )
 
 _NOTE, _PASSAGE, _TALK = KIND_CODES["note"], KIND_CODES["passage"], KIND_CODES["talk"]
-#: At most this many talks holding every query group: the words single it out (PINNED).
-FEW = 1
 
 
 def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np.ndarray]:

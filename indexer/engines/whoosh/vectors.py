@@ -82,8 +82,9 @@ class Vectors:
     """An open generation's vectors, one mapped array per segment, in document order."""
 
     def __init__(self, generation: Path, segment_ids: list[str], doc_count: int) -> None:
+        # plain arrays over the mapped files: numpy's memmap subclass slows every product
         self.parts = [
-            np.load(generation / FOLDER / f"{segment_id}.npy", mmap_mode="r")
+            np.asarray(np.load(generation / FOLDER / f"{segment_id}.npy", mmap_mode="r"))
             for segment_id in segment_ids
         ]
         if sum(len(part) for part in self.parts) != doc_count:
