@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.engines.whoosh.analyzer import ANALYZER
-from indexer.search.highlight import _spans, mark
+from indexer.search.highlight import Marks, _first_match, _matches, _spans, mark
 
 SAMPLES = [
     "Werner Vogels on re:Invent's event-driven S3 design at Amazon.com, 10:30 a.m.",
@@ -69,3 +69,15 @@ def test_phrase_searches_mark_the_phrase_in_results(fixture_data):
     [moment] = [m for r in result["results"] for m in r["moments"] if "<mark>" in m["html"]][:1]
     assert "<mark>and then it was</mark>" in moment["html"].lower()
     assert moment["html"].count("<mark>") == moment["text"].lower().count("and then it was")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("abc runs ran running the of\n"), max_size=80),
+    st.sets(st.sampled_from(["run", "the", "ab", "c", "of"]), max_size=3),
+    st.lists(st.sampled_from([("the", "run"), ("run", "of"), ("ab", "c")]), max_size=2),
+)
+def test_an_excerpt_starts_at_the_first_match_the_full_list_gives(text, words, phrases):
+    marks = Marks(frozenset(words), tuple(phrases))
+    everything = _matches(text, marks)
+    assert _first_match(text, marks) == (everything[0] if everything else None)

@@ -75,6 +75,14 @@ def _matches(text: str, marks: Marks) -> list[tuple[int, int]]:
     return sorted(found + _phrase_spans(text, marks.phrases))
 
 
+def _first_match(text: str, marks: Marks) -> tuple[int, int] | None:
+    """The first marked span (what `_matches` lists first), reading words only as far as
+    the first marked one: an excerpt needs no more of a long moment."""
+    word = next(_word_spans(text, marks.words), None) if marks.words else None
+    spans = [span for span in (word, *_phrase_spans(text, marks.phrases)) if span is not None]
+    return min(spans) if spans else None
+
+
 def _spans(text: str, terms: Collection[str] | Marks) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for span in _matches(text, _marks(terms)):
@@ -101,7 +109,7 @@ def excerpt(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS
     words = text.split()
     if len(words) <= size:
         return text
-    first = next(iter(_matches(text, _marks(terms))), None)
+    first = _first_match(text, _marks(terms))
     first_word = text[: first[0]].count(" ") if first else 0
     begin = max(0, min(first_word - 8, len(words) - size))
     prefix = "\u2026 " if begin > 0 else ""

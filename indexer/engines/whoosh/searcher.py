@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,6 +60,11 @@ from indexer.engines.whoosh.vectors import Vectors, read_info
 #: Ranking costs about this many (document, group) cells per millisecond; a budgeted
 #: search stops adding groups before ranking alone would spend the whole budget.
 RANK_CELLS_PER_MS = 15_000
+
+
+#: Computes query similarities beside the thread scoring keywords (one per process: a
+#: server worker answers on one core, and the product itself is memory-bound).
+_SIMILARITY = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talkseek-similarity")
 
 
 class OpenGeneration:
@@ -252,12 +258,16 @@ class OpenGeneration:
             records = excluded[table.kind[excluded] == KIND_CODES[Kind.TALK]]
             excluded_talks[table.talk[records]] = True
         vectors = self.vectors() if plan.by_meaning else None
+        # the product of every vector with the query's releases the GIL: it runs while
+        # the keywords are scored
+        similar = (_SIMILARITY.submit(vectors.similarity, np.asarray(plan.vector, np.float32))
+                   if vectors is not None else None)  # fmt: skip
         groups: list[Scores] = []
         if plan.mode != "meaning" or vectors is None:
             groups = self._group_scores(plan, excluded, budget)
         keyword = rank(table, groups, allowed_mask, excluded_talks) if groups else Ranking(
             np.zeros(0, dtype=np.int64), False)  # fmt: skip
-        if vectors is None or plan.vector is None:
+        if similar is None:
             return keyword
         allowed_mask &= ~excluded_talks
         for group in plan.phrase_groups:  # a talk must hold each phrase
@@ -265,7 +275,8 @@ class OpenGeneration:
             holding = np.zeros(len(table.talk_ids), dtype=bool)
             holding[table.talk[docs]] = True
             allowed_mask &= holding
-        nearest, similarity = self._nearest(vectors, plan, allowed_mask, excluded)
+        similarity = similar.result()
+        nearest = self._nearest(similarity, plan, allowed_mask, excluded)
         return HybridRanking(table, keyword, nearest, similarity)
 
     def _group_scores(self, plan: Plan, excluded: np.ndarray, budget: Budget | None
@@ -286,12 +297,11 @@ class OpenGeneration:
             groups.append(scores)
         return groups
 
-    def _nearest(self, vectors: Vectors, plan: Plan, allowed_talks: np.ndarray,
-                 excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def _nearest(self, similarity: np.ndarray, plan: Plan, allowed_talks: np.ndarray,
+                 excluded: np.ndarray) -> np.ndarray:  # fmt: skip
         """The documents nearest the query's vector (best first) among those the plan
-        allows, and every document's similarity."""
+        allows, given every document's similarity to it."""
         table = self.table
-        similarity = vectors.similarity(np.asarray(plan.vector, dtype=np.float32))
         usable = self.postings.live & (table.talk >= 0)
         usable &= allowed_talks[np.maximum(table.talk, 0)]
         kinds = [KIND_CODES[kind] for kind in meaning_kinds(plan.fields)]
@@ -303,7 +313,7 @@ class OpenGeneration:
             top = np.argpartition(-similarity[candidates], NEAREST)[:NEAREST]
             candidates = candidates[top]
         order = np.lexsort((candidates, -similarity[candidates]))
-        return candidates[order], similarity
+        return candidates[order]
 
     def _excluded_docs(self, excluded: tuple[Group, ...], budget: Budget | None) -> np.ndarray:
         everywhere = tuple(FIELD_WEIGHTS)
