@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -121,8 +122,9 @@ class Plan:
     #: vector's rankings keep the filters, the exclusions and the groups that are only
     #: phrases (a talk must hold them): exact syntax stays exact.
     mode: str = "keyword"
-    #: the query's unit vector, from the model of the engine's `meaning()`
-    vector: Any = field(default=None, compare=False, repr=False)  # a numpy float32 array
+    #: the query's unit vector, from the model of the engine's `meaning()`: a future of a
+    #: numpy float32 array, still being embedded while the engine starts on the keywords
+    vector: Future[Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:

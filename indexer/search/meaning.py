@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -26,6 +27,7 @@ QUERY_THREADS = 1
 REMEMBERED = 256
 
 _lock = threading.Lock()
+_EMBEDDING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talkseek-embedding")
 _models: dict[str, Embedder] = {}
 _failed: dict[str, tuple[float, str]] = {}
 _vectors: dict[tuple[str, str], np.ndarray] = {}
@@ -59,20 +61,28 @@ def query_embedder(info: MeaningInfo) -> tuple[Embedder | None, str | None]:
         return model, None
 
 
-def query_vector(info: MeaningInfo, text: str) -> tuple[np.ndarray | None, str | None]:
-    """A query's unit vector (remembered), or None and why there is none."""
+def query_vector(info: MeaningInfo, text: str) -> tuple[Future[np.ndarray] | None, str | None]:
+    """A query's unit vector (remembered), being embedded in a thread of its own while
+    the caller goes on (the model releases the GIL); or None and why there is none."""
     model, reason = query_embedder(info)
     if model is None:
         return None, reason
     key = (info.key, text)
     vector = _vectors.get(key)
-    if vector is None:
-        vector = model.embed([text])[0]
-        with _lock:
-            if len(_vectors) >= REMEMBERED:
-                _vectors.pop(next(iter(_vectors)))
-            _vectors[key] = vector
-    return vector, None
+    if vector is not None:
+        done: Future[np.ndarray] = Future()
+        done.set_result(vector)
+        return done, None
+    return _EMBEDDING.submit(_embed, model, key), None
+
+
+def _embed(model: Embedder, key: tuple[str, str]) -> np.ndarray:
+    vector: np.ndarray = model.embed([key[1]])[0]
+    with _lock:
+        if len(_vectors) >= REMEMBERED:
+            _vectors.pop(next(iter(_vectors)))
+        _vectors[key] = vector
+    return vector
 
 
 def forget_query_vectors() -> None:

@@ -290,7 +290,8 @@ class Searcher:
         """The documents nearest the query's vector, nearest first, among `talks`."""
         if not talks:
             return []
-        vector = ",".join(f"{float(x):.6f}" for x in plan.vector)
+        assert plan.vector is not None
+        vector = ",".join(f"{float(x):.6f}" for x in plan.vector.result())
         talk_filter = (f"talk_id:[{','.join(sorted(talks))}]" if len(talks) < len(self.talks)
                        else "")  # fmt: skip
         kinds = f"kind:[{','.join(kind.value for kind in meaning_kinds(plan.fields))}]"

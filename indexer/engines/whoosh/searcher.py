@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,6 +65,11 @@ RANK_CELLS_PER_MS = 15_000
 #: Computes query similarities beside the thread scoring keywords (one per process: a
 #: server worker answers on one core, and the product itself is memory-bound).
 _SIMILARITY = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talkseek-similarity")
+
+
+def _similarity(vectors: Vectors, query: Future[np.ndarray]) -> np.ndarray:
+    """Every document's similarity to the query, once its vector is embedded."""
+    return vectors.similarity(np.asarray(query.result(), dtype=np.float32))
 
 
 class OpenGeneration:
@@ -260,8 +265,8 @@ class OpenGeneration:
         vectors = self.vectors() if plan.by_meaning else None
         # the product of every vector with the query's releases the GIL: it runs while
         # the keywords are scored
-        similar = (_SIMILARITY.submit(vectors.similarity, np.asarray(plan.vector, np.float32))
-                   if vectors is not None else None)  # fmt: skip
+        similar = (_SIMILARITY.submit(_similarity, vectors, plan.vector)
+                   if vectors is not None and plan.vector is not None else None)  # fmt: skip
         groups: list[Scores] = []
         if plan.mode != "meaning" or vectors is None:
             groups = self._group_scores(plan, excluded, budget)
