@@ -2,7 +2,8 @@
 
 A generation built with meaning search holds `vectors/model.json` (the model's setting,
 cache key and dimensions) and one float32 array per segment, row by the segment's own
-document numbers (deleted documents keep a row of zeros). Like the posting arrays, a
+document numbers (documents already deleted get a row of zeros; later deletions are
+masked as the postings mask them). Like the posting arrays, a
 segment's array never changes once written: an update links the arrays of segments it
 kept and writes only those of new segments. Searches map the arrays from disk, so the
 server's processes share one copy in the page cache.
