@@ -118,6 +118,8 @@ def test_phrases_exclusions_and_filters_constrain_meaning_results(meaning_data):
     assert {r["talk"]["id"] for r in filtered["results"]} == {CLOSING}
     # only a phrase, or only a filter: nothing to embed, the answer stays keyword
     assert search_json(meaning_data, '"inverted index"')["mode"] == "keyword"
+    asked = search_json(meaning_data, '"inverted index"', "--mode", "meaning")
+    assert asked["mode"] == "keyword" and "answered by keywords" in asked["notices"][0]
     assert search_json(meaning_data, "year:2023")["mode"] == "keyword"
 
 

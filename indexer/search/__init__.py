@@ -51,8 +51,11 @@ def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
                   ) -> tuple[Plan, list[str]]:  # fmt: skip
     """The plan with the query's vector when meaning is asked for and can be had."""
     mode = mode if mode in MODES else DEFAULT_MODE
-    if mode == "keyword" or not free_text.strip():
-        return plan, []  # only filters or phrases: exact syntax stays keyword
+    if mode == "keyword":
+        return plan, []
+    if not free_text.strip():  # only filters or phrases: exact syntax stays keyword
+        said = ["only exact phrases and filters: answered by keywords"]
+        return plan, said if mode == "meaning" else []
     info = engine.meaning()
     if info is None:
         asked = [] if mode == DEFAULT_MODE else [
