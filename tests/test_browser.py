@@ -8,12 +8,12 @@ Every other request leaving 127.0.0.1 is refused, as it would be offline.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.web_server import served
 from webapp import create_app
 from webapp.engine_cache import close_engine
 
@@ -58,15 +58,9 @@ def browser():
 @pytest.fixture(scope="module")
 def server(web_data):
     """The app under waitress on a free port, as `talkseek serve` runs it."""
-    from waitress import create_server
-
     app = create_app({"DATA_DIR": web_data})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(app) as url:
+        yield url
     close_engine(app)
 
 
@@ -329,15 +323,9 @@ def test_phone_width_has_no_sideways_scrolling(server, open_page):
 
 @pytest.fixture(scope="module")
 def lenny_server(lenny_data):
-    from waitress import create_server
-
     app = create_app({"DATA_DIR": lenny_data})
-    server = create_server(app, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with served(app) as url:
+        yield url
     close_engine(app)
 
 
