@@ -6,7 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.engines.whoosh.analyzer import ANALYZER
-from indexer.search.highlight import Marks, _first_match, _matches, _spans, mark
+from indexer.search.highlight import (
+    Marks,
+    _first_match,
+    _marked_spans,
+    _matches,
+    _spans,
+    _word_spans,
+    mark,
+)
 
 SAMPLES = [
     "Werner Vogels on re:Invent's event-driven S3 design at Amazon.com, 10:30 a.m.",
@@ -81,3 +89,20 @@ def test_an_excerpt_starts_at_the_first_match_the_full_list_gives(text, words, p
     marks = Marks(frozenset(words), tuple(phrases))
     everything = _matches(text, marks)
     assert _first_match(text, marks) == (everything[0] if everything else None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("abé_1's-:./’ \n"), max_size=60),
+    st.sets(st.sampled_from(["a", "ab", "b", "ba", "abab", "1", "a_b", "e", "é", "s"]),
+            max_size=4),  # fmt: skip
+)
+def test_marked_spans_found_per_distinct_token_match_the_word_by_word_scan(text, words):
+    assert _marked_spans(text, frozenset(words)) == sorted(_word_spans(text, words))
+
+
+def test_marked_spans_of_real_sentences_match_the_word_by_word_scan():
+    for text in SAMPLES:
+        for terms in ({"invent", "event", "design"}, {"s3", "amazon.com", "com"},
+                      {"caf", "cafe", "customer", "dont", "p99"}, {"naiv", "it", "s"}):  # fmt: skip
+            assert _marked_spans(text, frozenset(terms)) == sorted(_word_spans(text, terms))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from indexer.core.analysis import WORD, word_terms
@@ -36,13 +37,56 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
     """Character spans of the text's words that analyse to one of the terms, in order.
 
     The same spans as `analyze(text)` gives, read from the per-word cache without
-    building a term for every word (moments are long, marks are few).
+    building a term for every word. The plain version: `_marked_spans` must agree.
     """
     for found in _WORD.finditer(text):
         for term in word_terms(found.group())[1]:
             if term.text in terms:
                 offset = found.start()
                 yield offset + term.start, offset + term.end
+
+
+#: A whole token starting here: no word character, nor one joined by `'`/`-`/`.`/`:`/`/`,
+#: just before it (else it continues an earlier token), then the token itself.
+_WHOLE_TOKEN = re.compile(r"(?<!\w)(?<!\w[-.:/'\u2019])" + WORD)
+
+
+@lru_cache(maxsize=100_000)
+def _token_marks(token: str, terms: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    """The spans, relative to the token, of its terms that are marked (usually none)."""
+    return tuple((term.start, term.end) for term in word_terms(token)[1] if term.text in terms)
+
+
+def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """`_word_spans` sorted, found without a Python step per word: the distinct tokens
+    come from one `findall`, each is judged once per query (cached), and only marked
+    ones are looked for again, kept where they stand as whole tokens."""
+    spans: list[tuple[int, int]] = []
+    for token in set(_WORD.findall(text)):
+        relative = _token_marks(token, terms)
+        if not relative:
+            continue
+        at = text.find(token)
+        while at >= 0:
+            whole = _WHOLE_TOKEN.match(text, at)
+            if whole is not None and whole.end() == at + len(token):
+                spans.extend((at + start, at + end) for start, end in relative)
+            at = text.find(token, at + 1)
+    spans.sort()
+    return spans
+
+
+@lru_cache(maxsize=100_000)
+def _token_terms(token: str) -> frozenset[str]:
+    return frozenset(term.text for term in word_terms(token)[1])
+
+
+def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """False when no phrase can stand in the text: one of each phrase's terms is absent."""
+    present: set[str] = set()
+    for token in set(_WORD.findall(text)):
+        present |= _token_terms(token)
+    return any(present.issuperset(phrase) for phrase in phrases)
 
 
 def _sequence(text: str) -> list[tuple[str, int, int]]:
@@ -56,7 +100,7 @@ def _sequence(text: str) -> list[tuple[str, int, int]]:
 
 
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
-    if not phrases:
+    if not phrases or not _may_hold(text, phrases):
         return []
     sequence = _sequence(text)
     texts = [term for term, _, _ in sequence]
@@ -71,16 +115,15 @@ def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple
 
 def _matches(text: str, marks: Marks) -> list[tuple[int, int]]:
     """Every marked span, in order (words and phrases together)."""
-    found = list(_word_spans(text, marks.words)) if marks.words else []
-    return sorted(found + _phrase_spans(text, marks.phrases))
+    found = _marked_spans(text, marks.words) if marks.words else []
+    phrases = _phrase_spans(text, marks.phrases)
+    return sorted(found + phrases) if phrases else found
 
 
 def _first_match(text: str, marks: Marks) -> tuple[int, int] | None:
-    """The first marked span (what `_matches` lists first), reading words only as far as
-    the first marked one: an excerpt needs no more of a long moment."""
-    word = next(_word_spans(text, marks.words), None) if marks.words else None
-    spans = [span for span in (word, *_phrase_spans(text, marks.phrases)) if span is not None]
-    return min(spans) if spans else None
+    """The first marked span (what `_matches` lists first)."""
+    spans = _matches(text, marks)
+    return spans[0] if spans else None
 
 
 def _spans(text: str, terms: Collection[str] | Marks) -> list[tuple[int, int]]:

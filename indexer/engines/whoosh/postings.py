@@ -31,6 +31,7 @@ from indexer.core.analysis import spelling_words
 from indexer.core.files import atomic_write
 from indexer.engines.protocol import Kind
 from indexer.engines.whoosh import compat
+from indexer.engines.whoosh.stored import export_stored
 
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 WORDS = "transcript-words"  # unstemmed transcript words, for typos and prefixes
@@ -99,7 +100,7 @@ class TermPostings:
 EMPTY = TermPostings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [], 0)
 
 
-def _segment_folder(generation: Path, leaf) -> Path:
+def segment_folder(generation: Path, leaf) -> Path:
     return generation / POSTINGS / leaf.segment().segment_id()
 
 
@@ -125,7 +126,7 @@ def export_postings(generation: Path, procs: int = 1) -> int:
         wanted = {leaf.segment().segment_id() for leaf in leaves}
         missing = [
             number for number, leaf in enumerate(leaves)
-            if not _segment_folder(generation, leaf).is_dir()
+            if not segment_folder(generation, leaf).is_dir()
         ]  # fmt: skip
         _recount_words(generation, [leaf for number, leaf in enumerate(leaves)
                                      if number not in missing])  # fmt: skip
@@ -146,13 +147,14 @@ def _export_segment(generation: Path, number: int) -> None:
     ix = whoosh_index.open_dir(str(generation))
     with ix.reader() as reader:
         leaf = list(reader.leaf_readers())[number][0]
-        folder = _segment_folder(generation, leaf)
+        folder = segment_folder(generation, leaf)
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
         for fieldname in _text_fields(ix.schema):
             _export_field(leaf, fieldname, partial)
         _export_words(leaf, partial)
+        export_stored(leaf, partial)
         partial.rename(folder)
 
 
@@ -223,7 +225,7 @@ def _export_words(leaf, folder: Path) -> None:
 def _recount_words(generation: Path, leaves: list) -> None:
     """Count the words of segments again where an update deleted documents since."""
     for leaf in leaves:
-        folder = _segment_folder(generation, leaf)
+        folder = segment_folder(generation, leaf)
         try:
             counted = int((folder / f"{WORDS}.deleted").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -293,7 +295,7 @@ class Postings:
         if key not in self._arrays:
             arrays = None
             if self.generation is not None:
-                folder = _segment_folder(self.generation, self.leaves[number][0])
+                folder = segment_folder(self.generation, self.leaves[number][0])
                 try:
                     arrays = _SegmentArrays(folder, fieldname)
                 except (OSError, ValueError):
@@ -309,7 +311,7 @@ class Postings:
         words: list[str] = []
         counts: list[np.ndarray] = []
         for leaf, _ in self.leaves:
-            folder = _segment_folder(self.generation, leaf) if self.generation else None
+            folder = segment_folder(self.generation, leaf) if self.generation else None
             try:
                 assert folder is not None
                 words += json.loads((folder / f"{WORDS}.json").read_text(encoding="utf-8"))

@@ -50,9 +50,10 @@ from indexer.engines.records import (
 )
 from indexer.engines.vocabulary import Vocabulary
 from indexer.engines.whoosh.hybrid import HybridRanking
-from indexer.engines.whoosh.postings import Postings
+from indexer.engines.whoosh.postings import Postings, segment_folder
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
 from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
+from indexer.engines.whoosh.stored import StoredFields
 from indexer.engines.whoosh.vectors import Vectors, read_info
 
 #: Matching notes returned per talk, best first.
@@ -89,6 +90,10 @@ class OpenGeneration:
         self.reader = self.searcher.reader()
         self.postings = Postings(self.reader, folder, self.lock)
         self.scorer = BulkScorer(self.searcher, self.postings)
+        self.stored = StoredFields(
+            self.reader, self.postings.leaves,
+            [segment_folder(folder, leaf) for leaf, _ in self.postings.leaves], self.lock,
+        )  # fmt: skip
         self._talks: dict[str, dict] | None = None
         self._table: DocTable | None = None
         self._vocabularies: dict[str, Vocabulary] = {}
@@ -341,12 +346,11 @@ class OpenGeneration:
     # -- reading back what is shown -------------------------------------------------------
 
     def _talk_match(self, talk: RankedTalk) -> TalkMatch:
-        with self.lock:
-            stored = self.reader.stored_fields
-            notes = [replace(note_hit(stored(hit.docnum)), found_by=hit.found_by)
-                     for hit in talk.notes[:NOTES_SHOWN]]  # fmt: skip
-            moments = [[replace(passage_hit(stored(hit.docnum)), found_by=hit.found_by)
-                        for hit in _tightest(window)] for window in talk.moments]  # fmt: skip
+        stored = self.stored
+        notes = [replace(note_hit(stored(hit.docnum)), found_by=hit.found_by)
+                 for hit in talk.notes[:NOTES_SHOWN]]  # fmt: skip
+        moments = [[replace(passage_hit(stored(hit.docnum)), found_by=hit.found_by)
+                    for hit in _tightest(window)] for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
     def talk(self, talk_id: str) -> TalkContent | None:
