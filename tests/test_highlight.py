@@ -13,6 +13,8 @@ from indexer.search.highlight import (
     _matches,
     _spans,
     _word_spans,
+    excerpt,
+    excerpt_marked,
     mark,
 )
 
@@ -106,3 +108,17 @@ def test_marked_spans_of_real_sentences_match_the_word_by_word_scan():
         for terms in ({"invent", "event", "design"}, {"s3", "amazon.com", "com"},
                       {"caf", "cafe", "customer", "dont", "p99"}, {"naiv", "it", "s"}):  # fmt: skip
             assert _marked_spans(text, frozenset(terms)) == sorted(_word_spans(text, terms))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["run", "runs", "the", "of", "ab-c", "c", " ", "  ", "\n"]),
+             max_size=40).map("".join),
+    st.sets(st.sampled_from(["run", "the", "ab", "c", "abc"]), max_size=3),
+    st.lists(st.sampled_from([("the", "run"), ("run", "of"), ("ab", "c")]), max_size=2),
+    st.integers(min_value=1, max_value=8),
+)  # fmt: skip
+def test_an_excerpt_marked_in_one_reading_equals_marking_the_excerpt(text, words, phrases, size):
+    marks = Marks(frozenset(words), tuple(phrases))
+    cut = excerpt(text, marks, size)
+    assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))

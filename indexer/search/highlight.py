@@ -51,21 +51,53 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
 _WHOLE_TOKEN = re.compile(r"(?<!\w)(?<!\w[-.:/'\u2019])" + WORD)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=10_000)
 def _token_marks(token: str, terms: frozenset[str]) -> tuple[tuple[int, int], ...]:
     """The spans, relative to the token, of its terms that are marked (usually none)."""
     return tuple((term.start, term.end) for term in word_terms(token)[1] if term.text in terms)
 
 
+class _Surfaces:
+    """Every token this process has shown, and per term the tokens that analyse to it, so
+    a text's marked tokens are found by set operations (in C, atomic under the GIL)
+    rather than by judging each of its tokens again for every query."""
+
+    LIMIT = 200_000  # tokens remembered before starting afresh (bounds a worker's memory)
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.by_term: dict[str, set[str]] = {}
+
+    def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
+        new = tokens - self.seen
+        for token in new:
+            for term in word_terms(token)[1]:
+                self.by_term.setdefault(term.text, set()).add(token)
+        self.seen |= new
+        found: set[str] = set()
+        for term in terms:
+            found |= tokens & self.by_term.get(term, _NONE)
+        return found
+
+
+_NONE: frozenset[str] = frozenset()
+_surfaces = _Surfaces()
+
+
+def _marked_tokens(tokens: set[str], terms: frozenset[str]) -> set[str]:
+    global _surfaces
+    if len(_surfaces.seen) > _Surfaces.LIMIT:
+        _surfaces = _Surfaces()
+    return _surfaces.marked(tokens, terms)
+
+
 def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """`_word_spans` sorted, found without a Python step per word: the distinct tokens
-    come from one `findall`, each is judged once per query (cached), and only marked
-    ones are looked for again, kept where they stand as whole tokens."""
+    come from one `findall`, the marked ones among them by set operations, and only
+    those are looked for again, kept where they stand as whole tokens."""
     spans: list[tuple[int, int]] = []
-    for token in set(_WORD.findall(text)):
+    for token in _marked_tokens(set(_WORD.findall(text)), terms):
         relative = _token_marks(token, terms)
-        if not relative:
-            continue
         at = text.find(token)
         while at >= 0:
             whole = _WHOLE_TOKEN.match(text, at)
@@ -126,25 +158,33 @@ def _first_match(text: str, marks: Marks) -> tuple[int, int] | None:
     return spans[0] if spans else None
 
 
-def _spans(text: str, terms: Collection[str] | Marks) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for span in _matches(text, _marks(terms)):
-        if spans and span[0] < spans[-1][1]:  # a compound and its parts overlap: merge
-            spans[-1] = (spans[-1][0], max(spans[-1][1], span[1]))
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for span in spans:
+        if merged and span[0] < merged[-1][1]:  # a compound and its parts overlap: merge
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]))
         else:
-            spans.append(span)
-    return spans
+            merged.append(span)
+    return merged
 
 
-def mark(text: str, terms: Collection[str] | Marks) -> str:
-    """The text, HTML-escaped, with every matched word or phrase wrapped in <mark>."""
+def _spans(text: str, terms: Collection[str] | Marks) -> list[tuple[int, int]]:
+    return _merged(_matches(text, _marks(terms)))
+
+
+def _html(text: str, spans: list[tuple[int, int]]) -> str:
     pieces, cursor = [], 0
-    for start, end in _spans(text, terms):
+    for start, end in spans:
         pieces.append(escape(text[cursor:start]))
         pieces.append(f"<mark>{escape(text[start:end])}</mark>")
         cursor = end
     pieces.append(escape(text[cursor:]))
     return "".join(pieces)
+
+
+def mark(text: str, terms: Collection[str] | Marks) -> str:
+    """The text, HTML-escaped, with every matched word or phrase wrapped in <mark>."""
+    return _html(text, _spans(text, terms))
 
 
 def excerpt(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS) -> str:
@@ -158,3 +198,26 @@ def excerpt(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS
     prefix = "\u2026 " if begin > 0 else ""
     suffix = " \u2026" if begin + size < len(words) else ""
     return f"{prefix}{' '.join(words[begin : begin + size])}{suffix}"
+
+
+def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS
+                   ) -> tuple[str, str]:  # fmt: skip
+    """`excerpt(text)` and `mark()` of that excerpt, from one reading of the text: the
+    excerpt's marks are the text's marks that lie wholly inside it."""
+    marks = _marks(terms)
+    words = text.split()
+    if len(words) > size and " ".join(words) != text:  # uneven spacing: cut as `excerpt`
+        cut = excerpt(text, marks, size)
+        return cut, mark(cut, marks)
+    spans = _matches(text, marks)
+    if len(words) <= size:
+        return text, _html(text, _merged(spans))
+    first_word = text[: spans[0][0]].count(" ") if spans else 0
+    begin = max(0, min(first_word - 8, len(words) - size))
+    start = len(" ".join(words[:begin])) + (1 if begin else 0)
+    end = start + len(" ".join(words[begin : begin + size]))
+    inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+    prefix = "\u2026 " if begin > 0 else ""
+    suffix = " \u2026" if begin + size < len(words) else ""
+    body = text[start:end]
+    return f"{prefix}{body}{suffix}", f"{prefix}{_html(body, _merged(inside))}{suffix}"

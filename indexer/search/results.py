@@ -14,7 +14,7 @@ from indexer.core.dates import talk_date
 from indexer.core.statuses import OK, REASONS, UNKNOWN
 from indexer.core.youtube import moment_url, watch_url
 from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
-from indexer.search.highlight import Marks, excerpt, mark
+from indexer.search.highlight import Marks, excerpt_marked, mark
 from indexer.search.plan import PlannedQuery
 
 
@@ -93,7 +93,7 @@ def moment_json(
     found = found_by(passages)
     if found == "meaning":
         marked = Marks(frozenset(), ())
-    text = excerpt(" ".join(passage.text for passage in passages), marked)
+    text, html = excerpt_marked(" ".join(passage.text for passage in passages), marked)
     start = min(passage.start for passage in passages)
     video_id = passages[0].video_id
     return {
@@ -101,7 +101,7 @@ def moment_json(
         "start": start,
         "end": max(passage.end for passage in passages),
         "text": text,
-        "html": mark(text, marked),
+        "html": html,
         "url": moment_url(record, video_id, start),
         "found_by": found,
     }
