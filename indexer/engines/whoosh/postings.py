@@ -251,7 +251,9 @@ class _SegmentArrays:
         self.rows = {term: row for row, term in enumerate(terms)}
 
         def load(name: str) -> np.ndarray:
-            return np.load(folder / f"{fieldname}.{name}.npy", mmap_mode="r")
+            # a plain array over the mapped file: numpy's memmap subclass makes every
+            # slice of it slower, and a query takes dozens
+            return np.asarray(np.load(folder / f"{fieldname}.{name}.npy", mmap_mode="r"))
 
         self.offsets, self.dfs, self.docs = load("offsets"), load("dfs"), load("docs")
         self.tfs, self.pos_base, self.positions = load("tfs"), load("pos_base"), load("positions")

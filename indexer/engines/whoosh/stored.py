@@ -64,7 +64,7 @@ class StoredFields:
 
 def _open(folder: Path) -> tuple[np.ndarray, mmap.mmap | bytes] | None:
     try:
-        offsets = np.load(folder / OFFSETS, mmap_mode="r")
+        offsets = np.asarray(np.load(folder / OFFSETS, mmap_mode="r"))
         with open(folder / FIELDS, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
