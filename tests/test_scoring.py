@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -178,3 +179,43 @@ def test_transcript_words_count_the_passages_holding_them(fixture_data):
         result = index.search("counterclokwise")
         assert result["suggestion"] == "counterclockwise" and result["total"] >= 1
         assert index.search("satelli*")["total"] >= 1
+
+
+def test_words_of_deleted_passages_are_subtracted_to_the_count_of_a_full_read(
+    fixture_data, tmp_path, monkeypatch
+):
+    """An update's deletions take their passages' words out of the segment's counts
+    without reading the segment again; the counts equal counting it afresh."""
+    from whoosh import index as whoosh_index
+
+    from indexer.engines.whoosh import postings
+
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data, copy)
+    generation = generations.current(copy / "index")
+    ix = whoosh_index.open_dir(str(generation))
+    with ix.searcher() as searcher:
+        talk_id = next(searcher.documents(kind="passage"))["talk_id"]
+    writer = ix.writer()
+    writer.delete_by_term("talk_id", talk_id)
+    writer.commit(merge=False)
+
+    def read_again(*_args):
+        raise AssertionError("the segment was read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(postings, "_export_words", read_again)
+        export_postings(generation)  # subtracts
+    checksums.record(generation)
+    with TalkIndex(copy / "index") as index:
+        subtracted = index.postings.transcript_words()
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with ix.reader() as reader:
+        [(leaf, _)] = list(reader.leaf_readers())
+        postings._export_words(leaf, fresh)
+    counted = (json.loads((fresh / f"{postings.WORDS}.json").read_text()),
+               np.load(fresh / f"{postings.WORDS}.dfs.npy").tolist())  # fmt: skip
+    assert (subtracted[0], subtracted[1].tolist()) == counted
+    with TalkIndex(fixture_data / "index") as before:
+        assert before.postings.transcript_words()[0] != subtracted[0]  # words did go

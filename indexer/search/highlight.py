@@ -62,7 +62,7 @@ class _Surfaces:
     a text's marked tokens are found by set operations (in C, atomic under the GIL)
     rather than by judging each of its tokens again for every query."""
 
-    LIMIT = 200_000  # tokens remembered before starting afresh (bounds a worker's memory)
+    LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
@@ -71,16 +71,15 @@ class _Surfaces:
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
         new = tokens - self.seen
         for token in new:
-            for term in word_terms(token)[1]:
-                self.by_term.setdefault(term.text, set()).add(token)
+            for analysed in word_terms(token)[1]:
+                self.by_term.setdefault(analysed.text, set()).add(token)
         self.seen |= new
         found: set[str] = set()
         for term in terms:
-            found |= tokens & self.by_term.get(term, _NONE)
+            found |= tokens & self.by_term.get(term, set())
         return found
 
 
-_NONE: frozenset[str] = frozenset()
 _surfaces = _Surfaces()
 
 

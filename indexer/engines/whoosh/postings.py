@@ -205,7 +205,7 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
 
 def _export_words(leaf, folder: Path) -> None:
     """The segment's transcript words with the number of live passages holding each, and
-    how many of its documents were deleted then.
+    which of its documents were deleted then.
 
     Files are replaced, never rewritten in place: an update's generation shares them with
     the one before by hard links."""
@@ -213,25 +213,60 @@ def _export_words(leaf, folder: Path) -> None:
     for fields in leaf.all_stored_fields():  # live documents only
         if fields.get("kind") == Kind.PASSAGE:
             counts.update(spelling_words(fields.get("text") or ""))
-    words = sorted(counts)
+    _write_words(folder, counts, _deleted(leaf))
+
+
+def _write_words(folder: Path, counts: Counter[str], deleted: set[int]) -> None:
+    words = sorted(word for word, count in counts.items() if count > 0)
     frequencies = np.array([counts[w] for w in words], dtype=np.int32)
     with open(folder / f"{WORDS}.dfs.npy.partial", "wb") as handle:
         np.save(handle, frequencies)
     os.replace(folder / f"{WORDS}.dfs.npy.partial", folder / f"{WORDS}.dfs.npy")
     atomic_write(folder / f"{WORDS}.json", json.dumps(words))
-    atomic_write(folder / f"{WORDS}.deleted", str(leaf.segment().deleted_count()))
+    atomic_write(folder / f"{WORDS}.deleted", json.dumps(sorted(deleted)))
+
+
+def _deleted(leaf) -> set[int]:
+    return set(leaf.segment().deleted_docs()) if leaf.has_deletions() else set()
+
+
+def _counted_deletions(folder: Path) -> set[int] | None:
+    """The documents already deleted when the words were counted (None: not known)."""
+    try:
+        counted = json.loads((folder / f"{WORDS}.deleted").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return set(counted) if isinstance(counted, list) else None  # a bare count: older files
 
 
 def _recount_words(generation: Path, leaves: list) -> None:
-    """Count the words of segments again where an update deleted documents since."""
+    """Take the words of passages an update deleted since the count out of it.
+
+    An update deletes the few documents of the talks it rewrites: their words are
+    subtracted, so the counts equal a full count without reading the whole segment
+    again. Without a record of what was counted, the segment is counted afresh."""
     for leaf in leaves:
         folder = segment_folder(generation, leaf)
-        try:
-            counted = int((folder / f"{WORDS}.deleted").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            counted = 0
-        if folder.is_dir() and leaf.segment().deleted_count() != counted:
+        if not folder.is_dir():
+            continue
+        deleted, counted = _deleted(leaf), _counted_deletions(folder)
+        if counted == deleted:
+            continue
+        if counted is None or not counted <= deleted:
             _export_words(leaf, folder)
+            continue
+        try:
+            words = json.loads((folder / f"{WORDS}.json").read_text(encoding="utf-8"))
+            frequencies = np.load(folder / f"{WORDS}.dfs.npy").tolist()
+            counts: Counter[str] = Counter(dict(zip(words, frequencies, strict=True)))
+        except (OSError, ValueError, TypeError):
+            _export_words(leaf, folder)
+            continue
+        for docnum in sorted(deleted - counted):
+            fields = leaf.stored_fields(docnum)  # still stored until a merge drops it
+            if fields.get("kind") == Kind.PASSAGE:
+                counts.subtract(spelling_words(fields.get("text") or ""))
+        _write_words(folder, counts, deleted)
 
 
 def _smallest(values: np.ndarray) -> type:

@@ -115,6 +115,7 @@ class OpenGeneration:
 
     def close(self) -> None:
         self.searcher.close()
+        self.stored.close()
 
     @property
     def talks(self) -> dict[str, dict]:

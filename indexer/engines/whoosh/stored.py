@@ -5,13 +5,13 @@ and reading one back (decompressing and unpickling, under the reader's lock)
 costs more than everything else a shown moment needs. After a build, each new
 segment's fields are also written uncompressed, one pickle per document number,
 with their offsets (`export_stored`); a search reads a hit's fields with one
-slice of the mapped file and no lock. A segment without the file is read
-through Whoosh.
+positioned read and no lock (a read, not a mapping: hits are scattered, and a
+mapping would count every page they touched in each server process's memory).
+A segment without the file is read through Whoosh.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import pickle
 import threading
@@ -46,7 +46,7 @@ class StoredFields:
         self.reader = reader
         self.lock = lock
         self.starts = [offset for _, offset in leaves]
-        self.parts: list[tuple[np.ndarray, mmap.mmap | bytes] | None] = []
+        self.parts: list[tuple[np.ndarray, int] | None] = []
         for folder in folders:
             self.parts.append(_open(folder) if folder is not None else None)
 
@@ -56,20 +56,25 @@ class StoredFields:
         if part is None:
             with self.lock:
                 return self.reader.stored_fields(docnum)
-        offsets, data = part
+        offsets, descriptor = part
         local = docnum - self.starts[segment]
         begin, end = int(offsets[local]), int(offsets[local + 1])
-        return pickle.loads(data[begin:end])  # the index's own files, as Whoosh's are
+        return pickle.loads(os.pread(descriptor, end - begin, begin))  # the index's own files
+
+    def close(self) -> None:
+        for part in self.parts:
+            if part is not None:
+                os.close(part[1])
+        self.parts = [None] * len(self.parts)
 
 
-def _open(folder: Path) -> tuple[np.ndarray, mmap.mmap | bytes] | None:
+def _open(folder: Path) -> tuple[np.ndarray, int] | None:
     try:
         offsets = np.asarray(np.load(folder / OFFSETS, mmap_mode="r"))
-        with open(folder / FIELDS, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        descriptor = os.open(folder / FIELDS, os.O_RDONLY)
     except (OSError, ValueError):
         return None  # not exported (an index built before these files): read through Whoosh
-    if len(offsets) < 1 or int(offsets[-1]) != size:
+    if len(offsets) < 1 or int(offsets[-1]) != os.fstat(descriptor).st_size:
+        os.close(descriptor)
         return None
-    return offsets, data
+    return offsets, descriptor
