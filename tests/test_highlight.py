@@ -95,9 +95,11 @@ def test_an_excerpt_starts_at_the_first_match_the_full_list_gives(text, words, p
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from("abé_1's-:./’ \n"), max_size=60),
-    st.sets(st.sampled_from(["a", "ab", "b", "ba", "abab", "1", "a_b", "e", "é", "s"]),
-            max_size=4),  # fmt: skip
+    st.text(alphabet=st.sampled_from("ab\u00e9_1's-:./\u2019 \n"), max_size=60),
+    st.sets(
+        st.sampled_from(["a", "ab", "b", "ba", "abab", "1", "a_b", "e", "\u00e9", "s"]),
+        max_size=4,
+    ),
 )
 def test_marked_spans_found_per_distinct_token_match_the_word_by_word_scan(text, words):
     assert _marked_spans(text, frozenset(words)) == sorted(_word_spans(text, words))
