@@ -4,6 +4,8 @@ reach, and the vectors kept per text so nothing is embedded twice."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -44,6 +46,42 @@ def test_an_uncached_model_with_the_hub_unreachable_fails_at_once(tmp_path, monk
         load_embedder("sentence-transformers/all-MiniLM-L6-v2")
     assert time.monotonic() - began < 15
     assert "--model" in str(raised.value)
+
+
+def test_offline_with_nothing_cached_fails_without_loading_fastembed(tmp_path):
+    """Offline, an empty cache answers at once: no hub probe, and fastembed (whose import
+    is a good part of a small update) is not even imported."""
+    probe = (
+        "import sys\n"
+        "from indexer.core.embedder import ModelUnavailable, load_embedder\n"
+        "try:\n"
+        "    load_embedder('sentence-transformers/all-MiniLM-L6-v2', offline=True)\n"
+        "except ModelUnavailable as error:\n"
+        "    print(error)\n"
+        "print('fastembed' in sys.modules)\n"
+    )
+    env = {**os.environ, "FASTEMBED_CACHE_PATH": str(tmp_path / "empty-cache"),
+           "HF_ENDPOINT": "http://127.0.0.1:9"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, check=True, timeout=120)  # fmt: skip
+    reason, imported = done.stdout.strip().splitlines()
+    assert "--offline fetches nothing" in reason and "--model" in reason
+    assert imported == "False"
+
+
+def test_offline_looks_in_a_cache_holding_other_things_but_never_at_the_hub(
+    model_path, tmp_path, monkeypatch
+):
+    from indexer.core.embedder import ModelChoice
+
+    cache = tmp_path / "cache"
+    (cache / "models--someone--another-model").mkdir(parents=True)
+    monkeypatch.setenv("FASTEMBED_CACHE_PATH", str(cache))
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # a probe would say "cannot be reached"
+    with pytest.raises(ModelUnavailable, match="--offline fetches nothing"):
+        load_embedder("sentence-transformers/all-MiniLM-L6-v2", offline=True)
+    assert load_embedder(str(model_path), offline=True).choice == ModelChoice.from_setting(
+        str(model_path))  # a folder is no download: offline changes nothing
 
 
 def test_a_name_fastembed_does_not_know_or_a_folder_without_a_model_is_refused(tmp_path):

@@ -173,7 +173,7 @@ def test_without_a_model_indexing_goes_on_by_keywords_and_says_why_once(tmp_path
                  "--model", "sentence-transformers/all-MiniLM-L6-v2")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stderr.count("meaning search is off") == 1
-    assert "cannot be reached" in result.stderr and "--model" in result.stderr
+    assert "--offline fetches nothing" in result.stderr and "--model" in result.stderr
     assert "meaning search: off" in result.stdout
     assert "meaning search: off" in run("status", "--data", str(data)).stdout
     asked = search_json(data, IDEA, "--mode", "meaning")

@@ -66,7 +66,8 @@ def main() -> None:
 @main.command()
 @data_option
 @engine_option
-@click.option("--offline", is_flag=True, help="Fetch nothing; use cached transcripts only.")
+@click.option("--offline", is_flag=True,
+              help="Fetch nothing: cached transcripts only, and a model only if cached.")
 @click.option("--refresh", is_flag=True, help="Fetch again, also videos that failed for good.")
 @click.option("--full", is_flag=True, help="Rebuild the index from scratch.")
 @click.option(
@@ -140,7 +141,8 @@ def index(
             reporter.update(done_videos, f"{video.video_id} {status.status}")
 
         sync_transcripts(ingested, folder, fetcher, refresh=refresh, progress=advance)
-        ingested.meaning, embedded = _embed(ingested, folder, engine_name, model, reporter, err)
+        ingested.meaning, embedded = _embed(ingested, folder, engine_name, model, reporter, err,
+                                            offline)
         reporter.stage("indexing talks", len(ingested.talks))
 
         def indexed(done: int, total: int) -> None:
@@ -178,10 +180,11 @@ def index(
 
 
 def _embed(ingested: Ingested, folder: DataFolder, engine_name: str | None,
-           model: str | None, reporter: Reporter, err: Console
+           model: str | None, reporter: Reporter, err: Console, offline: bool = False
            ) -> tuple[Meaning | None, int]:  # fmt: skip
     """Embed what the store lacks (and how many texts that was); no Meaning (meaning
-    search off, said once, with why) without a model."""
+    search off, said once, with why) without a model. Offline, the model is only
+    looked for where it would be cached."""
     from indexer.core.embedder import ModelUnavailable, load_embedder
     from indexer.core.settings import SettingsError, load_settings
     from indexer.ingest.vectors import embed_collection
@@ -194,7 +197,7 @@ def _embed(ingested: Ingested, folder: DataFolder, engine_name: str | None,
         return None, 0
     reporter.stage(f"loading the model {settings.model}", 1)
     try:
-        embedder = load_embedder(settings.model)
+        embedder = load_embedder(settings.model, offline=offline)
     except ModelUnavailable as error:
         err.print(f"talkseek: meaning search is off: {error}", highlight=False, soft_wrap=True)
         return None, 0

@@ -107,10 +107,14 @@ class Embedder:
 
 
 def load_embedder(setting: str = DEFAULT_MODEL, probe_seconds: float = PROBE_SECONDS,
-                  threads: int | None = None) -> Embedder:  # fmt: skip
-    """The model a setting names, from its folder, the cache, or (when the hub answers)
-    a download into the cache. Raises ModelUnavailable, with the reason, otherwise."""
+                  threads: int | None = None, offline: bool = False) -> Embedder:  # fmt: skip
+    """The model a setting names, from its folder, the cache, or (when the hub answers,
+    and not `offline`) a download into the cache. Raises ModelUnavailable, with the
+    reason, otherwise: offline with nothing cached, at once (fastembed is not even
+    loaded: its import is a good part of a small update)."""
     choice = ModelChoice.from_setting(setting)
+    if offline and choice.folder is None and not _anything_in(cache_dir()):
+        raise ModelUnavailable(_offline_reason(choice.name))
     try:
         from fastembed import TextEmbedding
     except ImportError as error:
@@ -132,6 +136,8 @@ def load_embedder(setting: str = DEFAULT_MODEL, probe_seconds: float = PROBE_SEC
                                       local_files_only=True))  # fmt: skip
     except Exception:
         pass
+    if offline:
+        raise ModelUnavailable(_offline_reason(choice.name))
     if not hub_reachable(probe_seconds):
         raise ModelUnavailable(
             f"the model {choice.name} is not in {folder} and the model hub cannot be reached; "
@@ -142,6 +148,19 @@ def load_embedder(setting: str = DEFAULT_MODEL, probe_seconds: float = PROBE_SEC
     except Exception as error:
         raise ModelUnavailable(
             f"the model {choice.name} could not be downloaded: {error}") from error
+
+
+def _anything_in(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
+
+
+def _offline_reason(name: str) -> str:
+    return (f"the model {name} is not in {cache_dir()} and --offline fetches nothing; run "
+            "`talkseek index` once without --offline, or name a folder holding the model "
+            "with --model (or TALKSEEK_MODEL, or model in talkseek.toml)")
 
 
 def _open(factory: type[TextEmbedding], choice: ModelChoice, threads: int | None,
