@@ -219,3 +219,23 @@ def test_words_of_deleted_passages_are_subtracted_to_the_count_of_a_full_read(
     assert (subtracted[0], subtracted[1].tolist()) == counted
     with TalkIndex(fixture_data / "index") as before:
         assert before.postings.transcript_words()[0] != subtracted[0]  # words did go
+
+
+@pytest.mark.parametrize(("sizes", "drawn_from"), [
+    ((1, 1), 60_000), ((5, 3, 40), 60_000), ((300, 2000, 7), 60_000),
+    ((30000, 500, 20), 60_000), ((9,) * 12, 12),  # the last: runs of a dozen parts
+])  # fmt: skip
+def test_union_equals_counting_every_document(sizes, drawn_from, monkeypatch):
+    from indexer.engines.whoosh import scoring
+    from indexer.engines.whoosh.scoring import Scores, union, union_by_counting
+
+    rng = np.random.default_rng(sum(sizes))
+    doc_count = 60_000
+    parts = [Scores(np.sort(rng.choice(drawn_from, size, replace=False)).astype(np.int64),
+                    rng.random(size) * 7) for size in sizes]  # fmt: skip
+    expected = union_by_counting(parts, doc_count)
+    for threshold in (0, 10**9):  # the marked table, then sorting
+        monkeypatch.setattr(scoring, "SORTED_UNION", threshold)
+        found = union(parts, doc_count)
+        assert np.array_equal(found.docs, expected.docs)
+        assert np.array_equal(found.scores, expected.scores)  # bit for bit

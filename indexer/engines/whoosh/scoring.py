@@ -38,13 +38,40 @@ class Scores:
 NOTHING = Scores(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
+#: Below this many postings in all, a union sorts them; above, it marks a table of every
+#: document (sorting grows with the postings, the table with the index).
+SORTED_UNION = 20_000
+
+
 def union(parts: list[Scores], doc_count: int) -> Scores:
-    """Documents matching any part, each scored with the sum of its parts' scores."""
+    """Documents matching any part, each scored with the sum of its parts' scores (added
+    in the order of the parts, as `union_by_counting` adds them)."""
     parts = [part for part in parts if len(part)]
     if not parts:
         return NOTHING
     if len(parts) == 1:
         return parts[0]
+    docs = np.concatenate([p.docs for p in parts])
+    scores = np.concatenate([p.scores for p in parts])
+    if len(docs) < SORTED_UNION:
+        order = np.argsort(docs, kind="stable")  # equal documents keep the parts' order
+        docs, scores = docs[order], scores[order]
+        first = np.r_[True, docs[1:] != docs[:-1]]
+        # bincount adds one after another, as the counting union does (reduceat would
+        # add long runs pairwise, rounding differently)
+        return Scores(docs[first], np.bincount(np.cumsum(first) - 1, weights=scores))
+    totals = np.bincount(docs, weights=scores, minlength=doc_count)
+    found = np.zeros(doc_count, dtype=bool)
+    found[docs] = True
+    matched = np.flatnonzero(found)
+    return Scores(matched, totals[matched])
+
+
+def union_by_counting(parts: list[Scores], doc_count: int) -> Scores:
+    """The plain union, one count per document of the index: what `union` must equal."""
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return NOTHING
     docs = np.concatenate([p.docs for p in parts])
     found = np.bincount(docs, minlength=doc_count)
     totals = np.bincount(docs, weights=np.concatenate([p.scores for p in parts]),
