@@ -305,8 +305,9 @@ def _pick(talks, groups_held, scores, ends, count: int) -> np.ndarray:
         if not len(rows):
             break
         owners = talks[rows]
-        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        run_of_row = np.cumsum(np.r_[True, owners[1:] != owners[:-1]]) - 1
+        starts_run = np.r_[True, owners[1:] != owners[:-1]]
+        firsts = np.flatnonzero(starts_run)
+        run_of_row = np.cumsum(starts_run) - 1
         held = groups_held[rows]
         top = held == np.maximum.reduceat(held, firsts)[run_of_row]
         score = np.where(top, scores[rows], -np.inf)
