@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indexer.core.analysis import WORD, analyze, word_terms
 from indexer.engines.whoosh.analyzer import ANALYZER
 from indexer.search.highlight import (
     Marks,
     _first_match,
     _marked_spans,
     _matches,
+    _may_analyse_to,
+    _phrase_spans,
     _spans,
     _word_spans,
     excerpt,
@@ -95,7 +102,7 @@ def test_an_excerpt_starts_at_the_first_match_the_full_list_gives(text, words, p
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from("ab\u00e9_1's-:./\u2019 \n"), max_size=60),
+    st.text(alphabet=st.sampled_from("abAB\u00e9\u00c9_1's-:./\u2019 \n"), max_size=60),
     st.sets(
         st.sampled_from(["a", "ab", "b", "ba", "abab", "1", "a_b", "e", "\u00e9", "s"]),
         max_size=4,
@@ -124,3 +131,68 @@ def test_an_excerpt_marked_in_one_reading_equals_marking_the_excerpt(text, words
     marks = Marks(frozenset(words), tuple(phrases))
     cut = excerpt(text, marks, size)
     assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))
+
+
+def test_a_token_skipped_for_one_query_is_marked_for_the_next():
+    text = "Running late, Bob ran to the running track"
+    assert _marked_spans(text, frozenset({"late"})) == sorted(_word_spans(text, {"late"}))
+    assert _marked_spans(text, frozenset({"run"})) == sorted(_word_spans(text, {"run"}))
+    assert mark(text, {"run"}).count("<mark>") == 2
+
+
+def _check_initials_kept(tokens: set[str]) -> None:
+    """What `_may_analyse_to` relies on: a token it may skip has only terms starting with
+    its first letter, lowercased, so it cannot be one of a query's other terms."""
+    for token in tokens:
+        for initial in ("", "a", "z", "1"):
+            if token not in _may_analyse_to({token}, {initial}):
+                assert all(term.text[:1] == token[0].lower() for term in word_terms(token)[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aeiouyYsSlnIEDgbkpr'-1\u00e9"), min_size=1, max_size=14))
+def test_tokens_skipped_by_their_first_letter_cannot_analyse_to_other_letters(word):
+    _check_initials_kept(set(re.findall(WORD, word)))
+
+
+def test_words_snowball_changes_the_most_keep_their_first_letter():
+    words = "dying Lying tying skies Skis idly gently ugly Early only singly news Yearly yelling"
+    _check_initials_kept(set(f"{words} Experiments organisation Businesses a I y 2024".split()))
+
+
+def test_every_word_of_the_real_transcripts_keeps_its_first_letter(corpus):
+    with gzip.open(corpus / "ted" / "transcripts.json.gz", "rt", encoding="utf-8") as handle:
+        talks = json.load(handle)
+    tokens: set[str] = set()
+    for snippets in talks.values():
+        tokens.update(re.findall(WORD, " ".join(snippet["text"] for snippet in snippets)))
+    assert len(tokens) > 10_000
+    _check_initials_kept(tokens)
+
+
+def _phrase_spans_of_whole_text(text: str, phrases) -> list[tuple[int, int]]:
+    """Phrases found in the text's full analysis, compound joins left out (the plain version)."""
+    found = list(analyze(text))
+    ordered = [term for index, term in enumerate(found)
+               if index + 1 == len(found) or found[index + 1].pos != term.pos]  # fmt: skip
+    spans = []
+    for phrase in phrases:
+        for first in range(len(ordered) - len(phrase) + 1):
+            run = ordered[first : first + len(phrase)]
+            if tuple(term.text for term in run) == phrase:
+                spans.append((run[0].start, run[-1].end))
+    return spans
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Run", "runs", "the", "The", "of", "ab-c", "Abc", "c", "zed",
+                              "\u00c9t\u00e9", "ete", "1", " ", "  ", "\n"]),
+             max_size=30).map(" ".join),
+    st.lists(st.sampled_from([("the", "run"), ("run", "of"), ("ab", "c"), ("abc", "zed"),
+                              ("ete", "the"), ("1", "run")]), min_size=1, max_size=3),
+)  # fmt: skip
+def test_phrases_found_skipping_words_by_their_first_letter_match_the_whole_analysis(
+    text, phrases
+):
+    assert _phrase_spans(text, tuple(phrases)) == _phrase_spans_of_whole_text(text, phrases)

@@ -57,10 +57,25 @@ def _token_marks(token: str, terms: frozenset[str]) -> tuple[tuple[int, int], ..
     return tuple((term.start, term.end) for term in word_terms(token)[1] if term.text in terms)
 
 
+def _may_analyse_to(tokens: set[str], initials: set[str]) -> list[str]:
+    """The tokens that can analyse to a term with one of these first letters.
+
+    A plain ASCII word has one term, its stem, and stemming only cuts or changes
+    endings: the term keeps the word's first letter, lowercased. Any other token
+    (accents, compounds, apostrophes) may fold or split, so it is always kept.
+    """
+    return [token for token in tokens
+            if token[0].lower() in initials
+            or not (token.isascii() and token.isalnum())]  # fmt: skip
+
+
 class _Surfaces:
-    """Every token this process has shown, and per term the tokens that analyse to it, so
+    """Tokens this process has analysed, and per term the tokens that analyse to it, so
     a text's marked tokens are found by set operations (in C, atomic under the GIL)
-    rather than by judging each of its tokens again for every query."""
+    rather than by judging each of its tokens again for every query.
+
+    A new token is analysed (stemmed: the costly step) only once a query has a term
+    it could analyse to; until then it stays unseen."""
 
     LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
 
@@ -69,11 +84,11 @@ class _Surfaces:
         self.by_term: dict[str, set[str]] = {}
 
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
-        new = tokens - self.seen
-        for token in new:
+        initials = {term[:1] for term in terms}
+        for token in _may_analyse_to(tokens - self.seen, initials):
             for analysed in word_terms(token)[1]:
                 self.by_term.setdefault(analysed.text, set()).add(token)
-        self.seen |= new
+            self.seen.add(token)
         found: set[str] = set()
         for term in terms:
             found |= tokens & self.by_term.get(term, set())
@@ -112,28 +127,34 @@ def _token_terms(token: str) -> frozenset[str]:
     return frozenset(term.text for term in word_terms(token)[1])
 
 
-def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...]) -> bool:
+def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], initials: set[str]) -> bool:
     """False when no phrase can stand in the text: one of each phrase's terms is absent."""
     present: set[str] = set()
-    for token in set(_WORD.findall(text)):
+    for token in _may_analyse_to(set(_WORD.findall(text)), initials):
         present |= _token_terms(token)
     return any(present.issuperset(phrase) for phrase in phrases)
 
 
-def _sequence(text: str) -> list[tuple[str, int, int]]:
-    """The text's terms in reading order, compound joins left out (what a phrase follows)."""
+def _sequence(text: str, initials: set[str]) -> list[tuple[str, int, int]]:
+    """The text's terms in reading order, compound joins left out (what a phrase follows);
+    a word that cannot be a phrase's term (see `_may_analyse_to`) stands as ""."""
     found = []
     for match in _WORD.finditer(text):
-        _, terms = word_terms(match.group())
+        token = match.group()
+        if token[0].lower() not in initials and token.isascii() and token.isalnum():
+            found.append(("", match.start(), match.end()))
+            continue
+        _, terms = word_terms(token)
         for term in terms[1:] if len(terms) > 1 else terms:
             found.append((term.text, match.start() + term.start, match.start() + term.end))
     return found
 
 
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
-    if not phrases or not _may_hold(text, phrases):
+    initials = {term[:1] for phrase in phrases for term in phrase}
+    if not phrases or not _may_hold(text, phrases, initials):
         return []
-    sequence = _sequence(text)
+    sequence = _sequence(text, initials)
     texts = [term for term, _, _ in sequence]
     spans = []
     for phrase in phrases:
