@@ -54,18 +54,19 @@ def date_order_key(record: dict) -> int:
     return -int((talk_date(record) or "0").replace("-", "").ljust(8, "0"))
 
 
-def note_hit(fields: dict) -> NoteHit:
+def note_hit(fields: dict, found_by: str = "keyword") -> NoteHit:
     """A stored note; aligned when it has a moment (a start and a video)."""
     start = fields.get("start")
     video_id = fields.get("video_id") or None
     if start is None or start < 0 or video_id is None:
-        return NoteHit(fields["text"], fields.get("line"))
-    return NoteHit(fields["text"], fields.get("line"), float(start), video_id)
+        return NoteHit(fields["text"], fields.get("line"), found_by=found_by)
+    return NoteHit(fields["text"], fields.get("line"), float(start), video_id, found_by)
 
 
-def passage_hit(fields: dict) -> PassageHit:
+def passage_hit(fields: dict, found_by: str = "keyword") -> PassageHit:
     start = float(fields["start"])
-    return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"])
+    return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"],
+                      found_by)  # fmt: skip
 
 
 def doc_number(doc_id: str) -> int:

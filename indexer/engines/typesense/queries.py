@@ -487,10 +487,10 @@ def _talk_match(talk_id: str, record: dict, hits: list[dict],
     found_by = found_by or {}
 
     def note(document: dict) -> NoteHit:
-        return replace(note_hit(document), found_by=found_by.get(document["id"], "keyword"))
+        return note_hit(document, found_by.get(document["id"], "keyword"))
 
     def passage(document: dict) -> PassageHit:
-        return replace(passage_hit(document), found_by=found_by.get(document["id"], "keyword"))
+        return passage_hit(document, found_by.get(document["id"], "keyword"))
 
     notes = [note(hit["document"]) for hit in hits
              if hit["document"]["kind"] == Kind.NOTE][:NOTES_SHOWN]  # fmt: skip

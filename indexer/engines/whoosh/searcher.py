@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -348,9 +347,9 @@ class OpenGeneration:
 
     def _talk_match(self, talk: RankedTalk) -> TalkMatch:
         stored = self.stored
-        notes = [replace(note_hit(stored(hit.docnum)), found_by=hit.found_by)
+        notes = [note_hit(stored(hit.docnum), hit.found_by)
                  for hit in talk.notes[:NOTES_SHOWN]]  # fmt: skip
-        moments = [[replace(passage_hit(stored(hit.docnum)), found_by=hit.found_by)
+        moments = [[passage_hit(stored(hit.docnum), hit.found_by)
                     for hit in _tightest(window)] for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
