@@ -55,11 +55,13 @@ class _Positions:
 
     def spans(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start, count) in `positions` of the given rows (rows after `keep`)."""
-        counts = np.asarray(self.counts, dtype=np.int64)
-        starts = self.base + np.cumsum(counts) - counts
-        if self.keep is not None:
-            starts, counts = starts[self.keep], counts[self.keep]
-        return starts[rows], counts[rows]
+        stored_rows = rows if self.keep is None else np.flatnonzero(self.keep)[rows]
+        if not len(stored_rows):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # positions before a row: the frequencies up to it (only that far: rows are few)
+        ends = np.cumsum(self.counts[: int(stored_rows.max()) + 1], dtype=np.int64)
+        counts = np.asarray(self.counts[stored_rows], dtype=np.int64)
+        return self.base + ends[stored_rows] - counts, counts
 
 
 class TermPostings:
@@ -311,9 +313,12 @@ class Postings:
         self.leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
         self.doc_count = reader.doc_count_all()
         self.live = np.ones(self.doc_count, dtype=bool)
+        #: per segment: whether any of its documents is deleted (else no posting is checked)
+        self._with_deletions: list[bool] = []
         for leaf, offset in self.leaves:
-            if leaf.has_deletions():
-                self.live[[offset + d for d in leaf.segment().deleted_docs()]] = False
+            deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
+            self.live[[offset + d for d in deleted]] = False
+            self._with_deletions.append(bool(deleted))
         self._lengths: dict[str, np.ndarray] = {}
         self._arrays: dict[tuple[int, str], _SegmentArrays | None] = {}
 
@@ -386,21 +391,22 @@ class Postings:
                     part_docs, part_tfs, piece = _read_through_whoosh(leaf, fieldname, text)
                     if (fieldname, text) in leaf:
                         stored += leaf.doc_frequency(fieldname, text)
+                part_docs = part_docs + offset
             else:
                 row = arrays.rows.get(text)
                 if row is None:
                     continue
                 begin, end = int(arrays.offsets[row]), int(arrays.offsets[row + 1])
                 stored += int(arrays.dfs[row])
-                part_docs = np.asarray(arrays.docs[begin:end], dtype=np.int64)
+                part_docs = np.add(arrays.docs[begin:end], offset, dtype=np.int64)
                 part_tfs = np.asarray(arrays.tfs[begin:end], dtype=np.float32)
                 piece = _Positions(int(arrays.pos_base[row]), arrays.tfs[begin:end],
                                    arrays.positions)  # fmt: skip
-            part_docs = part_docs + offset
-            keep = self.live[part_docs]
-            if not keep.all():
-                part_docs, part_tfs = part_docs[keep], part_tfs[keep]
-                piece.keep = keep
+            if self._with_deletions[number]:
+                keep = self.live[part_docs]
+                if not keep.all():
+                    part_docs, part_tfs = part_docs[keep], part_tfs[keep]
+                    piece.keep = keep
             if len(part_docs):
                 docs.append(part_docs)
                 tfs.append(part_tfs)
