@@ -143,6 +143,7 @@ def test_phrase_needs_the_words_in_order_and_adjacent(fixture_data):
 
 def test_bulk_scores_equal_whoosh_scores_on_the_podcasts(lenny_data):
     with TalkIndex(lenny_data / "index") as index:
+        assert len(list(index.reader.leaf_readers())) > 1  # postings gathered across segments
         assert _compare_all(index, per_field=12) > 100
 
 
@@ -239,3 +240,24 @@ def test_union_equals_counting_every_document(sizes, drawn_from, monkeypatch):
         found = union(parts, doc_count)
         assert np.array_equal(found.docs, expected.docs)
         assert np.array_equal(found.scores, expected.scores)  # bit for bit
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (5, 3, 40), (3000, 20000, 700), (30000, 25000),
+                                   (40000, 40000, 40000), (0, 500)])  # fmt: skip
+def test_documents_shared_by_a_phrases_words_equal_pairwise_intersection(sizes, monkeypatch):
+    from indexer.engines.whoosh import scoring
+    from indexer.engines.whoosh.scoring import shared_rows, shared_rows_by_search
+
+    rng = np.random.default_rng(sum(sizes))
+    doc_count = 60_000
+    lists = [np.sort(rng.choice(doc_count, size, replace=False)).astype(np.int64)
+             for size in sizes]  # fmt: skip
+    expected, expected_rows = shared_rows_by_search(lists)
+    assert len(expected) > 0 or min(sizes) < 1000  # the large lists do share documents
+    for share in (0.0, 2.0):  # the row tables, then binary searches
+        monkeypatch.setattr(scoring, "DENSE_SHARE", share)
+        found, rows = shared_rows(lists, doc_count)
+        assert np.array_equal(found, expected)
+        for docs, found_rows, wanted in zip(lists, rows, expected_rows, strict=True):
+            assert np.array_equal(found_rows, wanted)
+            assert np.array_equal(docs[found_rows], found)

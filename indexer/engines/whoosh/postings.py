@@ -81,17 +81,18 @@ class TermPostings:
         return len(self.docs)
 
     def occurrences(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(index into rows, position) of every occurrence of the term in those rows."""
+        """(index into rows, position) of every occurrence of the term in those rows
+        (ascending: each segment's piece then holds a run of them)."""
         owners, found = [], []
         firsts = np.array([first for first, _ in self._pieces], dtype=np.int64)
-        piece_of_row = np.searchsorted(firsts, rows, side="right") - 1
+        bounds = np.append(np.searchsorted(rows, firsts), len(rows))
         for number, (first, piece) in enumerate(self._pieces):
-            chosen = np.flatnonzero(piece_of_row == number)
-            if not len(chosen):
+            begin, end = int(bounds[number]), int(bounds[number + 1])
+            if begin == end:
                 continue
-            starts, counts = piece.spans(rows[chosen] - first)
+            starts, counts = piece.spans(rows[begin:end] - first)
             total = int(counts.sum())
-            owners.append(np.repeat(chosen, counts))
+            owners.append(np.repeat(np.arange(begin, end), counts))
             shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
             found.append(np.asarray(piece.positions[shift + np.arange(total)], dtype=np.int64))
         if not owners:

@@ -90,6 +90,41 @@ def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return first[inside]
 
 
+#: When the rarest word of a phrase is in at least this share of the documents, the
+#: documents holding every word are found with a row table per word over the whole index
+#: (two passes over the index) rather than binary searches (which grow with the postings).
+DENSE_SHARE = 1 / 32
+
+
+def shared_rows(lists: list[np.ndarray], doc_count: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The documents in every list (sorted arrays without repeats) and, per list, the
+    rows where it holds them."""
+    rarest = min(lists, key=len)
+    if len(rarest) < DENSE_SHARE * doc_count:
+        candidates = rarest
+        for docs in lists:
+            if docs is not rarest:
+                candidates = _common(candidates, docs)
+        return candidates, [np.searchsorted(docs, candidates) for docs in lists]
+    tables = []
+    inside = np.ones(len(rarest), dtype=bool)
+    for docs in lists:
+        table = np.full(doc_count, -1, dtype=np.int64)
+        table[docs] = np.arange(len(docs))
+        inside &= table[rarest] >= 0
+        tables.append(table)
+    candidates = rarest[inside]
+    return candidates, [table[candidates] for table in tables]
+
+
+def shared_rows_by_search(lists: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The plain version of `shared_rows`: intersect one pair at a time, then search."""
+    candidates = lists[0]
+    for docs in lists[1:]:
+        candidates = np.intersect1d(candidates, docs, assume_unique=True)
+    return candidates, [np.searchsorted(docs, candidates) for docs in lists]
+
+
 class BulkScorer:
     """Scores queries on one open index (one searcher, its postings arrays)."""
 
@@ -153,16 +188,12 @@ class BulkScorer:
         lists = [postings_of[word] for word in words]
         if any(not len(postings) for postings in lists):
             return NOTHING
-        distinct = sorted(postings_of.values(), key=len)
-        candidates = distinct[0].docs
-        for postings in distinct[1:]:
-            candidates = _common(candidates, postings.docs)
-            if not len(candidates):
-                return NOTHING
+        candidates, word_rows = shared_rows([found.docs for found in postings_of.values()],
+                                            self.doc_count)  # fmt: skip
+        if not len(candidates):
+            return NOTHING
         keys: np.ndarray | None = None
-        rows_of = {
-            word: np.searchsorted(found.docs, candidates) for word, found in postings_of.items()
-        }
+        rows_of = dict(zip(postings_of, word_rows, strict=True))
         rows_per_word = [rows_of[word] for word in words]
         starts: dict[str, np.ndarray] = {}  # per word: (candidate, position) keys
         for offset, word in enumerate(words):
