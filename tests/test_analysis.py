@@ -174,3 +174,43 @@ def test_words_of_different_meaning_keep_different_stems(one, other):
 ])  # fmt: skip
 def test_forms_of_one_word_still_share_a_stem(forms):
     assert len({stem(form) for form in forms}) == 1
+
+
+def _stem_by_scanning(word: str) -> str:
+    """The plain version of `stem`: every split stem tried in turn."""
+    from indexer.core.analysis import _SAME_STEM, _SPLIT_STEMS, _snowball
+
+    found = str(_snowball().stem(word))
+    for joined, beginnings in _SPLIT_STEMS.items():
+        if found.startswith(joined):
+            for beginning in beginnings:
+                if word.startswith(beginning):
+                    return _SAME_STEM.get(beginning, beginning)
+    return found
+
+
+def test_split_stems_looked_up_by_length_equal_trying_each():
+    from indexer.core.analysis import _SPLIT_STEMS
+
+    joined = list(_SPLIT_STEMS)
+    assert not [(a, b) for a in joined for b in joined if a != b and b.startswith(a)]
+    samples = [beginning + ending for beginnings in _SPLIT_STEMS.values()
+               for beginning in beginnings for ending in ("", "s", "al", "ally", "ing", "ed")]
+    samples += [root + ending for root in joined for ending in ("", "e", "es", "ing", "y")]
+    samples += ["busy", "business", "organ", "organs", "internals", "relate", "relatives", "an",
+                "a", "experiment"]  # fmt: skip
+    for word in samples:
+        assert stem(word) == _stem_by_scanning(word), word
+
+
+def test_every_word_of_the_real_transcripts_stems_as_when_trying_each_split(corpus):
+    import gzip
+    import json
+    import re
+
+    with gzip.open(corpus / "ted" / "transcripts.json.gz", "rt", encoding="utf-8") as handle:
+        talks = json.load(handle)
+    found = {word for snippets in talks.values()
+             for word in re.findall(r"[a-z]+", " ".join(s["text"] for s in snippets).lower())}  # fmt: skip
+    assert len(found) > 10_000
+    assert [w for w in found if stem(w) != _stem_by_scanning(w)] == []

@@ -57,6 +57,8 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "present": ("presentat",),
     "design": ("designat",),
 }
+#: Their lengths: a Snowball stem's first letters are looked up, one length at a time.
+_SPLIT_SIZES = sorted({len(joined) for joined in _SPLIT_STEMS})
 #: British and American spellings of one split stem.
 _SAME_STEM = {"organis": "organiz", "authoris": "authoriz"}
 
@@ -126,8 +128,9 @@ def stem(word: str) -> str:
     """Snowball stem of a lowercase word, split where Snowball joins different meanings;
     cached, because the stemmer is the hot spot of indexing."""
     found = str(_snowball().stem(word))
-    for joined, beginnings in _SPLIT_STEMS.items():
-        if found.startswith(joined):
+    for size in _SPLIT_SIZES:  # no split stem begins another: at most one is found
+        beginnings = _SPLIT_STEMS.get(found[:size])
+        if beginnings is not None:
             for beginning in beginnings:
                 if word.startswith(beginning):
                     return _SAME_STEM.get(beginning, beginning)
