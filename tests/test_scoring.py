@@ -7,6 +7,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.query import Or, Phrase, Term
 
 from indexer.core.analysis import phrase_parts
@@ -261,3 +263,13 @@ def test_documents_shared_by_a_phrases_words_equal_pairwise_intersection(sizes, 
         for docs, found_rows, wanted in zip(lists, rows, expected_rows, strict=True):
             assert np.array_equal(found_rows, wanted)
             assert np.array_equal(docs[found_rows], found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3), max_size=30))
+def test_run_starts_mark_where_neighbours_differ(values):
+    from indexer.engines.whoosh.scoring import run_starts
+
+    array = np.array(values, dtype=np.int64)
+    expected = np.r_[True, array[1:] != array[:-1]] if len(array) else np.zeros(0, dtype=bool)
+    assert np.array_equal(run_starts(array), expected)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.engines.whoosh.scoring import Scores
+from indexer.engines.whoosh.scoring import Scores, run_starts
 
 WINDOW_SECONDS = 60.0
 TALK_WEIGHT = 3.0  # a talk's own title or speaker outweighs passing mentions
@@ -160,7 +160,7 @@ class _Detail:
         self.matrix = matrix
         wanted = matrix.shape[1]
         talk_codes = table.talk[docs]  # ascending: docs are in reading order
-        starts_talk = np.r_[True, talk_codes[1:] != talk_codes[:-1]]
+        starts_talk = run_starts(talk_codes)
         self.codes = talk_codes[starts_talk]
         talk_of_row = np.cumsum(starts_talk) - 1
         self.talk_of_row = talk_of_row
@@ -305,7 +305,7 @@ def _pick(talks, groups_held, scores, ends, count: int) -> np.ndarray:
         if not len(rows):
             break
         owners = talks[rows]
-        starts_run = np.r_[True, owners[1:] != owners[:-1]]
+        starts_run = run_starts(owners)
         firsts = np.flatnonzero(starts_run)
         run_of_row = np.cumsum(starts_run) - 1
         held = groups_held[rows]
@@ -313,7 +313,7 @@ def _pick(talks, groups_held, scores, ends, count: int) -> np.ndarray:
         score = np.where(top, scores[rows], -np.inf)
         top &= score == np.maximum.reduceat(score, firsts)[run_of_row]
         winners = np.flatnonzero(top)  # ties: the earliest window
-        winners = winners[np.r_[True, run_of_row[winners][1:] != run_of_row[winners][:-1]]]
+        winners = winners[run_starts(run_of_row[winners])]
         picked = rows[winners]
         picked_talks = talks[picked]
         chosen[picked_talks, round_number] = picked
