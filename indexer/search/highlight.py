@@ -57,16 +57,32 @@ def _token_marks(token: str, terms: frozenset[str]) -> tuple[tuple[int, int], ..
     return tuple((term.start, term.end) for term in word_terms(token)[1] if term.text in terms)
 
 
-def _may_analyse_to(tokens: set[str], initials: set[str]) -> list[str]:
-    """The tokens that can analyse to a term with one of these first letters.
+#: The plain words whose Snowball stem has another second letter (`dying` → `die`).
+_SECOND_LETTER_CHANGED = frozenset({"dying", "lying", "tying"})
+
+
+def _beginnings(terms: Collection[str]) -> set[str]:
+    """What a token must begin with to analyse to one of the terms: their first two
+    letters (a one-letter term: its letter)."""
+    return {term[:2] for term in terms}
+
+
+def _cannot_be(token: str, beginnings: set[str]) -> bool:
+    """True when the token cannot analyse to a term with one of these beginnings.
 
     A plain ASCII word has one term, its stem, and stemming only cuts or changes
-    endings: the term keeps the word's first letter, lowercased. Any other token
-    (accents, compounds, apostrophes) may fold or split, so it is always kept.
+    endings: the stem keeps the word's first two letters, lowercased (its first, when
+    the stem is one letter: `aed` → `a`), but for three words Snowball lists. Any other
+    token (accents, compounds, apostrophes) may fold or split: it may be anything.
     """
-    return [token for token in tokens
-            if token[0].lower() in initials
-            or not (token.isascii() and token.isalnum())]  # fmt: skip
+    return (token.isascii() and token.isalnum() and token[:2].lower() not in beginnings
+            and token[:1].lower() not in beginnings
+            and token.lower() not in _SECOND_LETTER_CHANGED)  # fmt: skip
+
+
+def _may_analyse_to(tokens: set[str], beginnings: set[str]) -> list[str]:
+    """The tokens that can analyse to a term with one of these beginnings."""
+    return [token for token in tokens if not _cannot_be(token, beginnings)]
 
 
 class _Surfaces:
@@ -75,7 +91,7 @@ class _Surfaces:
     rather than by judging each of its tokens again for every query.
 
     A new token is analysed (stemmed: the costly step) only once a query has a term
-    it could analyse to; until then it stays unseen."""
+    it could analyse to (see `_cannot_be`); until then it stays unseen."""
 
     LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
 
@@ -84,8 +100,7 @@ class _Surfaces:
         self.by_term: dict[str, set[str]] = {}
 
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
-        initials = {term[:1] for term in terms}
-        for token in _may_analyse_to(tokens - self.seen, initials):
+        for token in _may_analyse_to(tokens - self.seen, _beginnings(terms)):
             for analysed in word_terms(token)[1]:
                 self.by_term.setdefault(analysed.text, set()).add(token)
             self.seen.add(token)
@@ -127,21 +142,21 @@ def _token_terms(token: str) -> frozenset[str]:
     return frozenset(term.text for term in word_terms(token)[1])
 
 
-def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], initials: set[str]) -> bool:
+def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[str]) -> bool:
     """False when no phrase can stand in the text: one of each phrase's terms is absent."""
     present: set[str] = set()
-    for token in _may_analyse_to(set(_WORD.findall(text)), initials):
+    for token in _may_analyse_to(set(_WORD.findall(text)), beginnings):
         present |= _token_terms(token)
     return any(present.issuperset(phrase) for phrase in phrases)
 
 
-def _sequence(text: str, initials: set[str]) -> list[tuple[str, int, int]]:
+def _sequence(text: str, beginnings: set[str]) -> list[tuple[str, int, int]]:
     """The text's terms in reading order, compound joins left out (what a phrase follows);
-    a word that cannot be a phrase's term (see `_may_analyse_to`) stands as ""."""
+    a word that cannot be a phrase's term (see `_cannot_be`) stands as ""."""
     found = []
     for match in _WORD.finditer(text):
         token = match.group()
-        if token[0].lower() not in initials and token.isascii() and token.isalnum():
+        if _cannot_be(token, beginnings):
             found.append(("", match.start(), match.end()))
             continue
         _, terms = word_terms(token)
@@ -151,10 +166,10 @@ def _sequence(text: str, initials: set[str]) -> list[tuple[str, int, int]]:
 
 
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
-    initials = {term[:1] for phrase in phrases for term in phrase}
-    if not phrases or not _may_hold(text, phrases, initials):
+    beginnings = _beginnings([term for phrase in phrases for term in phrase])
+    if not phrases or not _may_hold(text, phrases, beginnings):
         return []
-    sequence = _sequence(text, initials)
+    sequence = _sequence(text, beginnings)
     texts = [term for term, _, _ in sequence]
     spans = []
     for phrase in phrases:
