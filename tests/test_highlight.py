@@ -140,6 +140,10 @@ def test_a_token_skipped_for_one_query_is_marked_for_the_next():
     assert _marked_spans(text, frozenset({"late"})) == sorted(_word_spans(text, {"late"}))
     assert _marked_spans(text, frozenset({"run"})) == sorted(_word_spans(text, {"run"}))
     assert mark(text, {"run"}).count("<mark>") == 2
+    waits = "Two AED kits, dying batteries"  # AED waits under "ae"; its stem is "a"
+    for terms in ({"kit"}, {"a"}, {"die"}, {"batteri", "two"}):
+        assert _marked_spans(waits, frozenset(terms)) == sorted(_word_spans(waits, terms))
+    assert mark(waits, {"a"}) == "Two <mark>AED</mark> kits, dying batteries"
 
 
 def _check_never_skipped_for_its_own_terms(tokens: set[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -67,7 +68,7 @@ def _beginnings(terms: Collection[str]) -> set[str]:
     return {term[:2] for term in terms}
 
 
-def _cannot_be(token: str, beginnings: set[str]) -> bool:
+def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
     """True when the token cannot analyse to a term with one of these beginnings.
 
     A plain ASCII word has one term, its stem, and stemming only cuts or changes
@@ -85,25 +86,45 @@ def _may_analyse_to(tokens: set[str], beginnings: set[str]) -> list[str]:
     return [token for token in tokens if not _cannot_be(token, beginnings)]
 
 
+_NO_BEGINNINGS: frozenset[str] = frozenset()
+
+
 class _Surfaces:
-    """Tokens this process has analysed, and per term the tokens that analyse to it, so
-    a text's marked tokens are found by set operations (in C, atomic under the GIL)
+    """Tokens this process has met, and per term the tokens that analyse to it, so a
+    text's marked tokens are found by set operations (in C, atomic under the GIL)
     rather than by judging each of its tokens again for every query.
 
-    A new token is analysed (stemmed: the costly step) only once a query has a term
-    it could analyse to (see `_cannot_be`); until then it stays unseen."""
+    A plain word is analysed (stemmed: the costly step) only once a query has a term
+    it could analyse to (see `_cannot_be`); until then it waits under its first two
+    letters, so a query finds the waiting words it may mark without a step per word."""
 
     LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.seen: set[str] = set()  # analysed or waiting
         self.by_term: dict[str, set[str]] = {}
+        self.waiting: dict[str, set[str]] = {}  # first two letters, lowercased -> tokens
+
+    def _analyse(self, token: str) -> None:
+        for analysed in word_terms(token)[1]:
+            self.by_term.setdefault(analysed.text, set()).add(token)
 
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
-        for token in _may_analyse_to(tokens - self.seen, _beginnings(terms)):
-            for analysed in word_terms(token)[1]:
-                self.by_term.setdefault(analysed.text, set()).add(token)
+        for token in tokens - self.seen:
+            if _cannot_be(token, _NO_BEGINNINGS):  # a plain word: waits
+                self.waiting.setdefault(token[:2].lower(), set()).add(token)
+            else:
+                self._analyse(token)
             self.seen.add(token)
+        for beginning in _beginnings(terms):
+            keys = [beginning] if len(beginning) > 1 else [
+                key for key in list(self.waiting) if key[:1] == beginning]  # fmt: skip
+            for key in keys:
+                waiting = self.waiting.get(key)
+                if waiting:
+                    for token in waiting & tokens:
+                        self._analyse(token)
+                        waiting.discard(token)
         found: set[str] = set()
         for term in terms:
             found |= tokens & self.by_term.get(term, set())
