@@ -14,6 +14,7 @@ from indexer.core.analysis import WORD, analyze, word_terms
 from indexer.engines.whoosh.analyzer import ANALYZER
 from indexer.search.highlight import (
     Marks,
+    _beginning_of,
     _beginnings,
     _cannot_be,
     _first_match,
@@ -173,6 +174,15 @@ def test_words_snowball_changes_the_most_are_kept_for_their_own_terms():
     more = "Experiments organisation Businesses a I y 2024 AED OED AEDs aing Oingly"
     _check_never_skipped_for_its_own_terms(set(f"{words} {more}".split()))
     assert _cannot_be("dyeing", {"di"}) and not _cannot_be("Dying", {"di"})
+    apostrophes = "don't It's Amazon's dying's I'm rock'n'roll o'clock AED's I's x's we\u2019re"
+    _check_never_skipped_for_its_own_terms(set(apostrophes.split()))
+
+
+def test_words_with_apostrophes_wait_and_others_are_analysed_at_once():
+    assert [_beginning_of(t) for t in ("don't", "Amazon's", "I'm", "we\u2019re", "AED")] == [
+        "do", "am", "im", "we", "ae"]  # fmt: skip
+    for token in ("dying's", "Lying", "caf\u00e9", "event-driven", "Amazon.com", "a_b"):
+        assert _beginning_of(token) is None, token
 
 
 def test_every_word_of_the_real_transcripts_is_kept_for_its_own_terms(corpus):

@@ -68,25 +68,41 @@ def _beginnings(terms: Collection[str]) -> set[str]:
     return {term[:2] for term in terms}
 
 
-def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
-    """True when the token cannot analyse to a term with one of these beginnings.
+#: Apostrophes: the analyzer drops them inside a word (`don't` is `dont`).
+_WITHOUT_APOSTROPHES = str.maketrans("", "", "'\u2019")
+_POSSESSIVE_ENDS = ("'s", "'S", "\u2019s", "\u2019S")
 
-    A plain ASCII word has one term, its stem, and stemming only cuts or changes
-    endings: the stem keeps the word's first two letters, lowercased (its first, when
-    the stem is one letter: `aed` → `a`), but for three words Snowball lists. Any other
-    token (accents, compounds, apostrophes) may fold or split: it may be anything.
+
+def _beginning_of(token: str) -> str | None:
+    """The first two letters, lowercased, that every term of the token begins with (a
+    one-letter term: with the first of them), or None when only analysing can tell.
+
+    A plain ASCII word, apostrophes aside (`don't`, `Amazon's`), has one term: the
+    stem of the word without its apostrophes and possessive `'s`, and stemming only
+    cuts or changes endings: the stem keeps the word's first two letters (its first,
+    when the stem is one letter: `aed` -> `a`), but for three words Snowball lists.
+    Accents, compounds and other characters may fold or split a token: None.
     """
-    return (token.isascii() and token.isalnum() and token[:2].lower() not in beginnings
-            and token[:1].lower() not in beginnings
-            and token.lower() not in _SECOND_LETTER_CHANGED)  # fmt: skip
+    if not token.isalnum():
+        if token[-2:] in _POSSESSIVE_ENDS:
+            token = token[:-2]
+        token = token.translate(_WITHOUT_APOSTROPHES)
+    if not (token.isascii() and token.isalnum()):
+        return None
+    lowered = token.lower()
+    return None if lowered in _SECOND_LETTER_CHANGED else lowered[:2]
+
+
+def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
+    """True when the token cannot analyse to a term with one of these beginnings."""
+    beginning = _beginning_of(token)
+    return (beginning is not None and beginning not in beginnings
+            and beginning[:1] not in beginnings)  # fmt: skip
 
 
 def _may_analyse_to(tokens: set[str], beginnings: set[str]) -> list[str]:
     """The tokens that can analyse to a term with one of these beginnings."""
     return [token for token in tokens if not _cannot_be(token, beginnings)]
-
-
-_NO_BEGINNINGS: frozenset[str] = frozenset()
 
 
 class _Surfaces:
@@ -95,7 +111,7 @@ class _Surfaces:
     rather than by judging each of its tokens again for every query.
 
     A plain word is analysed (stemmed: the costly step) only once a query has a term
-    it could analyse to (see `_cannot_be`); until then it waits under its first two
+    it could analyse to (see `_beginning_of`); until then it waits under its first two
     letters, so a query finds the waiting words it may mark without a step per word."""
 
     LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
@@ -111,10 +127,11 @@ class _Surfaces:
 
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
         for token in tokens - self.seen:
-            if _cannot_be(token, _NO_BEGINNINGS):  # a plain word: waits
-                self.waiting.setdefault(token[:2].lower(), set()).add(token)
-            else:
+            beginning = _beginning_of(token)
+            if beginning is None:
                 self._analyse(token)
+            else:
+                self.waiting.setdefault(beginning, set()).add(token)
             self.seen.add(token)
         for beginning in _beginnings(terms):
             keys = [beginning] if len(beginning) > 1 else [
@@ -173,7 +190,7 @@ def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[s
 
 def _sequence(text: str, beginnings: set[str]) -> list[tuple[str, int, int]]:
     """The text's terms in reading order, compound joins left out (what a phrase follows);
-    a word that cannot be a phrase's term (see `_cannot_be`) stands as ""."""
+    a word that cannot be a phrase's term (see `_beginning_of`) stands as ""."""
     found = []
     for match in _WORD.finditer(text):
         token = match.group()
