@@ -68,36 +68,34 @@ def _beginnings(terms: Collection[str]) -> set[str]:
     return {term[:2] for term in terms}
 
 
-#: Apostrophes: the analyzer drops them inside a word (`don't` is `dont`).
-_WITHOUT_APOSTROPHES = str.maketrans("", "", "'\u2019")
-_POSSESSIVE_ENDS = ("'s", "'S", "\u2019s", "\u2019S")
+def _beginnings_of(token: str) -> tuple[str, ...] | None:
+    """The first two letters that the token's terms begin with, one per term (a
+    one-letter term begins with the first of them), or None when only analysing the
+    token (stemming it) can tell.
 
-
-def _beginning_of(token: str) -> str | None:
-    """The first two letters, lowercased, that every term of the token begins with (a
-    one-letter term: with the first of them), or None when only analysing can tell.
-
-    A plain ASCII word, apostrophes aside (`don't`, `Amazon's`), has one term: the
-    stem of the word without its apostrophes and possessive `'s`, and stemming only
-    cuts or changes endings: the stem keeps the word's first two letters (its first,
-    when the stem is one letter: `aed` -> `a`), but for three words Snowball lists.
-    Accents, compounds and other characters may fold or split a token: None.
+    Each term is the stem of an unstemmed term the analyzer reads cheaply (the word,
+    or a compound's parts and their join, folded, without apostrophes), and stemming
+    only cuts or changes endings: a plain ASCII word's stem keeps its first two
+    letters (its first, when the stem is one letter: `aed` -> `a`), but for three
+    words Snowball lists. Any other unstemmed term: None.
     """
-    if not token.isalnum():
-        if token[-2:] in _POSSESSIVE_ENDS:
-            token = token[:-2]
-        token = token.translate(_WITHOUT_APOSTROPHES)
-    if not (token.isascii() and token.isalnum()):
-        return None
-    lowered = token.lower()
-    return None if lowered in _SECOND_LETTER_CHANGED else lowered[:2]
+    if token.isascii() and token.isalnum():  # the common case: a plain word
+        lowered = token.lower()
+        return None if lowered in _SECOND_LETTER_CHANGED else (lowered[:2],)
+    found = []
+    for term in word_terms(token, False)[1]:
+        text = term.text
+        if not (text.isascii() and text.isalnum()) or text in _SECOND_LETTER_CHANGED:
+            return None
+        found.append(text[:2])
+    return tuple(found)
 
 
 def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
     """True when the token cannot analyse to a term with one of these beginnings."""
-    beginning = _beginning_of(token)
-    return (beginning is not None and beginning not in beginnings
-            and beginning[:1] not in beginnings)  # fmt: skip
+    found = _beginnings_of(token)
+    return found is not None and not any(
+        beginning in beginnings or beginning[:1] in beginnings for beginning in found)
 
 
 def _may_analyse_to(tokens: set[str], beginnings: set[str]) -> list[str]:
@@ -111,7 +109,7 @@ class _Surfaces:
     rather than by judging each of its tokens again for every query.
 
     A plain word is analysed (stemmed: the costly step) only once a query has a term
-    it could analyse to (see `_beginning_of`); until then it waits under its first two
+    it could analyse to (see `_beginnings_of`); until then it waits under its first two
     letters, so a query finds the waiting words it may mark without a step per word."""
 
     LIMIT = 50_000  # tokens remembered before starting afresh (bounds a worker's memory)
@@ -127,10 +125,10 @@ class _Surfaces:
 
     def marked(self, tokens: set[str], terms: frozenset[str]) -> set[str]:
         for token in tokens - self.seen:
-            beginning = _beginning_of(token)
-            if beginning is None:
+            waits_under = _beginnings_of(token)
+            if waits_under is None:
                 self._analyse(token)
-            else:
+            for beginning in waits_under or ():
                 self.waiting.setdefault(beginning, set()).add(token)
             self.seen.add(token)
         for beginning in _beginnings(terms):
@@ -190,7 +188,7 @@ def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[s
 
 def _sequence(text: str, beginnings: set[str]) -> list[tuple[str, int, int]]:
     """The text's terms in reading order, compound joins left out (what a phrase follows);
-    a word that cannot be a phrase's term (see `_beginning_of`) stands as ""."""
+    a word that cannot be a phrase's term (see `_beginnings_of`) stands as ""."""
     found = []
     for match in _WORD.finditer(text):
         token = match.group()
