@@ -226,3 +226,23 @@ def test_phrases_found_skipping_words_by_their_first_letter_match_the_whole_anal
     text, phrases
 ):
     assert _phrase_spans(text, tuple(phrases)) == _phrase_spans_of_whole_text(text, phrases)
+
+
+def test_phrases_of_real_speech_match_the_whole_analysis(corpus):
+    """Common-word phrases (`"that we"`) in real transcripts, where most words are blanks."""
+    with gzip.open(corpus / "ted" / "transcripts.json.gz", "rt", encoding="utf-8") as handle:
+        talks = json.load(handle)
+    checked = found = 0
+    for number, snippets in enumerate(list(talks.values())[::40]):
+        text = " ".join(snippet["text"] for snippet in snippets[:40])
+        terms = [term.text for term in analyze(text)]
+        size = 2 + number % 3
+        phrases = [tuple(terms[at : at + size]) for at in range(0, len(terms) - size, 97)]
+        phrases.append(("that", "we"))
+        phrases.append(("zzz", "that"))
+        for phrase in phrases:
+            spans = _phrase_spans(text, (phrase,))
+            assert spans == _phrase_spans_of_whole_text(text, [phrase]), (phrase, text[:80])
+            checked += 1
+            found += bool(spans)
+    assert checked > 300 and found > checked // 3

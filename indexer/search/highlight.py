@@ -178,21 +178,25 @@ def _token_terms(token: str) -> frozenset[str]:
     return frozenset(term.text for term in word_terms(token)[1])
 
 
-def _may_hold(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[str]) -> bool:
-    """False when no phrase can stand in the text: one of each phrase's terms is absent."""
+def _phrase_words(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[str]
+                  ) -> set[str] | None:  # fmt: skip
+    """The text's distinct tokens that may be a phrase's terms (see `_beginnings_of`),
+    judged once each; None when no phrase can stand in the text (one of each phrase's
+    terms is absent)."""
+    words = set(_may_analyse_to(set(_WORD.findall(text)), beginnings))
     present: set[str] = set()
-    for token in _may_analyse_to(set(_WORD.findall(text)), beginnings):
+    for token in words:
         present |= _token_terms(token)
-    return any(present.issuperset(phrase) for phrase in phrases)
+    return words if any(present.issuperset(phrase) for phrase in phrases) else None
 
 
-def _sequence(text: str, beginnings: set[str]) -> list[tuple[str, int, int]]:
+def _sequence(text: str, words: AbstractSet[str]) -> list[tuple[str, int, int]]:
     """The text's terms in reading order, compound joins left out (what a phrase follows);
-    a word that cannot be a phrase's term (see `_beginnings_of`) stands as ""."""
+    a token not among `words` (it cannot be a phrase's term) stands as ""."""
     found = []
     for match in _WORD.finditer(text):
         token = match.group()
-        if _cannot_be(token, beginnings):
+        if token not in words:
             found.append(("", match.start(), match.end()))
             continue
         _, terms = word_terms(token)
@@ -202,15 +206,18 @@ def _sequence(text: str, beginnings: set[str]) -> list[tuple[str, int, int]]:
 
 
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
-    beginnings = _beginnings([term for phrase in phrases for term in phrase])
-    if not phrases or not _may_hold(text, phrases, beginnings):
+    if not phrases:
         return []
-    sequence = _sequence(text, beginnings)
+    words = _phrase_words(text, phrases, _beginnings([t for phrase in phrases for t in phrase]))
+    if words is None:
+        return []
+    sequence = _sequence(text, words)
     texts = [term for term, _, _ in sequence]
     spans = []
     for phrase in phrases:
         size = len(phrase)
-        for first in range(len(texts) - size + 1):
+        last = len(texts) - size
+        for first in [at for at, term in enumerate(texts) if term == phrase[0] and at <= last]:
             if tuple(texts[first : first + size]) == phrase:
                 spans.append((sequence[first][1], sequence[first + size - 1][2]))
     return spans
