@@ -39,11 +39,14 @@ FIXTURE_SUITE = [
     ("filter", "event:devcon the"),
     ("filter", "title:closing"),
     ("filter", "video:bbbbbbbbbbb"),
+    ("filter", "the -speaker:hopper"),
+    ("filter", "-section:keynotes"),
     ("scope", "in:notes wire"),
     ("scope", "in:transcript wire"),
     ("date", "year:2023"),
     ("date", "after:2024 the"),
     ("date", "before:2023-05"),
+    ("date", "the -year:2023"),
 ]
 
 

@@ -107,6 +107,23 @@ def test_filters_and_scopes(engine):
     assert spoken.talks and all(not talk.notes for talk in spoken.talks)
 
 
+def test_a_negated_filter_leaves_out_the_talks_it_holds(engine):
+    from dataclasses import replace
+
+    hopper = Filter("speaker", "hopper", Match(("hopper",)))
+    year = Filter("year", "2023")
+    everyone = set(titles(engine, Plan(groups=(word("the"),))))
+    for condition in (hopper, year, Filter("video", "bbbbbbbbbbb")):
+        holding = set(titles(engine, Plan(groups=(word("the"),), filters=(condition,))))
+        assert holding and holding < everyone
+        left = titles(engine, Plan(groups=(word("the"),), filters=(replace(condition, negate=True),)))
+        assert set(left) == everyone - holding, condition
+    all_talks = set(titles(engine, Plan(filters=(replace(hopper, negate=True), hopper))))
+    assert all_talks == set()  # a filter and its negation: nothing
+    alone = titles(engine, Plan(filters=(replace(hopper, negate=True),)))
+    assert len(alone) == len(engine.talk_ids()) - 1  # no words: every talk but Hopper's
+
+
 def test_talks_come_with_notes_and_moments_in_time_order(engine):
     found = engine.search(Plan(groups=(word("moth"), word("relay"))), 0, 10)
     assert found.total == 1 and not found.fallback

@@ -132,5 +132,37 @@ def test_date_filters():
     query = parse_query("growth year:2023 after:2023-06 before:2024-01-15")
     assert query.filters == {"year": ["2023"], "after": ["2023-06"], "before": ["2024-01-15"]}
     assert query.groups == [[Clause("word", "growth")]]
-    odd = parse_query("year:23 after:soon before:2024-13")
-    assert odd.filters == {} and len(odd.groups) == 3  # not dates: read as words
+    odd = parse_query("year:23 after:soon before:2024-13 growth")
+    assert odd.filters == {} and odd.groups == [[Clause("word", "growth")]]
+    assert odd.notices == [  # not dates: left out, and said (as words they would fail the rest)
+        "year:23 left out: not a date (year: takes a year, like 2023)",
+        "after:soon left out: not a date (after: takes a year, a month or a day, like 2023-06)",
+        "before:2024-13 left out: not a date "
+        "(before: takes a year, a month or a day, like 2023-06)",
+    ]
+    assert parse_query("year:2023-06").notices[0].startswith("year:2023-06 left out")
+
+
+def test_negated_filters_leave_talks_out():
+    query = parse_query('growth -speaker:vogels NOT event:"re:Invent" -year:2023 speaker:jassy')
+    assert query.filters == {"speaker": ["jassy"]}
+    assert query.excluded_filters == {"speaker": ["vogels"], "event": ["re:Invent"],
+                                      "year": ["2023"]}  # fmt: skip
+    assert query.groups == [[Clause("word", "growth")]] and not query.notices
+    assert unparse(query) == 'growth speaker:jassy -speaker:vogels -event:re:Invent -year:2023'
+    assert not parse_query("-speaker:vogels").is_empty
+
+
+def test_a_negated_scope_is_left_out_and_said():
+    query = parse_query("-in:notes wire")
+    assert query.scope is None and query.groups == [[Clause("word", "wire")]]
+    assert query.notices == ["-in:notes left out: a search can be limited to notes or to "
+                             "transcripts, not leave one out"]  # fmt: skip
+
+
+def test_a_capped_query_says_so():
+    assert parse_query(" ".join(f"word{i}" for i in range(16))).notices == []
+    assert "first 16 words" in parse_query(" ".join(f"w{i}" for i in range(17))).notices[0]
+    many_filters = " ".join(f"-speaker:s{i}" for i in range(20))
+    capped = parse_query(f"x {many_filters}")
+    assert sum(map(len, capped.excluded_filters.values())) == 16 and capped.notices

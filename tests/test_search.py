@@ -143,6 +143,21 @@ def test_filters_and_scopes(index):
     assert in_transcript and all(r["notes"] == [] for r in in_transcript)
 
 
+def test_a_negated_filter_leaves_its_talks_out_and_odd_filters_are_said(index):
+    every = set(titles(index.search("the", per_page=50)))
+    assert "Grace Hopper - Rear Admiral" in every
+    assert set(titles(index.search("the -speaker:hopper", per_page=50))) == every - {
+        "Grace Hopper - Rear Admiral"}  # fmt: skip
+    assert set(titles(index.search("the NOT section:workshops", per_page=50))) == every - {
+        "Hands-on caching", "Hallway track"}  # fmt: skip
+    odd = index.search("wire after:soon -in:notes")
+    assert odd["notices"][:2] == [
+        "after:soon left out: not a date (after: takes a year, a month or a day, like 2023-06)",
+        "-in:notes left out: a search can be limited to notes or to transcripts, not leave one out",
+    ]
+    assert titles(odd) == titles(index.search("wire")) and not odd["fallback"]
+
+
 def test_typos_are_corrected_with_did_you_mean(index):
     result = index.search("compiler nanosecnod")
     assert titles(result) == ["Grace Hopper - Rear Admiral"]

@@ -10,7 +10,7 @@ with its matching notes and its best moments, plus facet counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -91,16 +91,26 @@ Group = tuple[Match, ...]
 
 @dataclass(frozen=True)
 class Filter:
-    """Only talks whose `field` holds `match` (a text field), or with video `value`.
+    """Only talks whose `field` holds `match` (a text field), or with video `value`;
+    with `negate`, every talk but those.
 
     Date fields compare a talk's date (`indexer.core.dates`) at the value's precision:
     `year` (`2023`), `after` (on or after: `2023-06`), `before` (strictly before); talks
-    without a date never pass them.
+    without a date never pass them (and so always pass them negated).
     """
 
     field: str
     value: str
     match: Match | None = None
+    negate: bool = False
+
+    def narrow(self, allowed: set[str] | None, holding: set[str], every: Iterable[str]
+               ) -> set[str]:  # fmt: skip
+        """The talks still allowed (None: all of `every`) once this filter applies, given
+        the talks `holding` what it names."""
+        if self.negate:
+            return (set(every) if allowed is None else allowed) - holding
+        return holding if allowed is None else allowed & holding
 
 
 @dataclass(frozen=True)

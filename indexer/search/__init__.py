@@ -43,7 +43,7 @@ def search(
     plan, notices = _with_meaning(engine, plan, planned.query.free_text, mode)
     budget = Budget(SEARCH_SECONDS)
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
-    matches.notices[:0] = notices
+    matches.notices[:0] = planned.query.notices + notices
     return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
 
 

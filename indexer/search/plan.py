@@ -80,8 +80,10 @@ class Planner:
             tuple(self._matches(clause, everywhere, {}, expansions)) for clause in query.excluded
         )
         filters = tuple(
-            _filter(name, value) for name, values in query.filters.items() for value in values
-        )
+            _filter(name, value, negate)
+            for negate, named in ((False, query.filters), (True, query.excluded_filters))
+            for name, values in named.items() for value in values
+        )  # fmt: skip
         suggestion = None
         if corrections:
             fixed = [[Clause(c.kind, corrections.get(c.text, c.text)) for c in group]
@@ -189,12 +191,12 @@ class Planner:
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
 
 
-def _filter(name: str, value: str) -> Filter:
+def _filter(name: str, value: str, negate: bool = False) -> Filter:
     if name in ("video", *DATE_FIELDS):
-        return Filter(name, value)
+        return Filter(name, value, negate=negate)
     _, parts = phrase_parts(value)
     match = Match(tuple(parts), phrase=len(parts) > 1) if parts else None
-    return Filter(name, value, match)
+    return Filter(name, value, match, negate)
 
 
 def _highlight(

@@ -3,10 +3,12 @@
     words are AND-ed          "exact phrase"        a OR b
     -word  -"phrase"  NOT w   prefix*               speaker:vogels event:"re:Invent"
     section:keynotes title:lambda video:ID          in:notes  in:transcript
-    year:2023  after:2023-06  before:2024
+    year:2023  after:2023-06  before:2024           -speaker:vogels  -year:2023
 
 An unmatched quote, a bracket, a lone operator or an unknown `field:` is read as
-plain words, so `re:Invent` and `Gall's` stay words. Pure: text in, a Query out.
+plain words, so `re:Invent` and `Gall's` stay words. A date filter without a date, or
+a scope negated, is left out and a notice says so: read as words, it would only make
+the other words fail. Pure: text in, a Query out.
 """
 
 from __future__ import annotations
@@ -51,14 +53,18 @@ class Query:
     groups: list[list[Clause]] = field(default_factory=list)
     excluded: list[Clause] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
+    #: filters negated (`-speaker:vogels`): talks they hold are left out
+    excluded_filters: dict[str, list[str]] = field(default_factory=dict)
     scope: str | None = None
     #: the query's plain words as typed, stop words included, without phrases,
     #: exclusions and filters: what a meaning search embeds
     free_text: str = ""
+    #: what of the query was left out, and why, for the user to read
+    notices: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups and not self.filters
+        return not self.groups and not self.filters and not self.excluded_filters
 
 
 def _clause(text: str, quoted: bool) -> Clause | None:
@@ -108,13 +114,21 @@ def parse_query(raw: str) -> Query:
             negate_next = bare == "NOT"
             continue
         if name == "in" and value and value.lower() in SCOPES:
-            query.scope = SCOPES[value.lower()]
+            if negate:
+                query.notices.append(f"{match.group(0).strip()} left out: a search can be "
+                                     "limited to notes or to transcripts, not leave one out")
+            else:
+                query.scope = SCOPES[value.lower()]
             continue
-        if name in DATE_FIELDS and value and _is_date(name, value.strip()):
-            query.filters.setdefault(name, []).append(value.strip())
+        kept = query.excluded_filters if negate else query.filters
+        if name in DATE_FIELDS and value and value.strip():
+            if _is_date(name, value.strip()):
+                kept.setdefault(name, []).append(value.strip())
+            else:
+                query.notices.append(_not_a_date(match.group(0).strip(), name))
             continue
         if name in FILTER_FIELDS and value and value.strip():
-            query.filters.setdefault(name, []).append(" ".join(value.split()))
+            kept.setdefault(name, []).append(" ".join(value.split()))
             continue
         if name:  # not a field we know: the whole thing is text, e.g. re:Invent
             value = match.group(0).lstrip("-")
@@ -157,11 +171,18 @@ def _dedupe(query: Query) -> None:
     query.groups = groups
     query.excluded = list(dict.fromkeys(query.excluded))
     query.filters = {name: list(dict.fromkeys(values)) for name, values in query.filters.items()}
+    query.excluded_filters = {name: list(dict.fromkeys(values))
+                              for name, values in query.excluded_filters.items()}  # fmt: skip
 
 
 def _is_date(name: str, value: str) -> bool:
     """A value a date filter can use: a year, or (after:, before:) a month or a day too."""
     return bool(_DATE_VALUE.fullmatch(value)) and (name != "year" or len(value) == 4)
+
+
+def _not_a_date(typed: str, name: str) -> str:
+    wanted = "a year, like 2023" if name == "year" else "a year, a month or a day, like 2023-06"
+    return f"{typed} left out: not a date ({name}: takes {wanted})"
 
 
 def _cap(query: Query) -> None:
@@ -173,14 +194,22 @@ def _cap(query: Query) -> None:
             break
         groups.append(group[:room])
         room -= len(groups[-1])
+    capped = sum(map(len, query.groups)) > sum(map(len, groups))
     query.groups = groups
+    capped |= len(query.excluded) > MAX_CLAUSES
     query.excluded = query.excluded[:MAX_CLAUSES]
-    kept, room = {}, MAX_CLAUSES
-    for name, values in query.filters.items():
-        if room > 0:
-            kept[name] = values[:room]
-            room -= len(kept[name])
-    query.filters = kept
+    room = MAX_CLAUSES
+    for filters in (query.filters, query.excluded_filters):
+        for name, values in list(filters.items()):
+            capped |= len(values) > max(room, 0)
+            if room > 0:
+                filters[name] = values[:room]
+                room -= len(filters[name])
+            else:
+                del filters[name]
+    if capped:
+        query.notices.append(f"a long query: only its first {MAX_CLAUSES} words, first "
+                             f"{MAX_CLAUSES} left out and first {MAX_CLAUSES} filters count")
 
 
 def _drop_stop_words(query: Query) -> None:
@@ -195,8 +224,10 @@ def unparse(query: Query) -> str:
     """A query back as text (used to show "did you mean")."""
     parts = [" OR ".join(str(clause) for clause in group) for group in query.groups]
     parts += [f"-{clause}" for clause in query.excluded]
-    for name, values in query.filters.items():
-        parts += [f'{name}:"{value}"' if " " in value else f"{name}:{value}" for value in values]
+    for sign, filters in (("", query.filters), ("-", query.excluded_filters)):
+        for name, values in filters.items():
+            parts += [f'{sign}{name}:"{value}"' if " " in value else f"{sign}{name}:{value}"
+                      for value in values]  # fmt: skip
     if query.scope:
         parts.append(f"in:{query.scope}")
     return " ".join(parts)

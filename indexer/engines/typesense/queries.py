@@ -148,7 +148,7 @@ class Searcher:
             else:
                 ids = self._group_talks((condition.match,), (condition.field,),
                                         f"kind:={Kind.TALK.value}")  # fmt: skip
-            allowed = ids if allowed is None else allowed & ids
+            allowed = condition.narrow(allowed, ids, self.talks)
         return allowed
 
     def _group_talks(self, group: Group, fields: tuple[str, ...], doc_filter: str) -> set[str]:

@@ -243,7 +243,7 @@ class OpenGeneration:
                 query = self._query(condition.match, (condition.field,))
                 docs = self.scorer.run(query, budget).docs
                 ids = {self.table.talk_ids[code] for code in set(self.table.talk[docs].tolist())}
-            allowed = ids if allowed is None else allowed & ids
+            allowed = condition.narrow(allowed, ids, self.table.talk_ids)
         return allowed
 
     def _talk_mask(self, talk_ids: set[str]) -> np.ndarray:
