@@ -114,3 +114,19 @@ def test_status_counts_passages_from_what_the_build_recorded(fixture_data, tmp_p
     (data / "index" / "passages" / "manifest.json").unlink()
     assert json.loads(run("status", "--data", str(data), "--json").stdout)["passages"] == before
     assert calls
+
+
+def test_search_takes_words_with_a_leading_dash_as_exclusions(fixture_data):
+    data = str(fixture_data)
+    everyone = json.loads(run("search", "--data", data, "--json", "--limit", "50", "the").stdout)
+    hopper = "Grace Hopper - Rear Admiral"
+    assert hopper in {r["talk"]["title"] for r in everyone["results"]}
+    for query in (["-speaker:hopper", "the"], ["the", "-speaker:hopper"], ["-speaker:hopper the"]):
+        result = run("search", "--data", data, "--json", "--limit", "50", *query)
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.stdout)
+        assert found["query"] == " ".join(query)
+        assert {r["talk"]["title"] for r in found["results"]} == {
+            r["talk"]["title"] for r in everyone["results"]} - {hopper}  # fmt: skip
+    mistyped = run("search", "--data", data, "the", "--jsn")
+    assert mistyped.exit_code == 2 and "No such option: --jsn" in mistyped.output

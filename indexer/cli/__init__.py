@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ engine_option = click.option(
     show_default="TALKSEEK_ENGINE, else `engine` in talkseek.toml, else whoosh",
     help="Search engine holding the index.",
 )
+
+
+_LONG_OPTION = re.compile(r"--[A-Za-z][\w-]*(?:=.*)?")
 
 
 def _engine(data: Path, engine_name: str | None) -> Engine:
@@ -256,10 +260,11 @@ def _index_status(data: Path, engine_name: str | None) -> dict:
         engine.close()
 
 
-@main.command()
+# `-ec2` and `-speaker:x` are query syntax, not options: unknown options reach the query
+@main.command(context_settings={"ignore_unknown_options": True})
 @data_option
 @engine_option
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--json", "as_json", is_flag=True, help="Print the result structure as JSON.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50),
@@ -279,7 +284,13 @@ def search(
     sort: str,
     mode: str,
 ) -> None:
-    """Search talks, notes and transcripts; words are AND-ed (see README for the syntax)."""
+    """Search talks, notes and transcripts; words are AND-ed (see README for the syntax).
+
+    A word with a leading dash is left out: `talkseek search lambda -ec2`."""
+    mistyped = [word for word in query if _LONG_OPTION.fullmatch(word)]
+    if mistyped:
+        raise click.UsageError(f"No such option: {mistyped[0]} (a query word may start with "
+                               "one dash, as in -ec2, not two)")
     from indexer.cli.render import print_results
     from indexer.engines.protocol import EngineUnavailable, IndexDamaged, IndexMissing
     from indexer.search import search as run_search
