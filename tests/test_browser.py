@@ -321,6 +321,18 @@ def test_phone_width_has_no_sideways_scrolling(server, open_page):
         shot(page, name)
 
 
+def test_on_a_phone_a_moments_words_take_the_whole_width(server, open_page):
+    page = open_page(server + "/search?q=nanosecond+OR+caching", width=390)
+    widths = page.evaluate("""[...document.querySelectorAll('.moments li')].map(li =>
+        [li.querySelector('.text').getBoundingClientRect().width, li.getBoundingClientRect().width])""")
+    assert widths and all(text >= row - 1 for text, row in widths)  # time and link above
+    wide = open_page(server + "/search?q=nanosecond+OR+caching")
+    side = wide.evaluate("""(() => { const li = document.querySelector('.moments li');
+        return [li.querySelector('.stamp').getBoundingClientRect().top,
+                li.querySelector('.text').getBoundingClientRect().top]; })()""")
+    assert abs(side[0] - side[1]) < 20  # on a wide screen, the time stands beside the words
+
+
 @pytest.fixture(scope="module")
 def lenny_server(lenny_data):
     app = create_app({"DATA_DIR": lenny_data})
