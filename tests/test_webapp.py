@@ -464,3 +464,31 @@ def test_the_library_page_links_speakers_events_sorts_and_facets(client):
     assert "show all" in filtered and "Hallway track" in filtered
     assert "Growth loops" not in filtered
     assert 'href="/talks"' in html_of(client.get("/"))  # reachable from every page
+
+
+def test_a_video_known_only_by_its_local_transcript_links_to_the_talk_page(tmp_path):
+    """A podcast episode whose id is not YouTube's: no page to play it on, so every
+    timestamp opens the talk page at that passage (there is no blank link)."""
+    notes, transcripts = tmp_path / "notes", tmp_path / "transcripts"
+    notes.mkdir()
+    transcripts.mkdir()
+    (notes / "episode.md").write_text("---\ntitle: Pricing power\nguest: Pat Example\n"
+                                      "video_id: pat-example-ep\n---\n", encoding="utf-8")  # fmt: skip
+    said = [{"text": f"Line {n}: the flywheel of pricing comes up again.", "start": 30.0 * n,
+             "duration": 30.0} for n in range(6)]  # fmt: skip
+    (transcripts / "pat-example-ep.json").write_text(json.dumps(said), encoding="utf-8")
+    folder = DataFolder(tmp_path)
+    build_index(sync_transcripts(read_talks(folder), folder, None), folder.index, full=True)
+    with app_client(tmp_path) as local:
+        result = local.get("/api/search?q=flywheel").get_json()["results"][0]
+        assert result["moments"] and all(m["url"] == "" for m in result["moments"])
+        page = html_of(local.get("/search?q=flywheel"))
+        stamps = re.findall(r'<a class="stamp play" href="([^"]*)"', page)
+        assert stamps and all(unescape(href).startswith("/talk/episode?t=") for href in stamps)
+        talk = html_of(local.get("/talk/episode?t=60&v=pat-example-ep"))
+        assert 'href=""' not in talk and "Watch" not in talk
+        assert "read from a file" in talk
+        anchors = re.findall(r'<a class="stamp" href="#(at-pat-example-ep-\d+)"', talk)
+        assert len(anchors) == 6 and all(f'id="{anchor}"' in talk for anchor in anchors)
+    output = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "flywheel"]).output
+    assert "0:01:30  Line 3" in output and not re.search(r"\n +\n", output)  # no blank link

@@ -53,7 +53,8 @@ def print_results(result: dict) -> None:
         for moment in item["moments"]:
             meaning = "  (similar in meaning)" if moment.get("found_by") == "meaning" else ""
             click.echo(f"   {clock(moment['start'])}  {moment['text']}{meaning}")
-            click.echo(f"            {moment['url']}")
+            if moment["url"]:  # none for a video known only by its local transcript
+                click.echo(f"            {moment['url']}")
         click.echo()
 
 
