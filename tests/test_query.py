@@ -141,6 +141,7 @@ def test_date_filters():
         "(before: takes a year, a month or a day, like 2023-06)",
     ]
     assert parse_query("year:2023-06").notices[0].startswith("year:2023-06 left out")
+    assert len(parse_query("after:soon x after:soon").notices) == 1
 
 
 def test_negated_filters_leave_talks_out():
@@ -158,6 +159,7 @@ def test_a_negated_scope_is_left_out_and_said():
     assert query.scope is None and query.groups == [[Clause("word", "wire")]]
     assert query.notices == ["-in:notes left out: a search can be limited to notes or to "
                              "transcripts, not leave one out"]  # fmt: skip
+    assert parse_query("NOT in:notes wire").notices == query.notices
 
 
 def test_a_capped_query_says_so():

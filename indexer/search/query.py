@@ -115,8 +115,8 @@ def parse_query(raw: str) -> Query:
             continue
         if name == "in" and value and value.lower() in SCOPES:
             if negate:
-                query.notices.append(f"{match.group(0).strip()} left out: a search can be "
-                                     "limited to notes or to transcripts, not leave one out")
+                query.notices.append(f"-in:{value} left out: a search can be limited to "
+                                     "notes or to transcripts, not leave one out")
             else:
                 query.scope = SCOPES[value.lower()]
             continue
@@ -173,6 +173,7 @@ def _dedupe(query: Query) -> None:
     query.filters = {name: list(dict.fromkeys(values)) for name, values in query.filters.items()}
     query.excluded_filters = {name: list(dict.fromkeys(values))
                               for name, values in query.excluded_filters.items()}  # fmt: skip
+    query.notices = list(dict.fromkeys(query.notices))
 
 
 def _is_date(name: str, value: str) -> bool:
