@@ -15,6 +15,10 @@ from indexer.core.dates import talk_date
         ({"publish_date": "soon", "event": "Podcast"}, None),
         ({}, None),
         ({"event": "Room 2450 talks"}, None),
+        ({"event": "TED2015"}, "2015"),  # a year joined to the event's name
+        ({"event": "TEDxBeaconStreet2019 day 2"}, "2019"),
+        ({"event": "Hall 12019"}, None),
+        ({"event": "Build 20230"}, None),
     ],
 )
 def test_a_talk_is_dated_from_its_publish_date_or_its_events_year(record, date):

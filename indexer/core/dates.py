@@ -10,7 +10,8 @@ import re
 from datetime import date
 
 _DATE = re.compile(r"((?:19|20)\d\d)(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?(?:[T ].*)?")
-_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+#: four digits not part of a longer number: `TED2015` is dated, `Hall 12019` is not
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
 def talk_date(record: dict) -> str | None:
