@@ -53,6 +53,19 @@ def test_status_json_has_the_documented_shape(data):
     assert "offline" in first["message"]
 
 
+def test_status_lines_start_with_the_status_whatever_the_id_length(data):
+    (data / "notes" / "episode.md").write_text(
+        "---\ntitle: An episode\nvideo_id: an-episode-slug-longer-than-youtube\n---\n",
+        encoding="utf-8")  # fmt: skip
+    run("index", "--data", str(data), "--offline")
+    lines = run("status", "--data", str(data)).stdout.splitlines()
+    hopper = lines.index("offline         aaaaaaaaaaa  Grace Hopper - Rear Admiral")
+    assert lines[hopper + 1] == " " * 16 + "not fetched: offline and no cached transcript"
+    episode = next(line for line in lines if "an-episode-slug" in line)
+    assert episode.split()[:2] == ["missing", "an-episode-slug-longer-than-youtube"]
+    assert episode.index("an-episode") == lines[hopper].index("aaaaaaaaaaa")
+
+
 def test_status_before_any_index_says_so(data):
     result = run("status", "--data", str(data))
     assert result.exit_code == 0

@@ -83,11 +83,13 @@ def status_report(ingested: Ingested) -> dict:
 def print_status(ingested: Ingested) -> None:
     """Each video's transcript status, why a transcript is missing, then the summary."""
     titles = {talk.id: talk.title for talk in ingested.talks}
+    width = max(map(len, STATUSES))
     for video_id, state in ingested.statuses.items():
         talks = "; ".join(titles[talk_id] for talk_id in ingested.talks_of_video[video_id])
-        click.echo(f"{video_id}  {state.status:<14} {talks}")
+        # the status first: ids run from YouTube's 11 characters to long slugs
+        click.echo(f"{state.status:<{width}}  {video_id}  {talks}")
         if state.message and state.status != OK:
-            click.echo(f"{'':13}{state.message}")
+            click.echo(f"{'':{width + 2}}{state.message}")
     for warning in ingested.warnings:
         click.echo(f"warning: {warning}")
     print_summary(ingested)
