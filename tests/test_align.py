@@ -2,13 +2,15 @@
 
 import random
 import shutil
+from dataclasses import replace
 
 import pytest
 
 from indexer.core.data_folder import DataFolder
+from indexer.core.talks import NoteItem
 from indexer.ingest import read_talks, sync_transcripts
-from indexer.ingest.align import align_notes
-from indexer.ingest.documents import talk_passages
+from indexer.ingest.align import Alignment, align_notes, stated_start
+from indexer.ingest.documents import aligned_notes, content_hash, talk_passages
 from tests.conftest import TEST_DATA
 
 
@@ -67,3 +69,64 @@ def test_on_the_podcasts_other_episodes_sentences_are_rarely_aligned(corpus, tmp
         foreign += theirs is not None
     assert near >= 0.75 * len(sampled), (own, near)
     assert foreign <= 0.05 * len(sampled), foreign
+
+
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        ("12:34 SnapStart announced", 754.0),
+        ("1:02:03 - the demo", 3723.0),
+        ("[4:05] a bracketed time", 245.0),
+        ("(4:05) in parentheses", 245.0),
+        ("75:10, well past the hour", 4510.0),
+        ("03:15\u2014an em dash", 195.0),
+        ("4:05", 245.0),
+        ("10:30 am keynote", None),  # times of day
+        ("2:30pm sessions", None),
+        ("9:00 p.m. party", None),
+        ("at 12:34 SnapStart", None),  # only a time the note begins with
+        ("12:345 a number", None),
+        ("12:34:56:78", None),
+        ("12:60 not a time", None),
+        ("re:Invent", None),
+    ],
+)
+def test_a_note_beginning_with_a_time_states_its_second(text, second):
+    assert stated_start(text) == second
+
+
+@pytest.fixture(scope="module")
+def hopper(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stated")
+    shutil.copytree(TEST_DATA / "notes", root / "notes")
+    shutil.copytree(TEST_DATA / "transcripts", root / "transcripts")
+    collection = _collection(root)
+    [talk] = [t for t in collection.talks if t.title.startswith("Grace Hopper")]
+    return talk, collection
+
+
+def test_a_stated_time_wins_over_the_words_within_the_transcript(hopper):
+    talk, collection = hopper
+    passages = talk_passages(talk, collection)
+    last = max(passage.end for _, passage in passages)
+    notes = (NoteItem("0:20 Nanoseconds explained with a length of wire", 3),
+             NoteItem("Nanoseconds explained with a length of wire", 4),
+             NoteItem(f"{int(last) // 60 + 2}:00 Nanoseconds explained with a length of wire", 5),
+             NoteItem("10:30 am Nanoseconds explained with a length of wire", 6))  # fmt: skip
+    found = [alignment for _, alignment in aligned_notes(replace(talk, notes=notes), passages)]
+    video = talk.videos[0].video_id
+    assert found[0] == Alignment(video, 20.0)
+    by_words = found[1]
+    assert by_words is not None and by_words.start != 20.0
+    assert found[2] == by_words  # past the transcript's end: aligned by its words
+    assert found[3] != Alignment(video, 630.0)  # a time of day is not a second of the video
+
+
+def test_a_stated_time_needs_no_transcript_and_changes_the_talks_hash(hopper):
+    talk, collection = hopper
+    noted = replace(talk, notes=(NoteItem("2:05 the wire demo", 3),))
+    [(_, alignment)] = aligned_notes(noted, [])
+    assert alignment == Alignment(talk.videos[0].video_id, 125.0)
+    plain = replace(talk, notes=(NoteItem("the wire demo", 3),))
+    record: dict = {}
+    assert content_hash(record, noted, collection) != content_hash(record, plain, collection)

@@ -492,3 +492,21 @@ def test_a_video_known_only_by_its_local_transcript_links_to_the_talk_page(tmp_p
         assert len(anchors) == 6 and all(f'id="{anchor}"' in talk for anchor in anchors)
     output = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "flywheel"]).output
     assert "0:01:30  Line 3" in output and not re.search(r"\n +\n", output)  # no blank link
+
+
+def test_a_note_beginning_with_a_time_plays_from_it_without_a_transcript(tmp_path):
+    """Offline, no transcript: a bullet jotted as `12:34 …` still opens the video there."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keynote.md").write_text(
+        "# Keynote\n\n[YouTube](https://www.youtube.com/watch?v=R11YgBEZzqE)\n\n"
+        "* 12:34 SnapStart restores a snapshot instead of initialising\n"
+        "* Firecracker snapshots are layered\n", encoding="utf-8")  # fmt: skip
+    folder = DataFolder(tmp_path)
+    build_index(sync_transcripts(read_talks(folder), folder, None), folder.index, full=True)
+    with app_client(tmp_path) as local:
+        notes = local.get("/api/search?q=snapshot").get_json()["results"][0]["notes"]
+        stated, plain = sorted(notes, key=lambda note: note["line"])
+        assert stated["start"] == 754.0 and stated["url"].endswith("v=R11YgBEZzqE&t=754s")
+        assert plain["start"] is None and plain["url"] is None
+        talk = html_of(local.get("/talk/keynote-keynote?t=754"))
+        assert 'data-seek="754.0"' in talk

@@ -18,6 +18,7 @@ short talk.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,33 @@ LEAD_IN = 3.0
 class Alignment:
     video_id: str
     start: float
+
+
+#: A time a note begins with, as people jot it while watching: `12:34`, `1:02:03`, `[4:05]`,
+#: `(4:05)`, followed by the end, a space or a dash; not a time of day (`10:30 am`).
+_STATED = re.compile(
+    r"\s*[\[(]?(?:(\d{1,2}):([0-5]\d)|(\d{1,3})):([0-5]\d)[\])]?(?=$|[\s\-\u2013\u2014,]|:(?!\d))"
+    r"(?!\s*[ap]\.?m\b\.?)",
+    re.IGNORECASE,
+)
+
+
+def stated_start(text: str) -> float | None:
+    """The second a note says it is about, when it begins with a time; else None."""
+    return split_stated(text)[0]
+
+
+def split_stated(text: str) -> tuple[float | None, str]:
+    """The second a note begins with (None without one), and the note's words after it."""
+    found = _STATED.match(text)
+    if found is None:
+        return None, text
+    hours, minutes_of_hour, minutes, seconds = found.groups()
+    if hours is not None:
+        second = int(hours) * 3600 + int(minutes_of_hour) * 60 + int(seconds)
+    else:
+        second = int(minutes) * 60 + int(seconds)
+    return float(second), text[found.end() :]
 
 
 @lru_cache(maxsize=200_000)

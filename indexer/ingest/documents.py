@@ -14,7 +14,7 @@ from dataclasses import fields
 
 from indexer.core.statuses import UNKNOWN
 from indexer.core.talks import NoteItem, Talk
-from indexer.ingest.align import Alignment, align_notes
+from indexer.ingest.align import Alignment, align_notes, split_stated, stated_start
 from indexer.ingest.collect import Collection
 from indexer.ingest.passage_cache import passage_digest
 from indexer.ingest.passages import Passage
@@ -74,16 +74,34 @@ def content_hash(record: dict, talk: Talk, collection: Collection) -> str:
         if digest is None:
             digest = passage_digest(collection.passages.get(video.video_id, []))
         digests.append((video.video_id, digest))
-    payload = json.dumps(
-        [record, [(note.text, note.line, note.depth) for note in talk.notes], digests],
-        sort_keys=True,
-    )
+    # a note's stated time counts too (only where there is one: indexes made before
+    # stated times were read keep their other talks)
+    notes = [(note.text, note.line, note.depth, *_stated(note)) for note in talk.notes]
+    payload = json.dumps([record, notes, digests], sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _stated(note: NoteItem) -> tuple[float, ...]:
+    stated = stated_start(note.text)
+    return () if stated is None else (stated,)
 
 
 def aligned_notes(
     talk: Talk, passages: list[tuple[str, Passage]]
 ) -> list[tuple[NoteItem, Alignment | None]]:
-    """Each note of a talk with the moment it is about, when the transcript says so clearly."""
-    alignments = align_notes([note.text for note in talk.notes], passages)
-    return list(zip(talk.notes, alignments, strict=True))
+    """Each note of a talk with the moment it is about, when the transcript says so clearly.
+
+    A note that begins with a time (`12:34 SnapStart announced`) is about that second of
+    the talk's first video, with or without a transcript, unless the transcript ends
+    before it; the others are aligned by their words."""
+    split = [split_stated(note.text) for note in talk.notes]
+    alignments = align_notes([words for _, words in split], passages)  # the time is no word
+    video = talk.videos[0].video_id if talk.videos else None
+    ends = [passage.end for video_id, passage in passages if video_id == video]
+    last = max(ends) if ends else float("inf")
+    found = []
+    for note, (stated, _), alignment in zip(talk.notes, split, alignments, strict=True):
+        if video is not None and stated is not None and stated <= last:
+            alignment = Alignment(video, stated)
+        found.append((note, alignment))
+    return found
