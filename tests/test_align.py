@@ -20,13 +20,20 @@ def _collection(root):
 
 
 @pytest.fixture(scope="module")
-def hopper_passages(tmp_path_factory):
+def hopper(tmp_path_factory):
+    """Grace Hopper's talk from the fixtures, and the collection it was read into."""
     root = tmp_path_factory.mktemp("align")
     shutil.copytree(TEST_DATA / "notes", root / "notes")
     shutil.copytree(TEST_DATA / "transcripts", root / "transcripts")
     collection = _collection(root)
-    [hopper] = [t for t in collection.talks if t.title.startswith("Grace Hopper")]
-    return talk_passages(hopper, collection)
+    [talk] = [t for t in collection.talks if t.title.startswith("Grace Hopper")]
+    return talk, collection
+
+
+@pytest.fixture(scope="module")
+def hopper_passages(hopper):
+    talk, collection = hopper
+    return talk_passages(talk, collection)
 
 
 def test_real_bullets_align_even_in_a_short_talk(hopper_passages):
@@ -93,16 +100,6 @@ def test_on_the_podcasts_other_episodes_sentences_are_rarely_aligned(corpus, tmp
 )
 def test_a_note_beginning_with_a_time_states_its_second(text, second):
     assert stated_start(text) == second
-
-
-@pytest.fixture(scope="module")
-def hopper(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stated")
-    shutil.copytree(TEST_DATA / "notes", root / "notes")
-    shutil.copytree(TEST_DATA / "transcripts", root / "transcripts")
-    collection = _collection(root)
-    [talk] = [t for t in collection.talks if t.title.startswith("Grace Hopper")]
-    return talk, collection
 
 
 def test_a_stated_time_wins_over_the_words_within_the_transcript(hopper):
