@@ -197,3 +197,29 @@ def test_the_damage_is_logged_once_however_often_it_is_met(data, caplog):
             engine.warm()
     damaged = [r for r in caplog.records if "is damaged" in r.getMessage()]
     assert len(damaged) == 1 and "transcript.docs.npy" in damaged[0].getMessage()
+
+
+def test_a_data_folder_copied_without_its_times_is_served_and_updated(data, tmp_path):
+    """`cp -r` gives every file a new time but the same bytes: not damage."""
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy, copy_function=shutil.copy)  # contents and modes, new times
+    manifest = _generation(copy) / "checksums.json"
+    recorded = json.loads(manifest.read_text())["files"]
+    toc = next(name for name in recorded if name.endswith(".toc"))
+    assert (_generation(copy) / toc).stat().st_mtime_ns != recorded[toc]["mtime_ns"]
+
+    code, output = cli("search", "--data", str(copy), "--json", "nanosecond")
+    assert code == 0 and json.loads(output)["total"] == 1
+    after = json.loads(manifest.read_text())["files"]  # the new times, recorded
+    assert after[toc]["mtime_ns"] == (_generation(copy) / toc).stat().st_mtime_ns
+    code, output = cli("check", "--data", str(copy))
+    assert code == 0 and "intact" in output
+    _add_talk(copy)
+    code, output = cli("index", "--offline", "--data", str(copy))
+    assert code == 0 and "damaged" not in output and "1 talks added" in output, output
+
+    target = _damage_cases(_generation(copy))["positions"]  # new bytes under a new time
+    overwrite_middle(target)
+    os.utime(target, ns=(1, 1))
+    code, output = cli("search", "--data", str(copy), "nanosecond")
+    assert code == 1 and "was changed after the build" in output
