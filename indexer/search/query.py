@@ -209,8 +209,8 @@ def _cap(query: Query) -> None:
             else:
                 del filters[name]
     if capped:
-        query.notices.append(f"a long query: only its first {MAX_CLAUSES} words, first "
-                             f"{MAX_CLAUSES} left out and first {MAX_CLAUSES} filters count")
+        query.notices.append(f"a long query: only its first {MAX_CLAUSES} words, "
+                             f"{MAX_CLAUSES} exclusions and {MAX_CLAUSES} filters are searched")
 
 
 def _drop_stop_words(query: Query) -> None:
