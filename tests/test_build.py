@@ -317,3 +317,15 @@ def test_an_index_made_with_an_older_analyzer_is_not_read_and_is_rebuilt(tmp_pat
     report = build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
     assert report.full
     assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_a_transcript_saved_under_two_videos_names_the_first_talk(data):
+    """The talk repeating another's transcript says which talk, by its title and video."""
+    shutil.copy(data / "transcripts" / "aaaaaaaaaaa.json", data / "transcripts" / "ccccccccccc.json")
+    rebuild(data)
+    [hopper] = search(data / "index", "video:aaaaaaaaaaa")["results"]
+    [copy] = search(data / "index", "video:ccccccccccc")["results"]
+    assert hopper["talk"]["same_transcript_as"] is None
+    assert copy["talk"]["same_transcript_as"] == {
+        "talk_id": hopper["talk"]["id"], "title": "Grace Hopper - Rear Admiral",
+        "video_id": "aaaaaaaaaaa"}  # fmt: skip

@@ -44,6 +44,15 @@ CUT_PROCS = 2
 UNREACHABLE_AFTER = 3
 
 
+class SameTranscript(NamedTuple):
+    """The earlier video whose transcript a video repeats, and the first talk linking it
+    (found once per build: looking the talk up per talk grew with the square of talks)."""
+
+    video_id: str
+    talk_id: str
+    title: str
+
+
 @dataclass
 class Collection:
     """Talks, their videos' statuses and passages, and every warning met on the way."""
@@ -57,7 +66,7 @@ class Collection:
     passage_digests: dict[str, str] = field(default_factory=dict)
     warnings: list[NoteWarning] = field(default_factory=list)
     #: a video whose transcript is the very same as an earlier video's -> that video
-    same_transcript: dict[str, str] = field(default_factory=dict)
+    same_transcript: dict[str, SameTranscript] = field(default_factory=dict)
     #: the vectors to index with the talks (`ingest.vectors.Meaning`); None: keywords only
     meaning: Meaning | None = None
 
@@ -162,10 +171,12 @@ def _find_same_transcripts(collection: Collection, store: TranscriptStore) -> No
         earlier = first_of.setdefault(digest, video_id)
         if earlier == video_id:
             continue
-        collection.same_transcript[video_id] = earlier
+        talk_id = collection.talks_of_video[earlier][0]
+        collection.same_transcript[video_id] = SameTranscript(
+            earlier, talk_id, titles.get(talk_id, talk_id))
         source = store.cached_file(video_id)
         name = f"{store.folder.name}/{source.name}" if source is not None else video_id
-        talk = titles.get(collection.talks_of_video[earlier][0], earlier)
+        talk = titles.get(talk_id, earlier)
         collection.warnings.append(NoteWarning(name, 0, (
             f"the same transcript as video {earlier} ({talk}); one of the two files is "
             "probably the wrong one")))  # fmt: skip

@@ -58,11 +58,9 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
 def _same_transcript_as(talk: Talk, collection: Collection) -> dict | None:
     """The talk (and video) whose transcript this talk's first such video repeats."""
     for video in talk.videos:
-        earlier = collection.same_transcript.get(video.video_id)
-        if earlier is not None:
-            other = collection.talks_of_video[earlier][0]
-            title = next((t.title for t in collection.talks if t.id == other), other)
-            return {"talk_id": other, "title": title, "video_id": earlier}
+        same = collection.same_transcript.get(video.video_id)
+        if same is not None:
+            return {"talk_id": same.talk_id, "title": same.title, "video_id": same.video_id}
     return None
 
 
