@@ -153,6 +153,15 @@ def model_path() -> Path:
     return path
 
 
+def copy_model(model_path: Path, folder: Path) -> Path:
+    """The model's files copied into a folder of the test's own (new times, same bytes)."""
+    folder.mkdir()
+    for part in model_path.iterdir():
+        if part.is_file():
+            (folder / part.name).write_bytes(part.read_bytes())
+    return folder
+
+
 @pytest.fixture(scope="session")
 def embedder(model_path):
     from indexer.core.embedder import load_embedder

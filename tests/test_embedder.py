@@ -13,6 +13,7 @@ import pytest
 
 from indexer.core.embedder import ModelUnavailable, load_embedder
 from indexer.ingest.vectors import VectorStore, embed_missing
+from tests.conftest import copy_model
 
 
 def test_vectors_are_unit_length_and_close_for_the_same_idea(embedder):
@@ -29,12 +30,13 @@ def test_vectors_are_unit_length_and_close_for_the_same_idea(embedder):
 
 def test_the_model_key_names_the_model_and_its_files(embedder, model_path, tmp_path):
     assert embedder.key.startswith("all-minilm-l6-v2-")
-    copy = tmp_path / "model"
-    copy.mkdir()
-    for part in model_path.iterdir():
-        if part.is_file():
-            (copy / part.name).write_bytes(part.read_bytes())
+    copy = copy_model(model_path, tmp_path / "model")
     os.utime(copy / "model.onnx", (1_000_000_000, 1_000_000_000))
+    same = load_embedder(str(copy))
+    assert same.key == embedder.key  # the same bytes elsewhere, at other times: the same vectors
+    assert same.earlier_key != embedder.earlier_key  # what earlier versions went by
+    config = copy / "config.json"
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert load_embedder(str(copy)).key != embedder.key  # other files: other vectors
 
 

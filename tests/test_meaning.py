@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.core.embedder import Embedder, load_embedder
 from indexer.engines.records import vector_text
 from indexer.engines.whoosh import WhooshEngine
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, copy_model
 from tests.test_webapp import app_client
 
 #: Grace Hopper's moth in the relay (the transcript says moth, relay, computer, bug).
@@ -148,12 +149,9 @@ def test_an_update_embeds_only_new_texts_and_another_model_embeds_all(
     again = run("index", "--offline", "--data", str(data), "--model", str(model_path))
     assert again.exit_code == 0, again.output
     assert "; 1 texts embedded now" in again.stdout
-    other = tmp_path / "model"
-    other.mkdir()
-    for part in model_path.iterdir():
-        if part.is_file():
-            (other / part.name).write_bytes(part.read_bytes())
-    os.utime(other / "model.onnx", (1_000_000_000, 1_000_000_000))  # other files: other key
+    other = copy_model(model_path, tmp_path / "model")
+    config = other / "config.json"  # other files: another key
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     moved = run("index", "--offline", "--data", str(data), "--model", str(other))
     assert moved.exit_code == 0, moved.output
     embedded = int(moved.stdout.split("; ")[-1].split(" texts")[0].split("(")[-1])
@@ -163,6 +161,47 @@ def test_an_update_embeds_only_new_texts_and_another_model_embeds_all(
         assert embedded == first.execute("SELECT count(*) FROM vectors").fetchone()[0]
     found = search_json(data, IDEA, "--mode", "meaning")
     assert found["results"][0]["talk"]["id"] == GRACE
+
+
+def test_model_files_given_new_times_keep_their_vectors(model_path, tmp_path):
+    """A model folder provisioned again or restored from a backup (the same bytes at new
+    times) is the same model: searches stay by meaning, and nothing is embedded again."""
+    model = copy_model(model_path, tmp_path / "model")
+    data = _data(tmp_path / "data")
+    assert run("index", "--offline", "--data", str(data), "--model", str(model)).exit_code == 0
+    for part in model.iterdir():
+        os.utime(part, (2_000_000_000, 2_000_000_000))
+    found = search_json(data, IDEA, "--mode", "meaning")
+    assert (found["mode"], found["notices"]) == ("meaning", [])
+    assert found["results"][0]["talk"]["id"] == GRACE
+    again = run("index", "--offline", "--data", str(data), "--model", str(model))
+    assert "; 0 texts embedded now" in again.stdout
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "typesense"])
+def test_an_index_whose_model_key_came_from_file_times_is_kept(
+    engine, request, model_path, tmp_path, monkeypatch
+):
+    """Earlier versions named a model folder's vectors by its model file's size and time.
+    Such an index is searched by meaning as it is, and the next update embeds nothing
+    and rebuilds nothing: it moves the stored vectors to the key of now."""
+    model = copy_model(model_path, tmp_path / "model")
+    data = _data(tmp_path / "data")
+    if engine == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(data)
+    with monkeypatch.context() as earlier_version:
+        earlier_version.setattr(Embedder, "key", property(lambda self: self.earlier_key))
+        made = run("index", "--offline", "--data", str(data), "--model", str(model))
+        assert made.exit_code == 0, made.output
+    [before] = (data / "index" / "vectors").glob("*.sqlite")
+    found = search_json(data, IDEA, "--mode", "meaning")
+    assert (found["mode"], found["notices"]) == ("meaning", [])
+    again = run("index", "--offline", "--data", str(data), "--model", str(model))
+    assert "; 0 texts embedded now" in again.stdout and "rebuilt" not in again.output
+    [after] = (data / "index" / "vectors").glob("*.sqlite")
+    key = load_embedder(str(model)).key
+    assert after.name == f"{key}.sqlite" != before.name
+    assert search_json(data, IDEA, "--mode", "meaning")["results"][0]["talk"]["id"] == GRACE
 
 
 def test_without_a_model_indexing_goes_on_by_keywords_and_says_why_once(tmp_path, monkeypatch):

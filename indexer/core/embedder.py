@@ -83,14 +83,27 @@ class Embedder:
 
     @cached_property
     def key(self) -> str:
-        """Names the model's vectors in caches: another model (or other files) re-embeds."""
+        """Names the model's vectors in caches: another model, or other files, re-embeds;
+        the same files copied or restored under new times do not (their bytes decide)."""
         digest = hashlib.sha256(self.choice.name.encode())
         if self.choice.folder is not None:
-            onnx = self.choice.folder / "model.onnx"
-            stat = onnx.stat() if onnx.exists() else None
-            digest.update(f"{stat.st_size}:{int(stat.st_mtime)}".encode() if stat else b"-")
-        short = self.choice.name.rsplit("/", 1)[-1].lower()
-        return f"{''.join(c if c.isalnum() else '-' for c in short)}-{digest.hexdigest()[:10]}"
+            for part in _defining_files(self.choice.folder):
+                digest.update(part.name.encode() + b"\0")
+                with part.open("rb") as stream:
+                    digest.update(hashlib.file_digest(stream, "sha256").digest())
+        return _named(self.choice.name, digest)
+
+    @cached_property
+    def earlier_key(self) -> str | None:
+        """The key earlier versions gave a model folder (its model file's size and time),
+        while that file keeps them: vectors stored under it are this model's."""
+        if self.choice.folder is None:
+            return None
+        onnx = self.choice.folder / "model.onnx"
+        stat = onnx.stat() if onnx.exists() else None
+        digest = hashlib.sha256(self.choice.name.encode())
+        digest.update(f"{stat.st_size}:{int(stat.st_mtime)}".encode() if stat else b"-")
+        return _named(self.choice.name, digest)
 
     @cached_property
     def dimensions(self) -> int:
@@ -104,6 +117,18 @@ class Embedder:
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         unit: np.ndarray = rows / np.maximum(norms, 1e-12)
         return unit
+
+
+def _defining_files(folder: Path) -> list[Path]:
+    """The files of a model folder that decide its vectors: the ONNX graph, and the
+    tokenizer and configuration beside it."""
+    return sorted(part for part in folder.iterdir()
+                  if part.suffix in (".onnx", ".json") and part.is_file())  # fmt: skip
+
+
+def _named(name: str, digest: Any) -> str:
+    short = name.rsplit("/", 1)[-1].lower()
+    return f"{''.join(c if c.isalnum() else '-' for c in short)}-{digest.hexdigest()[:10]}"
 
 
 def load_embedder(setting: str = DEFAULT_MODEL, probe_seconds: float = PROBE_SECONDS,

@@ -46,10 +46,19 @@ def text_key(text: str) -> bytes:
 class VectorStore:
     """Vectors by text, for one model."""
 
-    def __init__(self, index_dir: Path, model_key: str) -> None:
+    def __init__(self, index_dir: Path, model_key: str, earlier_key: str | None = None) -> None:
+        """The store of `model_key`; one kept under `earlier_key` (the same model's key in
+        earlier versions) becomes it, so upgrading embeds nothing again."""
         folder = index_dir / "vectors"
         folder.mkdir(parents=True, exist_ok=True)
-        self._open(folder / f"{model_key}.sqlite")
+        path, earlier = folder / f"{model_key}.sqlite", folder / f"{earlier_key}.sqlite"
+        if earlier_key is not None and earlier.is_file() and not path.exists():
+            for suffix in ("-journal", "-wal", "-shm"):  # SQLite's files beside it go along
+                beside = earlier.with_name(earlier.name + suffix)
+                if beside.exists():
+                    beside.rename(path.with_name(path.name + suffix))
+            earlier.rename(path)
+        self._open(path)
 
     @classmethod
     def at(cls, path: Path) -> VectorStore:
@@ -115,6 +124,8 @@ class Meaning:
     key: str
     dimensions: int
     store_path: Path
+    #: the key earlier versions gave the same model files (see `Embedder.earlier_key`)
+    earlier_key: str | None = None
 
     def lookup(self, texts: list[str]) -> np.ndarray:
         """One vector per text (zeros for a text never embedded)."""
@@ -126,9 +137,11 @@ def embed_collection(collection: Collection, embedder: Embedder, model: str, ind
                      progress: EmbedProgress | None = None) -> tuple[Meaning, int]:  # fmt: skip
     """Embed what the collection holds that the store lacks; what a build needs to write
     the vectors, and how many texts were embedded now."""
-    with VectorStore(index_dir, embedder.key) as store:
+    with VectorStore(index_dir, embedder.key, embedder.earlier_key) as store:
         embedded = embed_missing(store, embedder, collection_texts(collection), progress)
-        return Meaning(model, embedder.key, embedder.dimensions, store.path), embedded
+        meaning = Meaning(model, embedder.key, embedder.dimensions, store.path,
+                          embedder.earlier_key)  # fmt: skip
+        return meaning, embedded
 
 
 def embed_missing(store: VectorStore, embedder: Embedder, texts: Iterable[str],

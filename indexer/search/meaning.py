@@ -50,7 +50,7 @@ def query_embedder(info: MeaningInfo) -> tuple[Embedder | None, str | None]:
             _failed[info.key] = (time.monotonic(), reason)
             logging.getLogger("talkseek").warning(reason)
             return None, reason
-        if model.key != info.key:
+        if info.key not in (model.key, model.earlier_key):  # earlier: indexed before upgrading
             reason = (
                 f"meaning search is off: the model {info.model} is not the one the index "
                 "was embedded with; run `talkseek index` to embed it again"

@@ -253,7 +253,7 @@ def _build(client, settings, index_dir, ingested, full, progress) -> BuildReport
         report_note = ""
         if current and not usable(meta):
             current, report_note = None, "the index was made by another version, so it was rebuilt"
-        elif current and meta.get("meaning") != _meaning_info(ingested):
+        elif current and not _same_model(meta.get("meaning"), ingested):
             full, report_note = True, "the meaning model changed, so the index was rebuilt"
         records = {talk.id: talk_record(talk, ingested) for talk in ingested.talks}
         hashes = {talk.id: content_hash(records[talk.id], talk, ingested)
@@ -294,6 +294,17 @@ def _meaning_info(ingested: Ingested) -> dict | None:
     if meaning is None:
         return None
     return {"model": meaning.model, "key": meaning.key, "dimensions": meaning.dimensions}
+
+
+def _same_model(stored: dict | None, ingested: Ingested) -> bool:
+    """Whether the collection's vectors are those of this build's model: recorded under its
+    key, or under the key earlier versions gave the same files (an update then records
+    the key of now)."""
+    now = _meaning_info(ingested)
+    if stored == now:
+        return True
+    earlier = ingested.meaning.earlier_key if ingested.meaning is not None else None
+    return now is not None and earlier is not None and stored == {**now, "key": earlier}
 
 
 def _full(client, settings, ingested, records, hashes, progress, current) -> BuildReport:
