@@ -41,6 +41,18 @@ def test_index_offline_reports_talks_videos_and_why_transcripts_are_missing(data
     assert "offline: bbbbbbbbbbb: not fetched: offline and no cached transcript" in result.stderr
 
 
+def test_index_prints_the_first_warnings_and_status_lists_them_all(data):
+    for number in range(55):
+        (data / "notes" / f"broken-{number:02d}.md").write_text("---\ntitle: [\n---\n* a note\n")
+    result = run("index", "--data", str(data), "--offline")
+    assert result.exit_code == 0, result.output
+    assert "passages; 56 warnings" in result.stdout
+    assert result.stderr.count("warning: ") == 50
+    assert "... and 6 more warnings (see `talkseek status`)" in result.stderr
+    listed = run("status", "--data", str(data)).stdout
+    assert all(f"broken-{number:02d}.md:3: front matter" in listed for number in range(55))
+
+
 def test_status_json_has_the_documented_shape(data):
     run("index", "--data", str(data), "--offline")
     result = run("status", "--data", str(data), "--json")

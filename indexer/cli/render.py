@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: Failed videos listed after an index run; `talkseek status` lists them all.
 SHOWN_PROBLEMS = 20
+#: Warnings `talkseek index` prints; `talkseek status` lists them all.
+SHOWN_WARNINGS = 50
 
 
 def print_results(result: dict) -> None:
@@ -96,8 +98,13 @@ def print_status(ingested: Ingested) -> None:
 
 
 def print_warnings(err: Console, ingested: Ingested) -> None:
-    for warning in ingested.warnings:
+    """The first warnings and transcript problems: thousands of lines (a folder of copied
+    transcripts, say) would bury the summary; `talkseek status` lists every one."""
+    for warning in ingested.warnings[:SHOWN_WARNINGS]:
         err.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+    if len(ingested.warnings) > SHOWN_WARNINGS:
+        err.print(f"... and {len(ingested.warnings) - SHOWN_WARNINGS} more warnings "
+                  "(see `talkseek status`)")  # fmt: skip
     problems = [s for s in ingested.statuses.values() if s.status != OK]
     for state in problems[:SHOWN_PROBLEMS]:
         err.print(
