@@ -151,3 +151,14 @@ def test_one_bad_cue_in_a_dropped_in_caption_file_costs_only_that_cue(tmp_path):
         capture_output=True, text=True, cwd=ROOT, check=True,
     )  # fmt: skip
     assert '"total": 1' in found.stdout
+
+
+@pytest.mark.parametrize("address", ["[video](https://youtu.be/ddddddddddd)", "youtu.be/ddddddddddd"])
+def test_a_line_of_forty_thousand_video_links_is_read_in_one_pass(tmp_path, address):
+    """Each link was once judged against every word of its line before it: hours for a
+    notes file at the size limit."""
+    text = "## Many links\n\n* " + " ".join([address] * 40_000) + "\n"
+    data = _data(tmp_path, {"links.md": text})
+    done = _index(data, seconds=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 talks (0 notes only), 2 videos" in done.stdout

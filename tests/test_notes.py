@@ -86,6 +86,32 @@ def test_talk_ids_are_unique_and_url_safe(test_notes, bundled_notes):
         assert all(i.replace("-", "").isalnum() and i.islower() for i in ids)
 
 
+def test_a_bare_video_address_is_a_link_like_any_other():
+    """Addresses pasted as they are: on their own line, inside a note, without https://."""
+    text = (
+        "## Alice Smith - CTO Example\n\nhttps://www.youtube.com/watch?v=aaaaaaaaaaa\n\n"
+        "* First point about caching\n\n"
+        "## Bob Jones\n\n"
+        "* Backoff explained, see https://youtu.be/bbbbbbbbbbb?t=90 for the demo\n\n"
+        "## Carol\n\nyoutube.com/watch?v=ccccccccccc\n\n* Retries\n\n"
+        "## Dan\n\n* Slides at https://example.com/slides and a channel "
+        "https://www.youtube.com/@devcon\n"
+    )
+    parsed = parse_notes(text, "bare.md")
+    talks = {talk.title: talk for talk in parsed.talks}
+    alice = talks["Alice Smith - CTO Example"]
+    assert [v.video_id for v in alice.videos] == ["aaaaaaaaaaa"]
+    assert [n.text for n in alice.notes] == ["First point about caching"]  # the address is no note
+    bob = talks["Bob Jones"]
+    assert [(v.video_id, v.start) for v in bob.videos] == [("bbbbbbbbbbb", 90.0)]
+    assert [n.text for n in bob.notes] == [
+        "Backoff explained, see https://youtu.be/bbbbbbbbbbb?t=90 for the demo"]
+    assert [v.video_id for v in talks["Carol"].videos] == ["ccccccccccc"]
+    assert talks["Dan"].videos == ()
+    assert [(w.line, w.message) for w in parsed.warnings] == [
+        (19, "link is not a YouTube video: https://www.youtube.com/@devcon")]
+
+
 def test_broken_yaml_is_reported_with_line_and_body_still_read():
     text = (
         "---\ntitle: Broken\nkeywords: [a, b\n---\n\n## Talk\n\n[v](https://youtu.be/aaaaaaaaaaa)\n"

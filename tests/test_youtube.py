@@ -1,6 +1,13 @@
 import pytest
 
-from indexer.core.youtube import is_video_id, parse_start, parse_video_url, watch_url
+from indexer.core.youtube import (
+    VideoLink,
+    is_video_id,
+    parse_start,
+    parse_video_url,
+    watch_url,
+    written_urls,
+)
 
 ID = "R11YgBEZzqE"
 
@@ -82,3 +89,21 @@ def test_ids_must_have_eleven_safe_characters():
 def test_watch_url_opens_at_the_second():
     assert watch_url(ID) == f"https://www.youtube.com/watch?v={ID}"
     assert watch_url(ID, 123.9) == f"https://www.youtube.com/watch?v={ID}&t=123s"
+
+
+def test_addresses_spelt_out_in_text_are_found_without_the_sentence_around_them():
+    text = ("Watch https://youtu.be/aaaaaaaaaaa?t=90. Also (youtube.com/watch?v=bbbbbbbbbbb), "
+            "m.youtube.com/shorts/ccccccccccc! Not notyoutube.com/watch?v=ddddddddddd nor "
+            "me@youtube.com/x; the channel www.youtube.com/@devcon")  # fmt: skip
+    urls, rest = written_urls(text)
+    assert urls == [
+        "https://youtu.be/aaaaaaaaaaa?t=90",
+        "https://youtube.com/watch?v=bbbbbbbbbbb",
+        "https://m.youtube.com/shorts/ccccccccccc",
+        "https://www.youtube.com/@devcon",
+    ]
+    assert [parse_video_url(url) for url in urls] == [
+        VideoLink("aaaaaaaaaaa", 90.0), VideoLink("bbbbbbbbbbb"), VideoLink("ccccccccccc"), None]
+    assert rest == ("Watch . Also (), ! Not notyoutube.com/watch?v=ddddddddddd nor "
+                    "me@youtube.com/x; the channel ")  # fmt: skip
+    assert written_urls("no address here") == ([], "no address here")

@@ -85,6 +85,31 @@ def parse_video_url(url: str) -> VideoLink | None:
     return VideoLink(candidate, start)
 
 
+#: A YouTube address spelt out in text rather than linked, with or without its scheme, up
+#: to a space, a bracket or a quote (see `written_urls`).
+_WRITTEN = re.compile(
+    r"(?<![\w@/.-])(?:https?://)?(?:(?:www|m|music)\.)?(?:youtube(?:-nocookie)?\.com|youtu\.be)"
+    r"/[^\s<>()\[\]{}\"'`]*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = ".,;:!?"
+
+
+def written_urls(text: str) -> tuple[list[str], str]:
+    """The YouTube addresses a text spells out (pasted bare: `youtu.be/ID`, `https://…`),
+    each as a URL with a scheme, and the text without them. Punctuation after an address
+    ends the sentence, not the address. One pass of one regular expression without nested
+    repeats: a notes file may hold any text."""
+    urls, kept, cursor = [], [], 0
+    for found in _WRITTEN.finditer(text):
+        address = found.group().rstrip(_SENTENCE_END)
+        urls.append(address if "://" in address else f"https://{address}")
+        kept.append(text[cursor : found.start()])
+        cursor = found.start() + len(address)
+    kept.append(text[cursor:])
+    return urls, "".join(kept)
+
+
 def is_web_link(url: str) -> bool:
     """True for an absolute http(s) URL: the only links pages may carry from notes
     (`javascript:` or `data:` in an href would run or show whatever a file says)."""

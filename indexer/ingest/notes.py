@@ -25,6 +25,7 @@ from indexer.core.youtube import (
     is_youtube_url,
     parse_video_url,
     watch_url,
+    written_urls,
 )
 from indexer.ingest.front_matter import read_front_matter, split_front_matter
 
@@ -175,8 +176,10 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
 def _collect_videos(
     token: Token, line: int, heading: _Heading, path: str, warnings: list[NoteWarning]
 ) -> bool:
-    """Add the video links of a block to its heading; True if the block is only video links."""
-    links = _links(token)
+    """Add the video links of a block to its heading, linked or spelt out (people paste a
+    video's address as it is); True if the block is only video links."""
+    written, words = written_urls(_outside_links(token))
+    links = _links(token) + written
     found = 0
     for href in links:
         link = parse_video_url(href)
@@ -188,20 +191,19 @@ def _collect_videos(
         if all(video.video_id != link.video_id for video in heading.videos):
             url = watch_url(link.video_id, link.start)
             heading.videos.append(VideoRef(link.video_id, url, line, link.start))
-    labels_only = all(
-        child.type != "text" or not child.content.strip() or _inside_link(token, child)
-        for child in token.children or []
-    )
-    return bool(links) and found == len(links) and labels_only
+    return bool(links) and found == len(links) and not words.strip()
 
 
-def _inside_link(token: Token, target: Token) -> bool:
-    depth = 0
+def _outside_links(token: Token) -> str:
+    """A block's text that is not a link's label (one pass: a block may hold thousands)."""
+    depth, parts = 0, []
     for child in token.children or []:
-        if child is target:
-            return depth > 0
         depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
-    return False
+        if depth == 0 and child.type == "text":
+            parts.append(child.content)
+        elif depth == 0 and child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _has_video_below(heading: _Heading) -> bool:
