@@ -4,7 +4,9 @@ file and line, and the rest of the folder is indexed."""
 from __future__ import annotations
 
 import os
+import random
 import resource
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +164,16 @@ def test_a_line_of_forty_thousand_video_links_is_read_in_one_pass(tmp_path, addr
     done = _index(data, seconds=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "2 talks (0 notes only), 2 videos" in done.stdout
+
+
+def test_a_heading_linking_a_hundred_thousand_videos_is_read_in_one_pass():
+    """Each video was once compared with every video of its heading before it."""
+    rng = random.Random(7)
+    ids = ["".join(rng.choice(string.ascii_letters) for _ in range(11)) for _ in range(100_000)]
+    text = "## Many videos\n\n* " + " ".join(f"youtu.be/{video_id}" for video_id in ids) + "\n"
+    script = ("import sys; from indexer.ingest.notes import parse_notes; "
+              "[talk] = parse_notes(sys.stdin.read(), 'many.md').talks; print(len(talk.videos))")
+    done = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) == len(set(ids))

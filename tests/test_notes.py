@@ -186,6 +186,28 @@ def test_duplicate_talk_ids_are_reported_and_both_kept(tmp_path):
     assert "duplicate talk" in parsed.warnings[0].message
 
 
+def test_repeated_ids_take_the_first_free_number_as_counting_from_two_would(tmp_path):
+    """Numbers are remembered per id (a title repeated thousands of times was counted up from
+    2 each time); what they give must be what counting up gives, gaps and later titles
+    that look like numbered ones included."""
+    titles = ["Same", "Same", "Same 3", "Same", "Same", "Same 6", "Same", "Same 4", "Same"]
+    for number, title in enumerate(titles):  # a heading's talk id: file name, then title
+        (tmp_path / f"{number}").mkdir()
+        (tmp_path / f"{number}" / "x.md").write_text(f"## {title}\n\n* a note\n")
+    talks = read_notes_folder(tmp_path).talks
+    ids = [talk.id for talk in talks]
+    taken: set[str] = set()
+    for talk in talks:  # the plain rule: the id as written, else the first free -2, -3, ...
+        base = f"x-{talk.title.lower().replace(' ', '-')}"
+        written, number = base, 2
+        while written in taken:
+            written, number = f"{base}-{number}", number + 1
+        assert talk.id == written
+        taken.add(written)
+    assert ids == ["x-same", "x-same-2", "x-same-3", "x-same-4", "x-same-5", "x-same-6",
+                   "x-same-7", "x-same-4-2", "x-same-8"]  # fmt: skip
+
+
 def test_lenny_notes_give_244_talks_and_one_notes_only(corpus):
     parsed = read_notes_folder(corpus / "lenny" / "notes")
     assert len(parsed.talks) == 244

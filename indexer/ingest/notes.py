@@ -53,6 +53,7 @@ class _Heading:
     line: int
     items: list[NoteItem] = field(default_factory=list)
     videos: list[VideoRef] = field(default_factory=list)
+    video_ids: set[str] = field(default_factory=set)  # of `videos`: a heading may link thousands
     has_bullets: bool = False
     children: list[_Heading] = field(default_factory=list)
 
@@ -188,7 +189,8 @@ def _collect_videos(
                 warnings.append(NoteWarning(path, line, f"link is not a YouTube video: {href}"))
             continue
         found += 1
-        if all(video.video_id != link.video_id for video in heading.videos):
+        if link.video_id not in heading.video_ids:
+            heading.video_ids.add(link.video_id)
             url = watch_url(link.video_id, link.start)
             heading.videos.append(VideoRef(link.video_id, url, line, link.start))
     return bool(links) and found == len(links) and not words.strip()
@@ -356,6 +358,7 @@ def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNo
     """
     result = ParsedNotes()
     seen: dict[str, Talk] = {}
+    next_number: dict[str, int] = {}
     for file in sorted(folder.rglob("*.md")):
         relative = file.relative_to(folder).as_posix()
         text, warning = _read_text(file, relative)
@@ -383,16 +386,20 @@ def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNo
                         f"(also at {first.source}:{first.line}); kept both",
                     )
                 )
-                talk = _with_unique_id(talk, seen)
+                talk = _with_unique_id(talk, seen, next_number)
             seen[talk.id] = talk
             result.talks.append(talk)
     return result
 
 
-def _with_unique_id(talk: Talk, seen: dict[str, Talk]) -> Talk:
-    number = 2
+def _with_unique_id(talk: Talk, seen: dict[str, Talk], next_number: dict[str, int]) -> Talk:
+    """The talk under its id and the first free number from 2 on; `next_number` remembers
+    where the last search for that id stopped (a folder may repeat a title thousands of
+    times: counting up from 2 each time grew with the square of them)."""
+    number = next_number.get(talk.id, 2)
     while f"{talk.id}-{number}" in seen:
         number += 1
+    next_number[talk.id] = number + 1
     return replace(talk, id=f"{talk.id}-{number}")
 
 
