@@ -91,3 +91,34 @@ print(json.dumps(sorted(sys.modules)))
     assert "waitress" in loaded
     heavy = ("flask", "numpy", "nltk", "whoosh", "rapidfuzz", *INGEST_SIDE)
     assert not [name for name in loaded if name.startswith(heavy)]
+
+
+def _our_imports(module: str) -> set[str]:
+    """The indexer modules a module imports when run (not those imported for type checking)."""
+    import ast
+    from importlib.util import find_spec
+
+    spec = find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    checking = {id(node) for guard in ast.walk(tree) if isinstance(guard, ast.If)
+                and "TYPE_CHECKING" in ast.unparse(guard.test) for node in ast.walk(guard)}
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and id(node) not in checking and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import) and id(node) not in checking:
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("indexer.")}
+
+
+@pytest.mark.parametrize("cache", ["indexer.ingest.notes_cache", "indexer.ingest.passage_cache"])
+def test_a_cache_fingerprints_all_the_code_that_made_it(cache):
+    """A cache is stale when the code that made it changes: every module of ours that code
+    imports is part of its fingerprint (the front matter reader was once left out of the
+    notes cache's)."""
+    import importlib
+
+    modules = set(importlib.import_module(cache).CODE_MODULES)
+    imported = set().union(*(_our_imports(module) for module in modules))
+    assert imported - {cache} <= modules, imported - {cache} - modules

@@ -19,10 +19,11 @@ from indexer.ingest.fingerprint import code_fingerprint
 
 FILE_NAME = "notes-cache.pickle"
 
-#: Changes whenever the code that turns notes into talks changes.
-CODE_FINGERPRINT = code_fingerprint(
-    "indexer.ingest.notes", "indexer.core.talks", "indexer.core.youtube"
-)
+#: The code that turns notes into talks: the parser and every module of ours it imports.
+CODE_MODULES = ("indexer.ingest.notes", "indexer.ingest.front_matter", "indexer.core.talks",
+                "indexer.core.youtube")  # fmt: skip
+#: Changes whenever that code changes.
+CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 
 
 class NotesCache:

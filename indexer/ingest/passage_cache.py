@@ -24,8 +24,10 @@ from indexer.core.files import atomic_write
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passages import Passage
 
-#: Changes whenever the code that reads captions or cuts passages changes.
-CODE_FINGERPRINT = code_fingerprint("indexer.ingest.captions", "indexer.ingest.passages")
+#: The code that reads captions and cuts passages, and every module of ours it imports.
+CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages")
+#: Changes whenever that code changes.
+CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 MANIFEST = "manifest.json"
 #: A transcript modified this close to when its entry was recorded is hashed, not
 #: trusted by size and time: file times are coarse, so a quick second write can
