@@ -62,6 +62,14 @@ def test_home_has_a_focused_labelled_search_box(client):
     assert "Search 7 talks" in page  # 6 test talks + the hostile one
 
 
+def test_the_search_tips_name_every_filter_the_query_language_has(client):
+    from indexer.search.query import DATE_FIELDS, FILTER_FIELDS
+
+    page = client.get("/").get_data(as_text=True)
+    tips = page[page.index('<dl class="syntax">') :]
+    assert all(f"{name}:" in tips for name in (*FILTER_FIELDS, *DATE_FIELDS, "in"))
+
+
 def test_search_page_groups_results_by_talk_with_notes_and_moments(client):
     page = html_of(client.get("/search?q=moth+relay"))
     assert "1 talk for <q>moth relay</q>" in page
