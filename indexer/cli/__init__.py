@@ -117,7 +117,12 @@ def index(
     from indexer.core.statuses import OK
     from indexer.core.talks import VideoRef
     from indexer.engines.protocol import BuildLocked, EngineUnavailable
-    from indexer.ingest import read_talks, sync_transcripts
+    from indexer.ingest import (
+        ENGLISH_SHARES,
+        read_talks,
+        remembered_english_shares,
+        sync_transcripts,
+    )
     from indexer.ingest.fetcher import YouTubeFetcher
     from indexer.ingest.transcripts import TranscriptStatus
 
@@ -153,7 +158,8 @@ def index(
             reporter.update(done)
 
         try:
-            report = engine.build(ingested, full=full, progress=indexed)
+            with remembered_english_shares(folder.index / ENGLISH_SHARES):
+                report = engine.build(ingested, full=full, progress=indexed)
         except (BuildLocked, EngineUnavailable) as error:
             raise click.ClickException(
                 f"{error}; the previous index, if any, is still the one searched"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from indexer.core.data_folder import DataFolder
 from indexer.ingest.collect import Collection, Progress, read_talks, recorded, sync_transcripts
+from indexer.ingest.english import FILE_NAME as ENGLISH_SHARES
+from indexer.ingest.english import remembered as remembered_english_shares
 from indexer.ingest.fetcher import Fetcher
 
 #: What ingest gives an engine: talks, their videos' statuses, passages and warnings.
 Ingested = Collection
 
-__all__ = ["DataFolder", "Ingested", "ingest", "read_talks", "recorded", "sync_transcripts"]
+__all__ = ["ENGLISH_SHARES", "DataFolder", "Ingested", "ingest", "read_talks", "recorded",
+           "remembered_english_shares", "sync_transcripts"]
 
 
 def ingest(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.core.analysis import is_stop_word, stem, words
+from indexer.ingest.english import english_share
 from indexer.ingest.passages import Passage
 
 MIN_SHARED = 2
@@ -68,19 +69,11 @@ def split_stated(text: str) -> tuple[float | None, str]:
     return float(second), text[found.end() :]
 
 
-@lru_cache(maxsize=200_000)
-def _english_share(word: str) -> float:
-    """How often a word occurs in English text, per word (wordfreq's estimate; 0 if unknown)."""
-    from wordfreq import word_frequency
-
-    return float(word_frequency(word, "en"))
-
-
 def _note_stems(text: str) -> dict[str, float]:
     """A note's content stems, each with the English share of its most common form."""
     found: dict[str, float] = {}
     for word in words(text):
-        share = _english_share(word.lower())
+        share = english_share(word.lower())
         for s in _word_stems(word):
             found[s] = max(found.get(s, 0.0), share)
     return found
