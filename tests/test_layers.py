@@ -122,3 +122,21 @@ def test_a_cache_fingerprints_all_the_code_that_made_it(cache):
     modules = set(importlib.import_module(cache).CODE_MODULES)
     imported = set().union(*(_our_imports(module) for module in modules))
     assert imported - {cache} <= modules, imported - {cache} - modules
+
+
+def test_an_offline_build_never_loads_the_http_stack(tmp_path):
+    """`talkseek index --offline` fetches nothing, so it does not pay for importing what
+    fetching needs (youtube-transcript-api, requests)."""
+    from tests.conftest import TEST_DATA
+
+    for part in ("notes", "transcripts"):
+        shutil.copytree(TEST_DATA / part, tmp_path / part)
+    code = ("import sys; sys.argv = ['talkseek', 'index', '--offline', '--data', "
+            f"{str(tmp_path)!r}]\nfrom indexer.cli import main\ntry:\n    main()\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted({'requests', 'youtube_transcript_api'} & set(sys.modules)))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "index full build" in done.stdout
+    assert done.stdout.strip().endswith("[]"), done.stdout[-300:]

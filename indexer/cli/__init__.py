@@ -123,12 +123,15 @@ def index(
         remembered_english_shares,
         sync_transcripts,
     )
-    from indexer.ingest.fetcher import YouTubeFetcher
     from indexer.ingest.transcripts import TranscriptStatus
 
     folder = DataFolder(data)
     languages = [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
-    fetcher = None if offline else YouTubeFetcher(languages, proxy=proxy)
+    fetcher = None
+    if not offline:  # the HTTP stack loads only to fetch
+        from indexer.ingest.fetcher import YouTubeFetcher
+
+        fetcher = YouTubeFetcher(languages, proxy=proxy)
     err = Console(stderr=True)
     try:
         ingested = read_talks(folder)

@@ -11,7 +11,7 @@ from indexer.core.data_folder import DataFolder
 from indexer.ingest.collect import Collection, Progress, read_talks, recorded, sync_transcripts
 from indexer.ingest.english import FILE_NAME as ENGLISH_SHARES
 from indexer.ingest.english import remembered as remembered_english_shares
-from indexer.ingest.fetcher import Fetcher
+from indexer.ingest.fetching import Fetcher
 
 #: What ingest gives an engine: talks, their videos' statuses, passages and warnings.
 Ingested = Collection

@@ -22,7 +22,7 @@ from indexer.core.data_folder import DataFolder
 from indexer.core.statuses import OK, UNKNOWN
 from indexer.core.talks import NoteWarning, Talk, VideoRef
 from indexer.ingest.captions import CaptionError
-from indexer.ingest.fetcher import Fetched, Fetcher, FetchFailed
+from indexer.ingest.fetching import Fetched, Fetcher, FetchFailed
 from indexer.ingest.notes import read_notes_folder
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
 from indexer.ingest.notes_cache import NotesCache

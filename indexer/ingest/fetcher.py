@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 from xml.etree.ElementTree import ParseError
 
 import requests
@@ -38,6 +36,9 @@ from youtube_transcript_api import (
 from youtube_transcript_api.proxies import GenericProxyConfig
 
 from indexer.ingest.captions import Snippet
+from indexer.ingest.fetching import Fetched, Fetcher, FetchFailed
+
+__all__ = ["FetchFailed", "Fetched", "Fetcher", "YouTubeFetcher", "status_for"]
 
 # Most specific first: every library error is also a CouldNotRetrieveTranscript.
 _STATUS_OF: list[tuple[type[BaseException] | tuple[type[BaseException], ...], str]] = [
@@ -52,33 +53,6 @@ _STATUS_OF: list[tuple[type[BaseException] | tuple[type[BaseException], ...], st
 ]
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 _RETRIED = (RequestBlocked, YouTubeRequestFailed, requests.RequestException)
-
-
-class FetchFailed(Exception):
-    """A fetch that ended without a transcript, with the store status it maps to."""
-
-    def __init__(self, status: str, message: str, attempts: int) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.attempts = attempts
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A transcript as fetched, with what the status record keeps about it."""
-
-    snippets: list[Snippet]
-    language: str
-    language_code: str
-    is_generated: bool
-    translated: bool
-
-
-class Fetcher(Protocol):
-    """Anything that fetches one video's transcript or raises FetchFailed."""
-
-    def fetch(self, video_id: str) -> Fetched: ...
 
 
 def status_for(error: BaseException) -> str:

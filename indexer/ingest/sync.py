@@ -7,7 +7,7 @@ from dataclasses import replace
 from indexer.core.statuses import INVALID, MISSING, OFFLINE, OK, PERMANENT
 from indexer.core.talks import VideoRef
 from indexer.ingest.captions import CaptionError, Snippet
-from indexer.ingest.fetcher import Fetcher, FetchFailed
+from indexer.ingest.fetching import Fetcher, FetchFailed
 from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore, now
 
 
