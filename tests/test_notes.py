@@ -112,6 +112,18 @@ def test_a_bare_video_address_is_a_link_like_any_other():
         (19, "link is not a YouTube video: https://www.youtube.com/@devcon")]
 
 
+def test_a_video_address_pasted_into_a_heading_is_not_part_of_its_title():
+    text = ("## Werner Vogels - CTO https://youtu.be/aaaaaaaaaaa\n\n* a\n\n"
+            "## Other talk (youtube.com/watch?v=bbbbbbbbbbb)\n\n* b\n\n"
+            "## https://youtu.be/ccccccccccc\n\n* c\n")  # fmt: skip
+    talks = parse_notes(text, "headings.md").talks
+    assert [(t.title, t.speaker, t.role, t.videos[0].video_id) for t in talks] == [
+        ("Werner Vogels - CTO", "Werner Vogels", "CTO", "aaaaaaaaaaa"),
+        ("Other talk", "", "", "bbbbbbbbbbb"),
+        ("https://youtu.be/ccccccccccc", "", "", "ccccccccccc"),  # nothing else to call it
+    ]
+
+
 def test_broken_yaml_is_reported_with_line_and_body_still_read():
     text = (
         "---\ntitle: Broken\nkeywords: [a, b\n---\n\n## Talk\n\n[v](https://youtu.be/aaaaaaaaaaa)\n"

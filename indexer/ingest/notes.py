@@ -38,6 +38,7 @@ _SPEAKER_HEADING = re.compile(
 )
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
 # the file, so deeper lists are flattened first (see _block_tokens).
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
 MAX_NOTES_BYTES = 8 * 2**20  # far beyond hand-written notes; a bigger file is likely not notes
 MAX_NESTING = 100
 MAX_INDENT = 60  # columns: some 30 list levels, within MAX_NESTING
@@ -112,6 +113,17 @@ def _inline_text(token: Token) -> str:
     return " ".join("".join(parts).split())
 
 
+def _heading_title(token: Token) -> str:
+    """A heading's text without the video addresses pasted into it (`## Talk youtu.be/ID`),
+    and the brackets or dash left around them; the text as it is when nothing else is left."""
+    text = _inline_text(token)
+    _, rest = written_urls(text)
+    if rest == text:
+        return text
+    title = " ".join(_EMPTY_BRACKETS.sub(" ", rest).split()).strip(" -\u2013\u2014|:")
+    return title or text
+
+
 def _links(token: Token) -> list[str]:
     return [
         str(child.attrs.get("href", ""))
@@ -160,7 +172,7 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
             level = int(opener.tag[1:])
             while stack[-1].level >= level:
                 stack.pop()
-            heading = _Heading(_inline_text(token), level, line)
+            heading = _Heading(_heading_title(token), level, line)
             stack[-1].children.append(heading)
             stack.append(heading)
             _collect_videos(token, line, heading, path, warnings)
