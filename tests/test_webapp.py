@@ -123,10 +123,15 @@ def test_pagination(client):
     first = html_of(client.get("/search?q=the&per_page=2"))
     total = int(re.search(r"(\d+) talks for", first).group(1))
     assert total > 2
-    assert 'rel="next" href="/search?q=the&amp;page=2"' in first
-    second = html_of(client.get("/search?q=the&per_page=2&page=2"))
+    # every link of a page keeps its size: the next page starts where this one stopped
+    following = re.search(r'rel="next" href="([^"]+)"', first).group(1)
+    assert following == "/search?q=the&amp;page=2&amp;per_page=2"
+    second = html_of(client.get(unescape(following)))
     assert '<ol class="results" start="3">' in second
-    assert 'rel="prev"' in second
+    assert 'rel="prev" href="/search?q=the&amp;page=1&amp;per_page=2"' in second
+    by_date = re.search(r'href="(/search\?q=the&amp;sort=date[^"]*)"', second).group(1)
+    assert "per_page=2" in by_date
+    assert 'href="/search?q=the&amp;sort=date"' in html_of(client.get("/search?q=the&per_page=10"))
     beyond = html_of(client.get("/search?q=the&page=999"))
     assert "There is no page 999 for this search." in beyond
 
@@ -459,6 +464,10 @@ def test_the_library_lists_every_talk_filtered_and_sorted(client):
     assert year["total"] >= 1 and all(t["date"].startswith("2024") for t in year["talks"])
     assert client.get("/api/talks?sort=length").status_code == 400
     assert client.get("/api/talks?page=99").get_json()["talks"] == []
+    pair = client.get("/api/talks?per_page=2&page=2").get_json()
+    assert pair["per_page"] == 2 and pair["pages"] == -(-everything["total"] // 2)
+    assert pair["talks"] == everything["talks"][2:4]
+    assert client.get("/api/talks?per_page=101").status_code == 400
 
 
 def test_the_library_page_links_speakers_events_sorts_and_facets(client):
@@ -470,6 +479,9 @@ def test_the_library_page_links_speakers_events_sorts_and_facets(client):
     assert re.search(r'<span class="event"><a href="/talks\?event=DevCon\+2024">DevCon 2024</a>', page)
     filtered = html_of(client.get("/talks?event=DevCon+2024"))
     assert "show all" in filtered and "Hallway track" in filtered
+    small = html_of(client.get("/talks?sort=title&per_page=1"))
+    assert 'rel="next" href="/talks?sort=title&amp;per_page=1&amp;page=2"' in small
+    assert 'href="/talks?sort=date&amp;per_page=1"' in small
     assert "Growth loops" not in filtered
     assert 'href="/talks"' in html_of(client.get("/"))  # reachable from every page
 

@@ -28,12 +28,14 @@ def search() -> Response:
 
 @bp.get("/api/talks")
 def talks() -> Response:
-    """?event=&speaker=&section=&year=&sort=date|title|speaker&page=N → the talks listed."""
+    """?event=&speaker=&section=&year=&sort=date|title|speaker&page=N&per_page=N → the
+    talks listed."""
     filters = params.library_filters(request.args)
     sort = params.library_sort(request.args)
     page = params.page_number(request.args)
+    size = params.library_per_page(request.args)
     with using_engine() as engine:
-        return jsonify(browse(engine, filters, sort, page))
+        return jsonify(browse(engine, filters, sort, page, size))
 
 
 @bp.get("/api/talks/<talk_id>")

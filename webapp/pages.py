@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from indexer.engines.protocol import MODES, SORTS
@@ -13,6 +13,7 @@ from indexer.search import search as run_search
 from indexer.search import talk_detail
 from indexer.search.examples import examples
 from indexer.search.library import FILTERS as LIBRARY_FILTERS
+from indexer.search.library import PER_PAGE as LIBRARY_PER_PAGE
 from indexer.search.library import SORTS as LIBRARY_SORTS
 from indexer.search.library import browse
 from indexer.search.results import clock
@@ -113,7 +114,8 @@ def search():
     last = max(1, math.ceil(result["total"] / size))
     keep_mode: dict[str, Any] = {"mode": mode} if mode != "hybrid" else {}
     keep_sort: dict[str, Any] = {"sort": sort} if sort != "relevance" else {}
-    keep = {**keep_sort, **keep_mode}
+    keep_size: dict[str, Any] = {"per_page": size} if size != current_app.config["PER_PAGE"] else {}
+    keep = {**keep_sort, **keep_mode, **keep_size}
     return render_template(
         "search.html",
         query=query,
@@ -127,10 +129,10 @@ def search():
         first_rank=(page - 1) * size + 1,
         examples=shown,
         sort=sort,
-        sort_links={order: url_for("pages.search", q=query, sort=order, **keep_mode)
+        sort_links={order: url_for("pages.search", q=query, sort=order, **keep_mode, **keep_size)
                     for order in SORTS},
         mode=mode,
-        mode_links={name: url_for("pages.search", q=query, mode=name, **keep_sort)
+        mode_links={name: url_for("pages.search", q=query, mode=name, **keep_sort, **keep_size)
                     for name in MODES} if meaning_on else {},
     )
 
@@ -141,11 +143,13 @@ def library():
     filters = params.library_filters(request.args)
     sort = params.library_sort(request.args)
     page = params.page_number(request.args)
+    size = params.library_per_page(request.args)
     with using_engine() as engine:
-        listed = browse(engine, filters, sort, page)
+        listed = browse(engine, filters, sort, page, size)
+    keep_size = {"per_page": size} if size != LIBRARY_PER_PAGE else {}
 
     def href(**changes: str | int | None) -> str:
-        wanted: dict[str, Any] = {**filters, "sort": sort, **changes}
+        wanted: dict[str, Any] = {**filters, "sort": sort, **keep_size, **changes}
         return url_for("pages.library", **{k: v for k, v in wanted.items() if v})
 
     facets = [
@@ -165,7 +169,7 @@ def library():
         sorts=[(order, href(sort=order, page=None)) for order in LIBRARY_SORTS],
         previous_href=href(page=page - 1) if page > 1 else None,
         next_href=href(page=page + 1) if page < listed["pages"] else None,
-        clear_href=url_for("pages.library", sort=sort) if filters else None,
+        clear_href=url_for("pages.library", sort=sort, **keep_size) if filters else None,
     )
 
 

@@ -9,6 +9,8 @@ from werkzeug.exceptions import BadRequest
 from indexer.core.youtube import parse_start
 from indexer.engines.protocol import MODES, SORTS
 from indexer.search.library import FILTERS as LIBRARY_FILTERS
+from indexer.search.library import MAX_PER_PAGE as LIBRARY_MAX_PER_PAGE
+from indexer.search.library import PER_PAGE as LIBRARY_PER_PAGE
 from indexer.search.library import SORTS as LIBRARY_SORTS
 
 
@@ -50,6 +52,11 @@ def page_number(args: MultiDict[str, str]) -> int:
 def per_page(args: MultiDict[str, str]) -> int:
     config = current_app.config
     return bounded_int(args, "per_page", config["PER_PAGE"], config["MAX_PER_PAGE"])
+
+
+def library_per_page(args: MultiDict[str, str]) -> int:
+    """How many talks a page of the library lists."""
+    return bounded_int(args, "per_page", LIBRARY_PER_PAGE, LIBRARY_MAX_PER_PAGE)
 
 
 def library_filters(args: MultiDict[str, str]) -> dict[str, str]:

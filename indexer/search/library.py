@@ -16,6 +16,7 @@ from indexer.search.results import talk_summary
 FILTERS = ("event", "speaker", "section", "year")
 SORTS = ("date", "title", "speaker")
 PER_PAGE = 20
+MAX_PER_PAGE = 100
 FACET_VALUES = 30
 
 
@@ -50,6 +51,7 @@ def browse(
               if all(_value(talk, name) == value for name, value in filters.items())]  # fmt: skip
     chosen = _ordered(chosen, sort)
     page = max(int(page), 1)
+    per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     facets = {}
     for name in FILTERS:
         counts = Counter(_value(talk, name) for talk in chosen)
