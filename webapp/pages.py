@@ -146,7 +146,7 @@ def library():
     size = params.library_per_page(request.args)
     with using_engine() as engine:
         listed = browse(engine, filters, sort, page, size)
-    keep_size = {"per_page": size} if size != LIBRARY_PER_PAGE else {}
+    keep_size: dict[str, Any] = {"per_page": size} if size != LIBRARY_PER_PAGE else {}
 
     def href(**changes: str | int | None) -> str:
         wanted: dict[str, Any] = {**filters, "sort": sort, **keep_size, **changes}
