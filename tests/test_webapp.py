@@ -8,8 +8,9 @@ import shutil
 import time
 from contextlib import contextmanager
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -530,3 +531,53 @@ def test_a_note_beginning_with_a_time_plays_from_it_without_a_transcript(tmp_pat
         assert plain["start"] is None and plain["url"] is None
         talk = html_of(local.get("/talk/keynote-keynote?t=754"))
         assert 'data-seek="754.0"' in talk
+
+
+class _Links(HTMLParser):
+    """The links (`href`, `src`) and the element ids of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value:
+                self.links.append(value)
+            elif name == "id" and value:
+                self.ids.add(value)
+
+
+def test_every_link_of_the_site_leads_somewhere(client):
+    """From the start page, a search and the library, every link on this site is
+    followed (a few hundred pages): none fails, and each `#anchor` names an element
+    of the page it points into."""
+    ids_of: dict[str, set[str]] = {}
+    wanted: list[tuple[str, str]] = []
+    queue = ["/", "/search?q=the", "/search?q=wire+nanosecond", "/talks"]
+    seen = set(queue)
+    while queue and len(ids_of) < 400:
+        path = queue.pop(0)
+        with client.get(path) as response:
+            assert response.status_code == 200, (path, response.status_code)
+            text = response.get_data(as_text=True)
+            if response.mimetype != "text/html":
+                continue
+        page = _Links()
+        page.feed(text)
+        ids_of[path] = page.ids
+        for link in page.links:
+            target = urlsplit(urljoin(path, link))
+            if target.scheme or target.netloc or link.startswith("javascript:"):
+                continue  # YouTube, or another site
+            local = target.path + (f"?{target.query}" if target.query else "")
+            if target.fragment:
+                wanted.append((local, target.fragment))
+            if local not in seen:
+                seen.add(local)
+                queue.append(local)
+    assert len(ids_of) > 20, len(ids_of)
+    for path, anchor in wanted:
+        if path in ids_of:
+            assert anchor in ids_of[path], (path, anchor)
