@@ -86,8 +86,9 @@ def test_postings_read_through_whoosh_when_arrays_are_missing(fixture_data, tmp_
             assert plain.search(text) == exported.search(text)
 
 
-def test_deleted_documents_never_match(fixture_data, tmp_path):
-    """Deleting a talk leaves its postings in the segment (and its arrays) until a merge."""
+def _with_a_talk_deleted(fixture_data, tmp_path):
+    """A copy of the fixture index with one talk deleted as an update deletes it (its
+    postings stay in the segment): the copy, its generation, the Whoosh index, the id."""
     from whoosh import index as whoosh_index
 
     copy = tmp_path / "data"
@@ -99,6 +100,12 @@ def test_deleted_documents_never_match(fixture_data, tmp_path):
     writer = ix.writer()
     writer.delete_by_term("talk_id", talk_id)
     writer.commit(merge=False)
+    return copy, generation, ix, talk_id
+
+
+def test_deleted_documents_never_match(fixture_data, tmp_path):
+    """Deleting a talk leaves its postings in the segment (and its arrays) until a merge."""
+    copy, generation, _ix, talk_id = _with_a_talk_deleted(fixture_data, tmp_path)
     for exported_after in (False, True):  # arrays from before the deletion, or from after it
         if exported_after:
             shutil.rmtree(generation / POSTINGS)
@@ -189,19 +196,9 @@ def test_words_of_deleted_passages_are_subtracted_to_the_count_of_a_full_read(
 ):
     """An update's deletions take their passages' words out of the segment's counts
     without reading the segment again; the counts equal counting it afresh."""
-    from whoosh import index as whoosh_index
-
     from indexer.engines.whoosh import postings
 
-    copy = tmp_path / "data"
-    shutil.copytree(fixture_data, copy)
-    generation = generations.current(copy / "index")
-    ix = whoosh_index.open_dir(str(generation))
-    with ix.searcher() as searcher:
-        talk_id = next(searcher.documents(kind="passage"))["talk_id"]
-    writer = ix.writer()
-    writer.delete_by_term("talk_id", talk_id)
-    writer.commit(merge=False)
+    copy, generation, ix, _talk_id = _with_a_talk_deleted(fixture_data, tmp_path)
 
     def read_again(*_args):
         raise AssertionError("the segment was read again")
