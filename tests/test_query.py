@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ def test_field_filters_and_scopes():
 def test_colon_words_that_are_not_fields_stay_words():
     assert groups("re:Invent Gall's law") == [["re:invent"], ["gall's"], ["law"]]
     assert groups("foo:bar") == [["foo:bar"]]
-    assert groups("in:nowhere lambda") == [["in:nowhere"], ["lambda"]]
+    assert groups("in:nowhere lambda") == [["lambda"]]  # a scope that is not one: said
 
 
 def test_broken_syntax_reads_as_plain_words():
@@ -160,6 +161,36 @@ def test_a_negated_scope_is_left_out_and_said():
     assert query.notices == ["-in:notes left out: a search can be limited to notes or to "
                              "transcripts, not leave one out"]  # fmt: skip
     assert parse_query("NOT in:notes wire").notices == query.notices
+
+
+def test_an_unknown_scope_is_left_out_and_said():
+    """`in:title` is not a scope: read as words it would look for "title" too."""
+    query = parse_query("in:title sleep")
+    assert query.groups == [[Clause("word", "sleep")]] and query.scope is None
+    assert query.notices == ["in:title left out: a search can be limited to your notes "
+                             "(in:notes) or to transcripts (in:transcript); title:WORD keeps "
+                             "the talks whose title has the word"]  # fmt: skip
+    assert parse_query("in:slides sleep").notices[0].endswith("(in:transcript)")
+    assert parse_query("In:Notes sleep").scope == "notes"
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("-climate", "a -word only leaves out what has it"),
+    ("NOT climate -\"sea level\"", "a -word only leaves out what has it"),
+    ("in:notes", "add the words to find in:notes"),
+    ("*", "a prefix needs 2 letters before *"),
+    ("OR", "type a word"), ("- ( )", "type a word"), ('""', "type a word"),
+])  # fmt: skip
+def test_a_query_with_nothing_to_look_for_says_so(typed, said):
+    query = parse_query(typed)
+    assert query.is_empty
+    [notice] = query.notices
+    assert notice.startswith("nothing to look for: ") and said in notice
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "speaker:vogels", "-speaker:vogels", "the", "a*"])
+def test_a_query_with_something_to_look_for_has_no_such_notice(typed):
+    assert not any("nothing to look for" in notice for notice in parse_query(typed).notices)
 
 
 def test_a_capped_query_says_so():

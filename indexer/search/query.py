@@ -6,9 +6,10 @@
     year:2023  after:2023-06  before:2024           -speaker:vogels  -year:2023
 
 An unmatched quote, a bracket, a lone operator or an unknown `field:` is read as
-plain words, so `re:Invent` and `Gall's` stay words. A date filter without a date, or
-a scope negated, is left out and a notice says so: read as words, it would only make
-the other words fail. Pure: text in, a Query out.
+plain words, so `re:Invent` and `Gall's` stay words. A date filter without a date, a
+scope that is not one (`in:title`) or a scope negated is left out and a notice says so:
+read as words, it would only make the other words fail. A query with nothing left to
+look for says that too. Pure: text in, a Query out.
 """
 
 from __future__ import annotations
@@ -113,8 +114,10 @@ def parse_query(raw: str) -> Query:
         if quoted is None and not name and bare in ("NOT", "AND", "&&"):
             negate_next = bare == "NOT"
             continue
-        if name == "in" and value and value.lower() in SCOPES:
-            if negate:
+        if name == "in" and value and value.strip():
+            if value.lower() not in SCOPES:
+                query.notices.append(_not_a_scope(match.group(0).strip().lstrip("-"), value))
+            elif negate:
                 query.notices.append(f"-in:{value} left out: a search can be limited to "
                                      "notes or to transcripts, not leave one out")
             else:
@@ -152,7 +155,27 @@ def parse_query(raw: str) -> Query:
     _dedupe(query)
     _drop_stop_words(query)
     _cap(query)
+    if text.strip() and not query.groups and not query.filters and not query.excluded_filters:
+        query.notices.append(_nothing_to_find(query))
     return query
+
+
+def _not_a_scope(typed: str, value: str) -> str:
+    said = (f"{typed} left out: a search can be limited to your notes (in:notes) or to "
+            "transcripts (in:transcript)")  # fmt: skip
+    if value.lower() in FILTER_FIELDS:
+        said += f"; {value.lower()}:WORD keeps the talks whose {value.lower()} has the word"
+    return said
+
+
+def _nothing_to_find(query: Query) -> str:
+    """Why a query that was not blank finds nothing: it has no word to look for."""
+    if query.excluded:
+        return "nothing to look for: a -word only leaves out what has it; add a word to find"
+    if query.scope:
+        return f"nothing to look for: add the words to find in:{query.scope}"
+    return (f"nothing to look for: type a word (OR, NOT and - join or leave out words, "
+            f"and a prefix needs {MIN_PREFIX} letters before *)")
 
 
 def _dedupe(query: Query) -> None:
