@@ -60,7 +60,8 @@ def test_a_yaml_alias_bomb_is_refused_with_its_line_and_the_rest_indexed(tmp_pat
     done = _index(data, seconds=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "bomb.md:4: front matter uses YAML anchors or aliases" in done.stderr
-    assert "1 talks" in done.stdout  # the good talk; the bomb has no heading to be one
+    # the good talk, and the bomb's bullet as a notes-only talk (its front matter ignored)
+    assert "2 talks (1 notes only)" in done.stdout
 
 
 def test_the_front_matter_reader_refuses_any_alias_quickly():

@@ -124,6 +124,80 @@ def test_a_video_address_pasted_into_a_heading_is_not_part_of_its_title():
     ]
 
 
+def _shown(text: str, path: str = "notes.md") -> list[tuple]:
+    """Each talk of a notes text as (title, section, videos, notes as (text, depth))."""
+    return [(t.title, t.section, [v.video_id for v in t.videos], [(n.text, n.depth) for n in t.notes])
+            for t in parse_notes(text, path).talks]  # fmt: skip
+
+
+A_LIST_OF_TALKS = """# Keynotes
+- [Werner Vogels - CTO](https://youtu.be/aaaaaaaaaaa)
+  - the frugal architect
+    - cost is a requirement
+- [Adam Selipsky keynote](https://www.youtube.com/watch?v=bbbbbbbbbbb&t=90)
+  - Amazon Q announced
+- a bullet of the section
+"""
+
+
+def test_a_bullet_linking_a_video_with_notes_nested_under_it_is_a_talk():
+    """The list shape: one heading, a bullet per talk (the link's label is its title),
+    the talk's notes nested under its bullet. The heading is their section."""
+    assert _shown(A_LIST_OF_TALKS) == [
+        ("Keynotes", (), [], [("a bullet of the section", 0)]),
+        ("Werner Vogels - CTO", ("Keynotes",), ["aaaaaaaaaaa"],
+         [("the frugal architect", 0), ("cost is a requirement", 1)]),
+        ("Adam Selipsky keynote", ("Keynotes",), ["bbbbbbbbbbb"], [("Amazon Q announced", 0)]),
+    ]  # fmt: skip
+    werner, adam = parse_notes(A_LIST_OF_TALKS, "notes.md").talks[1:]
+    assert (werner.speaker, werner.role, werner.line) == ("Werner Vogels", "CTO", 2)
+    assert adam.videos[0].start == 90.0 and adam.notes[0].line == 6
+    assert werner.id == "notes-werner-vogels-cto"
+
+
+def test_bullets_that_are_parts_of_one_talk_stay_its_videos():
+    """A label naming no talk ("Part 2", "video", a pasted address), a heading with a
+    video of its own, a bullet without notes under it, or a file that is one talk: the
+    bullet's video is one more video of that talk, and its notes the talk's, as before."""
+    parts = ("## Keynote\n- [Part 1](https://youtu.be/aaaaaaaaaaa)\n  - first half\n"
+             "- https://youtu.be/bbbbbbbbbbb\n  - second half\n")  # fmt: skip
+    assert _shown(parts) == [("Keynote", (), ["aaaaaaaaaaa", "bbbbbbbbbbb"],
+                              [("first half", 1), ("second half", 1)])]  # fmt: skip
+    own = ("## Keynote\n- [Werner Vogels](https://youtu.be/aaaaaaaaaaa)\n  - nested\n"
+           "- plain\n\n[YouTube](https://youtu.be/ccccccccccc)\n")  # fmt: skip
+    assert _shown(own) == [("Keynote", (), ["aaaaaaaaaaa", "ccccccccccc"],
+                            [("nested", 1), ("plain", 0)])]  # fmt: skip
+    watch_list = "## To watch\n- [Talk A](https://youtu.be/aaaaaaaaaaa)\n- [Talk B](https://youtu.be/bbbbbbbbbbb)\n"
+    assert _shown(watch_list) == [("To watch", (), ["aaaaaaaaaaa", "bbbbbbbbbbb"], [])]
+    one_talk = ("---\ntitle: One talk\nvideo_id: ddddddddddd\n---\n"
+                "- [Clip of the demo](https://youtu.be/eeeeeeeeeee)\n  - the demo\n")  # fmt: skip
+    assert _shown(one_talk) == [("One talk", (), ["ddddddddddd", "eeeeeeeeeee"], [("the demo", 1)])]
+
+
+def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
+    text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
+    parsed = parse_notes(text, "notes.md")
+    assert [str(w) for w in parsed.warnings] == [
+        "notes.md:2: link is not a YouTube video: https://www.youtube.com/@someone"]
+    assert _shown(text) == [("Links", (), [], [("Channel", 0), ("worth a look", 1)])]
+
+
+def test_bullets_of_a_section_or_of_a_file_without_headings_are_not_dropped():
+    """A section heading (talks below) with bullets of its own, or bullets before any
+    heading, are notes-only talks: every bullet is searchable. A paragraph alone still
+    makes no talk (the section's introduction, a pointer to slides)."""
+    text = ("- before any heading\n# Keynotes\nTwo keynotes this year.\n\n- general impressions\n"
+            "## Werner Vogels - CTO\n[YouTube](https://youtu.be/aaaaaaaaaaa)\n- pipes\n")  # fmt: skip
+    assert _shown(text, "reinvent.md") == [
+        ("reinvent", (), [], [("before any heading", 0)]),
+        ("Keynotes", (), [], [("Two keynotes this year.", 0), ("general impressions", 0)]),
+        ("Werner Vogels - CTO", ("Keynotes",), ["aaaaaaaaaaa"], [("pipes", 0)]),
+    ]
+    assert _shown("---\ntitle: DevCon\n---\n- an idea\n") == [("DevCon", (), [], [("an idea", 0)])]
+    assert _shown("# Reading list\nSee the slides.\n## Talk\n[v](https://youtu.be/aaaaaaaaaaa)\n"
+                  ) == [("Talk", ("Reading list",), ["aaaaaaaaaaa"], [])]  # fmt: skip
+
+
 def test_broken_yaml_is_reported_with_line_and_body_still_read():
     text = (
         "---\ntitle: Broken\nkeywords: [a, b\n---\n\n## Talk\n\n[v](https://youtu.be/aaaaaaaaaaa)\n"

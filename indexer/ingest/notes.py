@@ -4,7 +4,9 @@ Two shapes are read. A file whose front matter describes one talk (`video_id`,
 `youtube_url`, `guest`, …) is that talk. Any other file is read as headings: a
 heading with a video link in its own part is a talk, a heading with bullets but
 no video and no talk below is a notes-only talk, and a heading with talks below
-is a section. Parsing is pure: text in, talks and warnings out.
+is a section (its own bullets a notes-only talk). A bullet that links a video and
+has bullets nested under it is a talk too, in a heading without a video of its
+own: people list talks that way. Parsing is pure: text in, talks and warnings out.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class _Heading:
     video_ids: set[str] = field(default_factory=set)  # of `videos`: a heading may link thousands
     has_bullets: bool = False
     children: list[_Heading] = field(default_factory=list)
+    #: a bullet that is a video link with bullets nested under it (`- [Title](video)`), read
+    #: as a talk of its own unless its heading has a video (then the bullet is a part of it)
+    bullet: bool = False
 
 
 def parse_notes(text: str, path: str) -> ParsedNotes:
@@ -154,16 +159,22 @@ def _block_tokens(body: str, offset: int, path: str, warnings: list[NoteWarning]
 
 
 def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> _Heading:
-    """Headings as a tree, each holding its own bullets, paragraphs and video links."""
+    """Headings as a tree, each holding its own bullets, paragraphs and video links; a
+    top-level bullet that is a video link with bullets under it is a child of its heading
+    (`bullet`) until the bullet ends."""
     root = _Heading(title="", level=0, line=1)
     stack = [root]
     tokens = _block_tokens(body, offset, path, warnings)
     list_depth = 0
+    bullet: _Heading | None = None
+    bullet_end = -1  # the index of its list_item_close
     for index, token in enumerate(tokens):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             list_depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
+        if index == bullet_end:
+            bullet = None
         if token.type != "inline" or token.map is None:
             continue
         line = token.map[0] + 1 + offset
@@ -176,14 +187,62 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
             stack[-1].children.append(heading)
             stack.append(heading)
             _collect_videos(token, line, heading, path, warnings)
+            bullet = None
             continue
-        current = stack[-1]
+        if bullet is None and list_depth == 1 and tokens[index - 2].type == "list_item_open":
+            bullet, bullet_end = _bullet_talk(tokens, index, line, stack[-1], path, warnings)
+            if bullet is not None:
+                continue
+        current = stack[-1] if bullet is None else bullet
         only_videos = _collect_videos(token, line, current, path, warnings)
         text = _inline_text(token)
         if text and not only_videos:
             current.items.append(NoteItem(text, line, max(list_depth - 1, 0)))
             current.has_bullets |= list_depth > 0
     return root
+
+
+#: Words of a link's label that name no talk: such a bullet is a part of its heading's talk.
+_PART_WORDS = frozenset({"video", "videos", "youtube", "part", "pt", "recording", "watch",
+                         "link", "here", "full", "replay", "stream", "livestream", "clip",
+                         "on", "the", "session", "day"})  # fmt: skip
+_LABEL_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _names_a_talk(label: str) -> bool:
+    """A link's label is a talk's title: it has a word beyond "video", "part 2" and the
+    like, and is not an address."""
+    _, rest = written_urls(label)
+    words = {word.lower() for word in _LABEL_WORD.findall(rest)}
+    return bool(words - _PART_WORDS)
+
+
+def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, path: str,
+                 warnings: list[NoteWarning]) -> tuple[_Heading | None, int]:  # fmt: skip
+    """A top-level bullet that is a talk of its own (see `_Heading.bullet`), and the index
+    where it ends; or None (the bullet is then read as any other)."""
+    found = _Heading(_inline_text(tokens[index]), heading.level + 1, line, bullet=True)
+    said: list[NoteWarning] = []
+    if not _collect_videos(tokens[index], line, found, path, said):
+        return None, -1
+    end, nested = _item_end(tokens, index - 2)
+    if not nested or not _names_a_talk(found.title):
+        return None, -1
+    warnings.extend(said)
+    heading.children.append(found)
+    return found, end
+
+
+def _item_end(tokens: list[Token], opened: int) -> tuple[int, bool]:
+    """Where a list item ends (its list_item_close), and whether a list nests in it."""
+    level = tokens[opened].level
+    nested = False
+    for index in range(opened + 1, len(tokens)):
+        token = tokens[index]
+        if token.type == "list_item_close" and token.level == level:
+            return index, nested
+        nested |= token.type in ("bullet_list_open", "ordered_list_open")
+    return len(tokens), nested
 
 
 def _collect_videos(
@@ -239,18 +298,53 @@ def _absorb(heading: _Heading) -> tuple[list[NoteItem], list[_Heading]]:
     return items, talks_below
 
 
+def _fold_bullets(heading: _Heading, always: bool = False) -> None:
+    """A heading with a video of its own (or, `always`, any) takes its bullet talks back
+    as parts of its talk: their videos and notes become its own, in file order, as if
+    they were any other bullets."""
+    bullets = [child for child in heading.children if child.bullet]
+    if not bullets or not (always or heading.videos):
+        return
+    heading.children = [child for child in heading.children if not child.bullet]
+    videos = sorted([*heading.videos, *(v for b in bullets for v in b.videos)],
+                    key=lambda video: video.line)  # fmt: skip
+    heading.videos, heading.video_ids = [], set()
+    for video in videos:
+        if video.video_id not in heading.video_ids:
+            heading.video_ids.add(video.video_id)
+            heading.videos.append(video)
+    heading.items = sorted([*heading.items, *(item for b in bullets for item in b.items)],
+                           key=lambda item: item.line)  # fmt: skip
+    heading.has_bullets |= any(b.has_bullets for b in bullets)
+
+
+def _fold_all_bullets(heading: _Heading) -> None:
+    _fold_bullets(heading, always=True)
+    for child in heading.children:
+        _fold_all_bullets(child)
+
+
 def _talks_from_headings(root: _Heading, path: str, event: str) -> list[Talk]:
+    """Talks of a file read as headings. A section's own bullets (a heading with talks
+    below) are a notes-only talk of their own: never dropped."""
     stem = slugify(Path(path).stem, 40)
     talks: list[Talk] = []
 
     def visit(heading: _Heading, section: tuple[str, ...]) -> None:
+        _fold_bullets(heading)
         is_talk = bool(heading.videos) or (heading.has_bullets and not _has_video_below(heading))
         if heading.level > 0 and is_talk:
             items, talks_below = _absorb(heading)
+            if heading.bullet:  # its notes were nested one level under it
+                items = [replace(item, depth=max(item.depth - 1, 0)) for item in items]
             talks.append(_heading_talk(heading, items, path, stem, event, section))
             for child in talks_below:
                 visit(child, (*section, heading.title))
             return
+        if heading.has_bullets and (heading.level > 0 or not root.videos):
+            title = heading.title or event or Path(path).stem
+            talks.append(_heading_talk(heading, heading.items, path, stem, event, section,
+                                       title=title))  # fmt: skip
         below = section if heading.level == 0 else (*section, heading.title)
         for child in heading.children:
             visit(child, below)
@@ -293,6 +387,7 @@ def _heading_talk(
 def _talk_from_front_matter(
     meta: dict, root: _Heading, path: str, warnings: list[NoteWarning], lines: dict[str, int]
 ) -> Talk:
+    _fold_all_bullets(root)  # the file is one talk: a bullet's video is one of its videos
     items, _ = _absorb(root)
     title = _text(meta.get("title")) or (
         root.children[0].title if root.children else Path(path).stem
