@@ -174,6 +174,14 @@ def test_bullets_that_are_parts_of_one_talk_stay_its_videos():
     assert _shown(one_talk) == [("One talk", (), ["ddddddddddd", "eeeeeeeeeee"], [("the demo", 1)])]
 
 
+def test_a_block_that_only_labels_a_video_link_is_no_note():
+    text = ("## Talk\n- Video: https://youtu.be/aaaaaaaaaaa\n- Recording - [YouTube](https://youtu.be/bbbbbbbbbbb)\n"
+            "- Part 1: [video](https://youtu.be/ccccccccccc)\n- [Video](https://youtu.be/ddddddddddd) of the Q&A\n"
+            "- a real note\n")  # fmt: skip
+    assert _shown(text) == [("Talk", (), ["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc", "ddddddddddd"],
+                             [("Video of the Q&A", 0), ("a real note", 0)])]  # fmt: skip
+
+
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
     text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
     parsed = parse_notes(text, "notes.md")

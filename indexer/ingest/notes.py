@@ -202,19 +202,19 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
     return root
 
 
-#: Words of a link's label that name no talk: such a bullet is a part of its heading's talk.
+#: Words that only label a video link (`Video: https://…`, `[YouTube](…)`, `Part 2`): a
+#: block of such words and links is no note, and a bullet talk so labelled is a part.
 _PART_WORDS = frozenset({"video", "videos", "youtube", "part", "pt", "recording", "watch",
                          "link", "here", "full", "replay", "stream", "livestream", "clip",
                          "on", "the", "session", "day"})  # fmt: skip
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 
 
-def _names_a_talk(label: str) -> bool:
-    """A link's label is a talk's title: it has a word beyond "video", "part 2" and the
-    like, and is not an address."""
-    _, rest = written_urls(label)
-    words = {word.lower() for word in _LABEL_WORD.findall(rest)}
-    return bool(words - _PART_WORDS)
+def _only_video_words(text: str) -> bool:
+    """The text says no more than "video", "YouTube", "part 2:" and the like, or a pasted
+    address: it labels a video link rather than being a note or naming a talk."""
+    _, rest = written_urls(text)
+    return {word.lower() for word in _LABEL_WORD.findall(rest)} <= _PART_WORDS
 
 
 def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, path: str,
@@ -226,7 +226,7 @@ def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, 
     if not _collect_videos(tokens[index], line, found, path, said):
         return None, -1
     end, nested = _item_end(tokens, index - 2)
-    if not nested or not _names_a_talk(found.title):
+    if not nested or _only_video_words(found.title):
         return None, -1
     warnings.extend(said)
     heading.children.append(found)
@@ -264,7 +264,7 @@ def _collect_videos(
             heading.video_ids.add(link.video_id)
             url = watch_url(link.video_id, link.start)
             heading.videos.append(VideoRef(link.video_id, url, line, link.start))
-    return bool(links) and found == len(links) and not words.strip()
+    return bool(links) and found == len(links) and _only_video_words(words)
 
 
 def _outside_links(token: Token) -> str:
