@@ -127,3 +127,30 @@ def test_a_stated_time_needs_no_transcript_and_changes_the_talks_hash(hopper):
     plain = replace(talk, notes=(NoteItem("the wire demo", 3),))
     record: dict = {}
     assert content_hash(record, noted, collection) != content_hash(record, plain, collection)
+
+
+def test_a_note_linking_its_talks_video_at_a_time_is_about_that_second(hopper):
+    """`[the wire](https://youtu.be/ID?t=20)` in a bullet: the link's second of the link's
+    video wins over the words and over a time the note begins with; a link past the
+    transcript's end, or to a video of no video of the talk, does not."""
+    talk, collection = hopper
+    passages = talk_passages(talk, collection)
+    video = talk.videos[0].video_id
+    last = max(passage.end for _, passage in passages)
+    second = replace(talk.videos[0], video_id="zzzzzzzzzzz")
+    both = replace(talk, videos=(*talk.videos, second))
+    wire = "Nanoseconds explained with a length of wire"
+    notes = (NoteItem(wire, 3, 0, video, 20.0),
+             NoteItem(f"0:40 {wire}", 4, 0, video, 20.0),
+             NoteItem(wire, 5, 0, video, last + 60),
+             NoteItem(wire, 6, 0, "yyyyyyyyyyy", 20.0),
+             NoteItem("the wire demo", 7, 0, "zzzzzzzzzzz", 95.0))  # fmt: skip
+    found = [alignment for _, alignment in aligned_notes(replace(both, notes=notes), passages)]
+    by_words = aligned_notes(replace(talk, notes=(NoteItem(wire, 3),)), passages)[0][1]
+    assert by_words is not None and by_words.start != 20.0
+    assert found == [Alignment(video, 20.0), Alignment(video, 20.0), by_words, by_words,
+                     Alignment("zzzzzzzzzzz", 95.0)]  # no transcript of it: the link says so
+    record: dict = {}
+    plain = replace(talk, notes=(NoteItem(wire, 3),))
+    linked = replace(talk, notes=(NoteItem(wire, 3, 0, video, 20.0),))
+    assert content_hash(record, plain, collection) != content_hash(record, linked, collection)

@@ -182,6 +182,17 @@ def test_a_block_that_only_labels_a_video_link_is_no_note():
                              [("Video of the Q&A", 0), ("a real note", 0)])]  # fmt: skip
 
 
+def test_a_note_remembers_the_moment_its_video_link_points_at():
+    text = ("## Talk\n[YouTube](https://youtu.be/aaaaaaaaaaa)\n"
+            "- SnapStart [announced](https://youtu.be/aaaaaaaaaaa?t=12m34s), see [also](https://youtu.be/bbbbbbbbbbb?t=5)\n"
+            "- [the demo](https://www.youtube.com/watch?v=aaaaaaaaaaa) without a time\n")  # fmt: skip
+    [talk] = parse_notes(text, "notes.md").talks
+    assert [(n.text, n.video_id, n.start) for n in talk.notes] == [
+        ("SnapStart announced, see also", "aaaaaaaaaaa", 754.0),
+        ("the demo without a time", None, None)]
+    assert [(v.video_id, v.start) for v in talk.videos] == [("aaaaaaaaaaa", None), ("bbbbbbbbbbb", 5.0)]
+
+
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
     text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
     parsed = parse_notes(text, "notes.md")

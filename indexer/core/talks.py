@@ -11,11 +11,14 @@ SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,120}")  # also a file name: no dots, no s
 
 @dataclass(frozen=True)
 class NoteItem:
-    """One bullet or paragraph a person wrote, with where it came from."""
+    """One bullet or paragraph a person wrote, with where it came from, and the moment a
+    video link in it points at (`[SnapStart](https://youtu.be/ID?t=754)`), if one does."""
 
     text: str
     line: int
     depth: int = 0
+    video_id: str | None = None
+    start: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields
+from math import inf
 
 from indexer.core.statuses import UNKNOWN
 from indexer.core.talks import NoteItem, Talk
@@ -79,27 +80,38 @@ def content_hash(record: dict, talk: Talk, collection: Collection) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _stated(note: NoteItem) -> tuple[float, ...]:
+def _stated(note: NoteItem) -> tuple[float | str, ...]:
     stated = stated_start(note.text)
-    return () if stated is None else (stated,)
+    said: tuple[float | str, ...] = () if stated is None else (stated,)
+    if note.video_id is not None and note.start is not None:
+        said += (note.video_id, note.start)
+    return said
 
 
 def aligned_notes(
     talk: Talk, passages: list[tuple[str, Passage]]
 ) -> list[tuple[NoteItem, Alignment | None]]:
-    """Each note of a talk with the moment it is about, when the transcript says so clearly.
+    """Each note of a talk with the moment it is about, when the note or the transcript
+    says so clearly.
 
-    A note that begins with a time (`12:34 SnapStart announced`) is about that second of
-    the talk's first video, with or without a transcript, unless the transcript ends
-    before it; the others are aligned by their words."""
+    A note linking one of the talk's videos at a time (`[SnapStart](…?t=754)`) is about
+    that second of that video; a note that begins with a time (`12:34 SnapStart
+    announced`) is about that second of the talk's first video. Either holds with or
+    without a transcript, unless the transcript ends before it; the other notes are
+    aligned by their words."""
     split = [split_stated(note.text) for note in talk.notes]
     alignments = align_notes([words for _, words in split], passages)  # the time is no word
-    video = talk.videos[0].video_id if talk.videos else None
-    ends = [passage.end for video_id, passage in passages if video_id == video]
-    last = max(ends) if ends else float("inf")
+    last: dict[str, float] = {}
+    for video_id, passage in passages:
+        last[video_id] = max(last.get(video_id, 0.0), passage.end)
+    videos = [video.video_id for video in talk.videos]
     found = []
     for note, (stated, _), alignment in zip(talk.notes, split, alignments, strict=True):
-        if video is not None and stated is not None and stated <= last:
-            alignment = Alignment(video, stated)
+        said: list[tuple[str | None, float | None]] = [
+            (note.video_id, note.start), (videos[0] if videos else None, stated)]
+        for named, second in said:
+            if named in videos and second is not None and second <= last.get(named, inf):
+                alignment = Alignment(named, second)
+                break
         found.append((note, alignment))
     return found

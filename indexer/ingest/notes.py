@@ -194,10 +194,14 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
             if bullet is not None:
                 continue
         current = stack[-1] if bullet is None else bullet
-        only_videos = _collect_videos(token, line, current, path, warnings)
+        moment: list[VideoRef] = []
+        only_videos = _collect_videos(token, line, current, path, warnings, moment)
         text = _inline_text(token)
         if text and not only_videos:
-            current.items.append(NoteItem(text, line, max(list_depth - 1, 0)))
+            at = moment[0] if moment else None
+            current.items.append(NoteItem(text, line, max(list_depth - 1, 0),
+                                          at.video_id if at else None,
+                                          at.start if at else None))  # fmt: skip
             current.has_bullets |= list_depth > 0
     return root
 
@@ -246,10 +250,12 @@ def _item_end(tokens: list[Token], opened: int) -> tuple[int, bool]:
 
 
 def _collect_videos(
-    token: Token, line: int, heading: _Heading, path: str, warnings: list[NoteWarning]
+    token: Token, line: int, heading: _Heading, path: str, warnings: list[NoteWarning],
+    moment: list[VideoRef] | None = None,
 ) -> bool:
     """Add the video links of a block to its heading, linked or spelt out (people paste a
-    video's address as it is); True if the block is only video links."""
+    video's address as it is), and put the first with a start time in `moment`; True if
+    the block is only video links."""
     written, words = written_urls(_outside_links(token))
     links = _links(token) + written
     found = 0
@@ -260,10 +266,14 @@ def _collect_videos(
                 warnings.append(NoteWarning(path, line, f"link is not a YouTube video: {href}"))
             continue
         found += 1
-        if link.video_id not in heading.video_ids:
-            heading.video_ids.add(link.video_id)
-            url = watch_url(link.video_id, link.start)
-            heading.videos.append(VideoRef(link.video_id, url, line, link.start))
+        new = link.video_id not in heading.video_ids
+        if new or (moment is not None and link.start is not None and not moment):
+            video = VideoRef(link.video_id, watch_url(link.video_id, link.start), line, link.start)
+            if moment is not None and link.start is not None and not moment:
+                moment.append(video)
+            if new:
+                heading.video_ids.add(link.video_id)
+                heading.videos.append(video)
     return bool(links) and found == len(links) and _only_video_words(words)
 
 
