@@ -193,6 +193,47 @@ def test_a_note_remembers_the_moment_its_video_link_points_at():
     assert [(v.video_id, v.start) for v in talk.videos] == [("aaaaaaaaaaa", None), ("bbbbbbbbbbb", 5.0)]
 
 
+SPEAKER_LINES = """## Building serverless at scale
+**Speaker:** Jane Doe, Principal Engineer
+Date: 2023-11-28
+[Video](https://youtu.be/aaaaaaaaaaa)
+- cold starts
+- Speaker: someone else
+
+## Panel
+- Speakers: Ann Lee, Bo Chen
+- Date: next week
+
+## Werner Vogels - CTO
+Speaker: Dr. Werner Vogels (Amazon)
+https://youtu.be/ccccccccccc
+
+## Odd
+Speaker: [Jane](https://youtu.be/ddddddddddd)
+- Speaker: the point was that everything fails all the time so plan for it when you build
+"""
+
+
+def test_speaker_and_date_lines_under_a_heading_describe_its_talk():
+    """`Speaker: Name, Role` and `Date: 2023-11-28`, as people head their notes, give the
+    talk's speaker (its facet and filter) and date, not notes; only the first of each,
+    and only a line saying no more (a long sentence, a video link, a date that is not
+    one stay notes). Lines after them in the same paragraph keep their own line numbers."""
+    talks = parse_notes(SPEAKER_LINES, "notes.md").talks
+    shown = [(t.title, t.speaker, t.role, t.publish_date, [v.video_id for v in t.videos],
+              [n.text for n in t.notes]) for t in talks]  # fmt: skip
+    assert shown == [
+        ("Building serverless at scale", "Jane Doe", "Principal Engineer", "2023-11-28",
+         ["aaaaaaaaaaa"], ["cold starts", "Speaker: someone else"]),
+        ("Panel", "Ann Lee, Bo Chen", "", "", [], ["Date: next week"]),
+        ("Werner Vogels - CTO", "Dr. Werner Vogels", "Amazon", "", ["ccccccccccc"], []),
+        ("Odd", "", "", "", ["ddddddddddd"], [
+            "Speaker: Jane",
+            "Speaker: the point was that everything fails all the time so plan for it when you build"]),
+    ]  # fmt: skip
+    assert talks[0].videos[0].line == 4  # the paragraph begins on line 2
+
+
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
     text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
     parsed = parse_notes(text, "notes.md")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import stat
+from copy import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,10 @@ class _Heading:
     #: a bullet that is a video link with bullets nested under it (`- [Title](video)`), read
     #: as a talk of its own unless its heading has a video (then the bullet is a part of it)
     bullet: bool = False
+    #: from a `Speaker: Name, Role` line of its own part, and a `Date: 2023-11-28` line
+    speaker: str = ""
+    role: str = ""
+    date: str = ""
 
 
 def parse_notes(text: str, path: str) -> ParsedNotes:
@@ -194,6 +199,11 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
             if bullet is not None:
                 continue
         current = stack[-1] if bullet is None else bullet
+        if current.level > 0:
+            token, taken = _without_details(token, current)
+            if not token.children:
+                continue
+            line += taken
         moment: list[VideoRef] = []
         only_videos = _collect_videos(token, line, current, path, warnings, moment)
         text = _inline_text(token)
@@ -204,6 +214,65 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
                                           at.start if at else None))  # fmt: skip
             current.has_bullets |= list_depth > 0
     return root
+
+
+#: `Speaker: Jane Doe, Principal Engineer`, `**Speakers:** A, B`, `Date: 2023-11-28`
+_DETAIL = re.compile(r"(?P<key>speakers?|presenters?|guests?|date|published)\s*:\s*(?P<value>.+)",
+                     re.IGNORECASE)  # fmt: skip
+_ISO_DATE = re.compile(r"(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?")
+_NAME_AND_ROLE = re.compile(
+    r"(?P<name>[^,(\u2013\u2014|]+?)\s*(?:[,(\u2013\u2014|]|\s-\s)\s*(?P<role>.*?)\)?"
+)
+MAX_NAME_WORDS = 12
+
+
+def _without_details(token: Token, heading: _Heading) -> tuple[Token, int]:
+    """The block without its first lines that give the talk's speaker or date (taken into
+    the heading), and how many lines those were: people write them one under the other,
+    above the link and the notes."""
+    children = token.children or []
+    if ":" not in token.content.partition("\n")[0]:
+        return token, 0  # the common case, at once: no `Key:` on the first line
+    start = taken = 0
+    while start < len(children):
+        end = next((at for at in range(start, len(children))
+                    if children[at].type in ("softbreak", "hardbreak")), len(children))  # fmt: skip
+        line = copy(token)
+        line.children = children[start:end]
+        if not _detail(line, heading):
+            break
+        start, taken = end + 1, taken + 1
+    if start == 0:
+        return token, 0
+    rest = copy(token)
+    rest.children = children[start:]
+    return rest, taken
+
+
+def _detail(token: Token, heading: _Heading) -> bool:
+    """Take a talk's speaker or date from a line saying just that, the first of each
+    under a heading; False for any other line (one with a video too)."""
+    text = _inline_text(token)
+    found = _DETAIL.fullmatch(text)
+    if found is None or any(is_youtube_url(href) for href in _links(token)):
+        return False
+    if written_urls(text)[0]:
+        return False
+    key, value = found.group("key").lower(), found.group("value").strip()
+    if key in ("date", "published"):
+        if heading.date or not _ISO_DATE.fullmatch(value):
+            return False
+        heading.date = value
+        return True
+    if heading.speaker or len(value.split()) > MAX_NAME_WORDS:
+        return False
+    if key.endswith("s"):  # several people: their names as written
+        heading.speaker = value
+        return True
+    parts = _NAME_AND_ROLE.fullmatch(value)
+    heading.speaker = parts.group("name").strip() if parts else value
+    heading.role = parts.group("role").strip() if parts else ""
+    return True
 
 
 #: Words that only label a video link (`Video: https://…`, `[YouTube](…)`, `Part 2`): a
@@ -376,9 +445,9 @@ def _heading_talk(
     title: str | None = None,
 ) -> Talk:
     title = title or heading.title or Path(path).stem
-    speaker = role = ""
+    speaker, role = heading.speaker, heading.role
     match = _SPEAKER_HEADING.fullmatch(title)
-    if match:
+    if match and not speaker:
         speaker, role = match.group("name"), match.group("role").strip()
     return Talk(
         id=f"{stem}-{slugify(title, 50)}",
@@ -389,6 +458,7 @@ def _heading_talk(
         section=section,
         speaker=speaker,
         role=role,
+        publish_date=heading.date,
         videos=tuple(heading.videos),
         notes=tuple(items),
     )
