@@ -234,6 +234,22 @@ def test_speaker_and_date_lines_under_a_heading_describe_its_talk():
     assert talks[0].videos[0].line == 4  # the paragraph begins on line 2
 
 
+def test_a_video_embedded_as_an_image_is_the_talks_video():
+    """Obsidian embeds a video as an image of its address; a thumbnail linking the video
+    is its link; a picture stays a picture (its label a note, as before)."""
+    text = ("## Embedded\n![](https://www.youtube.com/watch?v=aaaaaaaaaaa)\n- a note\n"
+            "## With a label\n![Keynote video](https://youtu.be/bbbbbbbbbbb)\n- another\n"
+            "## Thumbnail\n[![thumb](https://img.youtube.com/vi/ccccccccccc/0.jpg)](https://youtu.be/ccccccccccc)\n- third\n"
+            "## Picture\n![diagram](https://example.com/d.png)\n- fourth\n")  # fmt: skip
+    assert _shown(text) == [
+        ("Embedded", (), ["aaaaaaaaaaa"], [("a note", 0)]),
+        ("With a label", (), ["bbbbbbbbbbb"], [("another", 0)]),
+        ("Thumbnail", (), ["ccccccccccc"], [("third", 0)]),
+        ("Picture", (), [], [("diagram", 0), ("fourth", 0)]),
+    ]
+    assert parse_notes(text, "notes.md").warnings == []
+
+
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
     text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
     parsed = parse_notes(text, "notes.md")

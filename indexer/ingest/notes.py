@@ -135,11 +135,17 @@ def _heading_title(token: Token) -> str:
 
 
 def _links(token: Token) -> list[str]:
-    return [
-        str(child.attrs.get("href", ""))
-        for child in token.children or []
-        if child.type == "link_open"
-    ]
+    """A block's link targets, and its images that are YouTube videos: Obsidian and other
+    editors embed a video as `![](https://www.youtube.com/watch?v=ID)`."""
+    found = []
+    for child in token.children or []:
+        if child.type == "link_open":
+            found.append(str(child.attrs.get("href", "")))
+        elif child.type == "image":
+            source = str(child.attrs.get("src", ""))
+            if parse_video_url(source) is not None:
+                found.append(source)
+    return found
 
 
 def _block_tokens(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> list[Token]:
