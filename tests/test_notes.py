@@ -250,6 +250,18 @@ def test_a_video_embedded_as_an_image_is_the_talks_video():
     assert parse_notes(text, "notes.md").warnings == []
 
 
+def test_a_logseq_outline_gives_its_talks():
+    """Logseq writes everything as bullets: headings inside them, videos as macros."""
+    text = ("- ## Werner Vogels keynote\n  - {{video https://www.youtube.com/watch?v=aaaaaaaaaaa}}\n"
+            "  - cost is a requirement\n    - nested point\n"
+            "- ## Second talk\n  - {{youtube https://youtu.be/bbbbbbbbbbb}}\n"
+            "  - {{youtube-timestamp 754}} SnapStart\n")  # fmt: skip
+    assert _shown(text) == [
+        ("Werner Vogels keynote", (), ["aaaaaaaaaaa"], [("cost is a requirement", 1), ("nested point", 2)]),
+        ("Second talk", (), ["bbbbbbbbbbb"], [("{{youtube-timestamp 754}} SnapStart", 1)]),
+    ]  # fmt: skip
+
+
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():
     text = "## Links\n- [Channel](https://www.youtube.com/@someone)\n  - worth a look\n"
     parsed = parse_notes(text, "notes.md")
