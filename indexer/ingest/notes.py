@@ -289,10 +289,15 @@ _PART_WORDS = frozenset({"video", "videos", "youtube", "part", "pt", "recording"
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 
 
+#: An HTML player pasted from YouTube's "Embed" (kept as text: notes render no HTML).
+_HTML_PLAYER = re.compile(r"</?(?:iframe|embed|video|object)\b[^<>]*>", re.IGNORECASE)
+
+
 def _only_video_words(text: str) -> bool:
     """The text says no more than "video", "YouTube", "part 2:" and the like, or a pasted
-    address: it labels a video link rather than being a note or naming a talk."""
+    address or player: it labels a video link rather than being a note or naming a talk."""
     _, rest = written_urls(text)
+    rest = _HTML_PLAYER.sub(" ", rest)
     return {word.lower() for word in _LABEL_WORD.findall(rest)} <= _PART_WORDS
 
 
