@@ -232,6 +232,14 @@ def test_speaker_and_date_lines_under_a_heading_describe_its_talk():
             "Speaker: the point was that everything fails all the time so plan for it when you build"]),
     ]  # fmt: skip
     assert talks[0].videos[0].line == 4  # the paragraph begins on line 2
+    parts = ("## Keynote\n- [Part 1](https://youtu.be/aaaaaaaaaaa)\n  - Speaker: Ann Lee, CTO\n"
+             "  - Date: 2024-05\n  - first half\n")  # fmt: skip
+    [keynote] = parse_notes(parts, "notes.md").talks
+    assert (keynote.speaker, keynote.role, keynote.publish_date) == ("Ann Lee", "CTO", "2024-05")
+    assert [n.text for n in keynote.notes] == ["first half"]
+    one_talk = "---\ntitle: T\nvideo_id: aaaaaaaaaaa\n---\n## Summary\nSpeaker: Ann Lee\n- a note\n"
+    assert _shown(one_talk) == [("T", (), ["aaaaaaaaaaa"], [("Summary", 0), ("Speaker: Ann Lee", 0),
+                                                            ("a note", 0)])]  # front matter tells
 
 
 def test_a_video_embedded_as_an_image_is_the_talks_video():

@@ -77,8 +77,9 @@ def parse_notes(text: str, path: str) -> ParsedNotes:
     if source is not None:
         meta, problems = read_front_matter(source)
         result.warnings.extend(NoteWarning(path, line, message) for line, message in problems)
-    root = _outline(body, offset, path, result.warnings)
-    if _TALK_KEYS & meta.keys():
+    one_talk = bool(_TALK_KEYS & meta.keys())
+    root = _outline(body, offset, path, result.warnings, details=not one_talk)
+    if one_talk:
         lines = _key_lines(source or "")
         result.talks.append(_talk_from_front_matter(meta, root, path, result.warnings, lines))
     else:
@@ -169,10 +170,12 @@ def _block_tokens(body: str, offset: int, path: str, warnings: list[NoteWarning]
     return _markdown.parse("\n".join(capped))
 
 
-def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> _Heading:
+def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning],
+             details: bool = True) -> _Heading:  # fmt: skip
     """Headings as a tree, each holding its own bullets, paragraphs and video links; a
     top-level bullet that is a video link with bullets under it is a child of its heading
-    (`bullet`) until the bullet ends."""
+    (`bullet`) until the bullet ends. With `details`, a heading's speaker and date lines
+    are taken as such (in a file that is one talk, its front matter says those)."""
     root = _Heading(title="", level=0, line=1)
     stack = [root]
     tokens = _block_tokens(body, offset, path, warnings)
@@ -205,7 +208,7 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning]) -> 
             if bullet is not None:
                 continue
         current = stack[-1] if bullet is None else bullet
-        if current.level > 0:
+        if details and current.level > 0:
             token, taken = _without_details(token, current)
             if not token.children:
                 continue
@@ -406,6 +409,10 @@ def _fold_bullets(heading: _Heading, always: bool = False) -> None:
     heading.items = sorted([*heading.items, *(item for b in bullets for item in b.items)],
                            key=lambda item: item.line)  # fmt: skip
     heading.has_bullets |= any(b.has_bullets for b in bullets)
+    for bullet in bullets:  # a part's speaker or date line tells the talk's
+        if not heading.speaker:
+            heading.speaker, heading.role = bullet.speaker, bullet.role
+        heading.date = heading.date or bullet.date
 
 
 def _fold_all_bullets(heading: _Heading) -> None:
