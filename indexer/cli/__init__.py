@@ -94,6 +94,8 @@ def main() -> None:
     show_default="TALKSEEK_MODEL, else `model` in talkseek.toml, else all-MiniLM-L6-v2",
     help="Embedding model for meaning search: a fastembed name, a folder, or `off`.",
 )
+@click.option("--watch", is_flag=True,
+              help="Then watch the notes and index again after each change (Ctrl-C stops).")
 def index(
     data: Path,
     engine_name: str | None,
@@ -104,12 +106,36 @@ def index(
     proxy: str | None,
     strict: bool,
     model: str | None,
+    watch: bool,
 ) -> None:
     """Read notes, fetch or load transcripts, and build the search index.
 
     Exits 0 when an index was built, even with warnings (unless --strict), and
-    non-zero when none could be: no notes, the index locked, or unwritable.
+    non-zero when none could be: no notes, the index locked, or unwritable. With
+    --watch, a failed build is said and watching goes on.
     """
+
+    def run(first: bool) -> None:  # --refresh and --full are for the first build only
+        _index(data, engine_name, offline, refresh and first, full and first, lang, proxy,
+               strict, model)  # fmt: skip
+
+    if not watch:
+        run(True)
+        return
+    from indexer.cli.watch import watch_notes
+
+    def again(first: bool) -> None:
+        try:
+            run(first)
+        except click.ClickException as error:
+            error.show()
+
+    watch_notes(DataFolder(data), again, lambda said: click.echo(said, err=True))
+
+
+def _index(data: Path, engine_name: str | None, offline: bool, refresh: bool, full: bool,
+           lang: str, proxy: str | None, strict: bool, model: str | None) -> None:  # fmt: skip
+    """One `talkseek index`: read, fetch, embed, build, and say how it went."""
     from rich.console import Console
 
     from indexer.cli.progress import progress
