@@ -155,6 +155,29 @@ def test_a_bullet_linking_a_video_with_notes_nested_under_it_is_a_talk():
     assert werner.id == "notes-werner-vogels-cto"
 
 
+def test_a_bullet_talk_may_say_more_than_its_link():
+    """`- [Title](video) by Someone`: the whole line is the title; folded back into a
+    heading with its own video, the line is a note again, as it always was."""
+    text = ("# Talks\n- [Simple Made Easy](https://youtu.be/aaaaaaaaaaa) by Rich Hickey\n  - easy is near\n"
+            "- [Werner Vogels](https://youtu.be/bbbbbbbbbbb) - CTO\n  - pipes\n"
+            "- see [the slides](https://example.com/slides) first\n  - not a talk\n")  # fmt: skip
+    talks = parse_notes(text, "notes.md").talks
+    assert [(t.title, t.speaker, [v.video_id for v in t.videos], [n.text for n in t.notes])
+            for t in talks] == [
+        ("Talks", "", [], ["see the slides first", "not a talk"]),
+        ("Simple Made Easy by Rich Hickey", "", ["aaaaaaaaaaa"], ["easy is near"]),
+        ("Werner Vogels - CTO", "Werner Vogels", ["bbbbbbbbbbb"], ["pipes"]),
+    ]  # fmt: skip
+    folded = ("## Keynote\n[YouTube](https://youtu.be/ccccccccccc)\n"
+              "- [Related talk](https://youtu.be/aaaaaaaaaaa?t=30) by someone\n  - nested\n")  # fmt: skip
+    [keynote] = parse_notes(folded, "notes.md").talks
+    assert [(n.text, n.depth, n.video_id, n.start) for n in keynote.notes] == [
+        ("Related talk by someone", 0, "aaaaaaaaaaa", 30.0), ("nested", 1, None, None)]
+    channel = "## Links\n- [Channel](https://www.youtube.com/@x) and [a talk](https://youtu.be/aaaaaaaaaaa)\n  - n\n"
+    parsed = parse_notes(channel, "notes.md")
+    assert [t.title for t in parsed.talks] == ["Links"] and len(parsed.warnings) == 1
+
+
 def test_bullets_that_are_parts_of_one_talk_stay_its_videos():
     """A label naming no talk ("Part 2", "video", a pasted address), a heading with a
     video of its own, a bullet without notes under it, or a file that is one talk: the

@@ -4,9 +4,9 @@ Two shapes are read. A file whose front matter describes one talk (`video_id`,
 `youtube_url`, `guest`, …) is that talk. Any other file is read as headings: a
 heading with a video link in its own part is a talk, a heading with bullets but
 no video and no talk below is a notes-only talk, and a heading with talks below
-is a section (its own bullets a notes-only talk). A bullet that links a video and
-has bullets nested under it is a talk too, in a heading without a video of its
-own: people list talks that way. Parsing is pure: text in, talks and warnings out.
+is a section (its own bullets a notes-only talk). A bullet with a video link and
+bullets nested under it is a talk too, in a heading without a video of its own:
+people list talks that way. Parsing is pure: text in, talks and warnings out.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class _Heading:
     #: a bullet that is a video link with bullets nested under it (`- [Title](video)`), read
     #: as a talk of its own unless its heading has a video (then the bullet is a part of it)
     bullet: bool = False
+    label: NoteItem | None = None  # a bullet talk's own line, when it says more than a link
     #: from a `Speaker: Name, Role` line of its own part, and a `Date: 2023-11-28` line
     speaker: str = ""
     role: str = ""
@@ -308,14 +309,20 @@ def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, 
                  warnings: list[NoteWarning]) -> tuple[_Heading | None, int]:  # fmt: skip
     """A top-level bullet that is a talk of its own (see `_Heading.bullet`), and the index
     where it ends; or None (the bullet is then read as any other)."""
-    found = _Heading(_inline_text(tokens[index]), heading.level + 1, line, bullet=True)
+    token = tokens[index]
+    found = _Heading(_heading_title(token), heading.level + 1, line, bullet=True)
     said: list[NoteWarning] = []
-    if not _collect_videos(tokens[index], line, found, path, said):
+    moment: list[VideoRef] = []
+    only_videos = _collect_videos(token, line, found, path, said, moment)
+    if not found.videos or said:  # no video, or a YouTube link that is none: a plain bullet
         return None, -1
     end, nested = _item_end(tokens, index - 2)
     if not nested or _only_video_words(found.title):
         return None, -1
-    warnings.extend(said)
+    if not only_videos:  # `[Title](video) by Jane Doe`: a note, should it be folded back
+        at = moment[0] if moment else None
+        found.label = NoteItem(_inline_text(token), line, 0, at.video_id if at else None,
+                               at.start if at else None)  # fmt: skip
     heading.children.append(found)
     return found, end
 
@@ -406,7 +413,8 @@ def _fold_bullets(heading: _Heading, always: bool = False) -> None:
         if video.video_id not in heading.video_ids:
             heading.video_ids.add(video.video_id)
             heading.videos.append(video)
-    heading.items = sorted([*heading.items, *(item for b in bullets for item in b.items)],
+    heading.items = sorted([*heading.items, *(item for b in bullets for item in b.items),
+                            *(b.label for b in bullets if b.label is not None)],
                            key=lambda item: item.line)  # fmt: skip
     heading.has_bullets |= any(b.has_bullets for b in bullets)
     for bullet in bullets:  # a part's speaker or date line tells the talk's
