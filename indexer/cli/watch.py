@@ -80,6 +80,8 @@ def watch_notes(
                     break
                 now_notes, now_captions = settled
             changed = what_changed(notes, now_notes) + what_changed(captions, now_captions)
+            if stop.is_set() or not changed:  # stopped, or written back as it was
+                continue
             shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
                                               else "")  # fmt: skip
             say(f"talkseek: {shown} changed; indexing again")
