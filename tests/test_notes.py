@@ -165,7 +165,7 @@ def test_a_bullet_talk_may_say_more_than_its_link():
     assert [(t.title, t.speaker, [v.video_id for v in t.videos], [n.text for n in t.notes])
             for t in talks] == [
         ("Talks", "", [], ["see the slides first", "not a talk"]),
-        ("Simple Made Easy by Rich Hickey", "", ["aaaaaaaaaaa"], ["easy is near"]),
+        ("Simple Made Easy by Rich Hickey", "Rich Hickey", ["aaaaaaaaaaa"], ["easy is near"]),
         ("Werner Vogels - CTO", "Werner Vogels", ["bbbbbbbbbbb"], ["pipes"]),
     ]  # fmt: skip
     folded = ("## Keynote\n[YouTube](https://youtu.be/ccccccccccc)\n"
@@ -173,6 +173,8 @@ def test_a_bullet_talk_may_say_more_than_its_link():
     [keynote] = parse_notes(folded, "notes.md").talks
     assert [(n.text, n.depth, n.video_id, n.start) for n in keynote.notes] == [
         ("Related talk by someone", 0, "aaaaaaaaaaa", 30.0), ("nested", 1, None, None)]
+    named = "## Stand by Me\n* a\n## Go, by Rob Pike\n* b\n## Talk by the team\n* c\n"
+    assert [t.speaker for t in parse_notes(named, "notes.md").talks] == ["", "Rob Pike", ""]
     channel = "## Links\n- [Channel](https://www.youtube.com/@x) and [a talk](https://youtu.be/aaaaaaaaaaa)\n  - n\n"
     parsed = parse_notes(channel, "notes.md")
     assert [t.title for t in parsed.talks] == ["Links"] and len(parsed.warnings) == 1

@@ -39,6 +39,9 @@ _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speak
 _SPEAKER_HEADING = re.compile(
     r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
 )
+#: `Simple Made Easy by Rich Hickey`: a title ending with its speaker's name (two to four
+#: capitalised words, so `Stand by Me` names nobody)
+_BY_SPEAKER = re.compile(r".+?,? by (?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})")
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
 # the file, so deeper lists are flattened first (see _block_tokens).
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
@@ -475,6 +478,9 @@ def _heading_talk(
     match = _SPEAKER_HEADING.fullmatch(title)
     if match and not speaker:
         speaker, role = match.group("name"), match.group("role").strip()
+    by = _BY_SPEAKER.fullmatch(title)
+    if by and not speaker:
+        speaker = by.group("name")
     return Talk(
         id=f"{stem}-{slugify(title, 50)}",
         title=title,
