@@ -83,9 +83,12 @@ def _lines(stream, into: queue.Queue) -> None:
         into.put(line.rstrip("\n"))
 
 
-def test_index_watch_indexes_an_edit_and_stops_on_ctrl_c(tmp_path, test_notes):
-    """As a user runs it: the first build, an edit found by searching, Ctrl-C."""
-    shutil.copytree(test_notes, tmp_path / "notes")
+@pytest.mark.parametrize("notes_first", [True, False], ids=["notes", "notes-later"])
+def test_index_watch_indexes_an_edit_and_stops_on_ctrl_c(tmp_path, test_notes, notes_first):
+    """As a user runs it: the first build (or, without notes yet, why there is none), an
+    edit found by searching, Ctrl-C."""
+    if notes_first:
+        shutil.copytree(test_notes, tmp_path / "notes")
     env = {**os.environ, "TALKSEEK_MODEL": "off", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "indexer"]
     watching = subprocess.Popen([*command, "index", "--watch", "--offline", "--data", str(tmp_path)],
@@ -103,7 +106,13 @@ def test_index_watch_indexes_an_edit_and_stops_on_ctrl_c(tmp_path, test_notes):
                 return
 
     try:
+        if not notes_first:
+            wait_for_line("Error: no notes folder at")
         wait_for_line("for changes (Ctrl-C to stop)")
+        if not notes_first:
+            shutil.copytree(test_notes, tmp_path / "notes")
+            wait_for_line("changed; indexing again")
+            wait_for_line("watching for changes")
         notes = tmp_path / "notes" / "devcon-2024.md"
         notes.write_text(notes.read_text() + "\n* Zanzibar authorization explained\n")
         wait_for_line("devcon-2024.md changed; indexing again")
