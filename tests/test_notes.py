@@ -262,6 +262,12 @@ def test_speaker_and_date_lines_under_a_heading_describe_its_talk():
     [keynote] = parse_notes(parts, "notes.md").talks
     assert (keynote.speaker, keynote.role, keynote.publish_date) == ("Ann Lee", "CTO", "2024-05")
     assert [n.text for n in keynote.notes] == ["first half"]
+    below = ("## Panel\nVideo: https://youtu.be/bbbbbbbbbbb\nSpeakers: Ann Lee, Bo Chen\n"
+             "Worth it for the Q&A.\n")  # fmt: skip
+    [panel] = parse_notes(below, "notes.md").talks
+    assert (panel.speaker, panel.videos[0].line) == ("Ann Lee, Bo Chen", 2)
+    assert [(n.text, n.line) for n in panel.notes] == [("Video: https://youtu.be/bbbbbbbbbbb "
+                                                        "Worth it for the Q&A.", 2)]  # fmt: skip
     one_talk = "---\ntitle: T\nvideo_id: aaaaaaaaaaa\n---\n## Summary\nSpeaker: Ann Lee\n- a note\n"
     assert _shown(one_talk) == [("T", (), ["aaaaaaaaaaa"], [("Summary", 0), ("Speaker: Ann Lee", 0),
                                                             ("a note", 0)])]  # front matter tells

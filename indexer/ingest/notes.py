@@ -240,26 +240,31 @@ MAX_NAME_WORDS = 12
 
 
 def _without_details(token: Token, heading: _Heading) -> tuple[Token, int]:
-    """The block without its first lines that give the talk's speaker or date (taken into
-    the heading), and how many lines those were: people write them one under the other,
-    above the link and the notes."""
+    """The block without its lines that give the talk's speaker or date (taken into the
+    heading), and how many lines come before the first line kept: people write them
+    one under the other, above or below the video link."""
     children = token.children or []
-    if ":" not in token.content.partition("\n")[0]:
-        return token, 0  # the common case, at once: no `Key:` on the first line
-    start = taken = 0
-    while start < len(children):
+    if not children or ":" not in token.content:
+        return token, 0  # the common case, at once
+    kept: list[Token] = []
+    first_kept: int | None = None
+    start = number = 0
+    while start <= len(children):
         end = next((at for at in range(start, len(children))
                     if children[at].type in ("softbreak", "hardbreak")), len(children))  # fmt: skip
         line = copy(token)
         line.children = children[start:end]
-        if not _detail(line, heading):
-            break
-        start, taken = end + 1, taken + 1
-    if start == 0:
+        if (heading.speaker and heading.date) or not _detail(line, heading):
+            if kept:
+                kept.append(children[start - 1])  # the line break before it
+            kept.extend(line.children)
+            first_kept = number if first_kept is None else first_kept
+        start, number = end + 1, number + 1
+    if len(kept) == len(children):
         return token, 0
     rest = copy(token)
-    rest.children = children[start:]
-    return rest, taken
+    rest.children = kept
+    return rest, first_kept or 0
 
 
 def _detail(token: Token, heading: _Heading) -> bool:
