@@ -31,17 +31,12 @@ from indexer.core.youtube import (
     written_urls,
 )
 from indexer.ingest.front_matter import read_front_matter, split_front_matter
+from indexer.ingest.note_lines import only_video_words, read_detail, speaker_in_title
 
 if TYPE_CHECKING:
     from indexer.ingest.notes_cache import NotesCache
 
 _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
-_SPEAKER_HEADING = re.compile(
-    r"(?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})\s+[-\u2013\u2014|]\s+(?P<role>.+)"
-)
-#: `Simple Made Easy by Rich Hickey`: a title ending with its speaker's name (two to four
-#: capitalised words, so `Stand by Me` names nobody)
-_BY_SPEAKER = re.compile(r".+?,? by (?P<name>[A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){1,3})")
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
 # the file, so deeper lists are flattened first (see _block_tokens).
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
@@ -229,16 +224,6 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning],
     return root
 
 
-#: `Speaker: Jane Doe, Principal Engineer`, `**Speakers:** A, B`, `Date: 2023-11-28`
-_DETAIL = re.compile(r"(?P<key>speakers?|presenters?|guests?|date|published)\s*:\s*(?P<value>.+)",
-                     re.IGNORECASE)  # fmt: skip
-_ISO_DATE = re.compile(r"(?:19|20)\d\d(?:-\d\d(?:-\d\d)?)?")
-_NAME_AND_ROLE = re.compile(
-    r"(?P<name>[^,(\u2013\u2014|]+?)\s*(?:[,(\u2013\u2014|]|\s-\s)\s*(?P<role>.*?)\)?"
-)
-MAX_NAME_WORDS = 12
-
-
 def _without_details(token: Token, heading: _Heading) -> tuple[Token, int]:
     """The block without its lines that give the talk's speaker or date (taken into the
     heading), and how many lines come before the first line kept: people write them
@@ -271,46 +256,20 @@ def _detail(token: Token, heading: _Heading) -> bool:
     """Take a talk's speaker or date from a line saying just that, the first of each
     under a heading; False for any other line (one with a video too)."""
     text = _inline_text(token)
-    found = _DETAIL.fullmatch(text)
-    if found is None or any(is_youtube_url(href) for href in _links(token)):
+    detail = read_detail(text)
+    if detail is None or any(is_youtube_url(href) for href in _links(token)):
         return False
     if written_urls(text)[0]:
         return False
-    key, value = found.group("key").lower(), found.group("value").strip()
-    if key in ("date", "published"):
-        if heading.date or not _ISO_DATE.fullmatch(value):
+    if detail.kind == "date":
+        if heading.date:
             return False
-        heading.date = value
+        heading.date = detail.value
         return True
-    if heading.speaker or len(value.split()) > MAX_NAME_WORDS:
+    if heading.speaker:
         return False
-    if key.endswith("s"):  # several people: their names as written
-        heading.speaker = value
-        return True
-    parts = _NAME_AND_ROLE.fullmatch(value)
-    heading.speaker = parts.group("name").strip() if parts else value
-    heading.role = parts.group("role").strip() if parts else ""
+    heading.speaker, heading.role = detail.value, detail.role
     return True
-
-
-#: Words that only label a video link (`Video: https://…`, `[YouTube](…)`, `Part 2`): a
-#: block of such words and links is no note, and a bullet talk so labelled is a part.
-_PART_WORDS = frozenset({"video", "videos", "youtube", "part", "pt", "recording", "watch",
-                         "link", "here", "full", "replay", "stream", "livestream", "clip",
-                         "on", "the", "session", "day"})  # fmt: skip
-_LABEL_WORD = re.compile(r"[^\W\d_]+")
-
-
-#: An HTML player pasted from YouTube's "Embed" (kept as text: notes render no HTML).
-_HTML_PLAYER = re.compile(r"</?(?:iframe|embed|video|object)\b[^<>]*>", re.IGNORECASE)
-
-
-def _only_video_words(text: str) -> bool:
-    """The text says no more than "video", "YouTube", "part 2:" and the like, or a pasted
-    address or player: it labels a video link rather than being a note or naming a talk."""
-    _, rest = written_urls(text)
-    rest = _HTML_PLAYER.sub(" ", rest)
-    return {word.lower() for word in _LABEL_WORD.findall(rest)} <= _PART_WORDS
 
 
 def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, path: str,
@@ -325,7 +284,7 @@ def _bullet_talk(tokens: list[Token], index: int, line: int, heading: _Heading, 
     if not found.videos or said:  # no video, or a YouTube link that is none: a plain bullet
         return None, -1
     end, nested = _item_end(tokens, index - 2)
-    if not nested or _only_video_words(found.title):
+    if not nested or only_video_words(found.title):
         return None, -1
     if not only_videos:  # `[Title](video) by Jane Doe`: a note, should it be folded back
         at = moment[0] if moment else None
@@ -372,7 +331,7 @@ def _collect_videos(
             if new:
                 heading.video_ids.add(link.video_id)
                 heading.videos.append(video)
-    return bool(links) and found == len(links) and _only_video_words(words)
+    return bool(links) and found == len(links) and only_video_words(words)
 
 
 def _outside_links(token: Token) -> str:
@@ -480,12 +439,8 @@ def _heading_talk(
 ) -> Talk:
     title = title or heading.title or Path(path).stem
     speaker, role = heading.speaker, heading.role
-    match = _SPEAKER_HEADING.fullmatch(title)
-    if match and not speaker:
-        speaker, role = match.group("name"), match.group("role").strip()
-    by = _BY_SPEAKER.fullmatch(title)
-    if by and not speaker:
-        speaker = by.group("name")
+    if not speaker:
+        speaker, role = speaker_in_title(title)
     return Talk(
         id=f"{stem}-{slugify(title, 50)}",
         title=title,

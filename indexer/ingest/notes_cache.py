@@ -20,8 +20,8 @@ from indexer.ingest.fingerprint import code_fingerprint
 FILE_NAME = "notes-cache.pickle"
 
 #: The code that turns notes into talks: the parser and every module of ours it imports.
-CODE_MODULES = ("indexer.ingest.notes", "indexer.ingest.front_matter", "indexer.core.talks",
-                "indexer.core.youtube")  # fmt: skip
+CODE_MODULES = ("indexer.ingest.notes", "indexer.ingest.note_lines", "indexer.ingest.front_matter",
+                "indexer.core.talks", "indexer.core.youtube")  # fmt: skip
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 
