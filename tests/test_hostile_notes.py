@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from indexer.ingest.front_matter import read_front_matter
-from indexer.ingest.notes import read_notes_folder
+from indexer.ingest.notes_folder import read_notes_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "---\ntitle: A good talk\nvideo_id: aaaaaaaaaaa\n---\n\n* cold starts explained\n"
@@ -93,7 +93,7 @@ def test_values_yaml_cannot_build_are_read_as_text_with_a_warning(tmp_path, line
 
 
 def test_any_error_reading_one_file_is_that_files_warning(tmp_path, monkeypatch):
-    from indexer.ingest import notes
+    from indexer.ingest import notes_folder
 
     data = _data(tmp_path, {"odd.md": "# Odd\n\n* fine\n"})
 
@@ -102,9 +102,9 @@ def test_any_error_reading_one_file_is_that_files_warning(tmp_path, monkeypatch)
             raise RecursionError("maximum recursion depth exceeded")
         return parse(text, path)
 
-    parse = notes.parse_notes
-    monkeypatch.setattr(notes, "parse_notes", broken)
-    parsed = notes.read_notes_folder(data / "notes")
+    parse = notes_folder.parse_notes
+    monkeypatch.setattr(notes_folder, "parse_notes", broken)
+    parsed = notes_folder.read_notes_folder(data / "notes")
     assert [talk.title for talk in parsed.talks] == ["A good talk"]
     (warning,) = parsed.warnings
     assert warning.path == "odd.md" and "RecursionError" in warning.message

@@ -2,8 +2,9 @@ import pickle
 import shutil
 from pathlib import Path
 
-from indexer.ingest.notes import parse_notes, read_notes_folder
+from indexer.ingest.notes import parse_notes
 from indexer.ingest.notes_cache import NotesCache
+from indexer.ingest.notes_folder import read_notes_folder
 
 
 def talks_by_title(parsed):

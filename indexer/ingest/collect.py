@@ -23,9 +23,9 @@ from indexer.core.statuses import OK, UNKNOWN
 from indexer.core.talks import NoteWarning, Talk, VideoRef
 from indexer.ingest.captions import CaptionError
 from indexer.ingest.fetching import Fetched, Fetcher, FetchFailed
-from indexer.ingest.notes import read_notes_folder
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
 from indexer.ingest.notes_cache import NotesCache
+from indexer.ingest.notes_folder import read_notes_folder
 from indexer.ingest.passage_cache import PassageCache, PassagesByVideo, passage_digest
 from indexer.ingest.passages import Passage, build_passages
 from indexer.ingest.sync import sync_video

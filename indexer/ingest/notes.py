@@ -12,11 +12,9 @@ people list talks that way. Parsing is pure: text in, talks and warnings out.
 from __future__ import annotations
 
 import re
-import stat
 from copy import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -33,14 +31,10 @@ from indexer.core.youtube import (
 from indexer.ingest.front_matter import read_front_matter, split_front_matter
 from indexer.ingest.note_lines import only_video_words, read_detail, speaker_in_title
 
-if TYPE_CHECKING:
-    from indexer.ingest.notes_cache import NotesCache
-
 _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
 # the file, so deeper lists are flattened first (see _block_tokens).
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
-MAX_NOTES_BYTES = 8 * 2**20  # far beyond hand-written notes; a bigger file is likely not notes
 MAX_NESTING = 100
 MAX_INDENT = 60  # columns: some 30 list levels, within MAX_NESTING
 _markdown = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
@@ -528,88 +522,3 @@ def _front_matter_videos(
     elif url:
         warnings.append(NoteWarning(path, line, f"youtube_url is not a YouTube video: {url}"))
     return []
-
-
-def read_notes_folder(folder: Path, cache: NotesCache | None = None) -> ParsedNotes:
-    """Parse every `*.md` under a folder; a broken file becomes a warning, never an abort.
-
-    With a cache, files whose text has not changed are not parsed again.
-    """
-    result = ParsedNotes()
-    seen: dict[str, Talk] = {}
-    next_number: dict[str, int] = {}
-    for file in sorted(folder.rglob("*.md")):
-        relative = file.relative_to(folder).as_posix()
-        text, warning = _read_text(file, relative)
-        if warning:
-            result.warnings.append(warning)
-        if text is None:
-            continue
-        try:
-            parsed = (
-                cache.parse(relative, text, parse_notes) if cache else parse_notes(text, relative)
-            )
-        except Exception as error:  # one file's problem, never the whole build's end
-            message = f"cannot be read as notes ({type(error).__name__}: {error}); skipped"
-            result.warnings.append(NoteWarning(relative, 0, message[:300]))
-            continue
-        result.warnings.extend(parsed.warnings)
-        for talk in parsed.talks:
-            if talk.id in seen:
-                first = seen[talk.id]
-                result.warnings.append(
-                    NoteWarning(
-                        relative,
-                        talk.line,
-                        f"duplicate talk {talk.title!r} "
-                        f"(also at {first.source}:{first.line}); kept both",
-                    )
-                )
-                talk = _with_unique_id(talk, seen, next_number)
-            seen[talk.id] = talk
-            result.talks.append(talk)
-    return result
-
-
-def _with_unique_id(talk: Talk, seen: dict[str, Talk], next_number: dict[str, int]) -> Talk:
-    """The talk under its id and the first free number from 2 on; `next_number` remembers
-    where the last search for that id stopped (a folder may repeat a title thousands of
-    times: counting up from 2 each time grew with the square of them)."""
-    number = next_number.get(talk.id, 2)
-    while f"{talk.id}-{number}" in seen:
-        number += 1
-    next_number[talk.id] = number + 1
-    return replace(talk, id=f"{talk.id}-{number}")
-
-
-def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | None]:
-    """The file as text, or None with a warning saying why (unreadable, huge, binary, not UTF-8)."""
-    limit = MAX_NOTES_BYTES // 2**20
-    try:
-        status = file.stat()  # through a link: what would be read
-        if stat.S_ISDIR(status.st_mode):
-            return None, NoteWarning(relative, 0, "cannot read file: it is a folder")
-        if not stat.S_ISREG(status.st_mode):
-            return None, NoteWarning(relative, 0, "not a regular file (a device, pipe or "
-                                                  "socket); skipped")  # fmt: skip
-        data = b""
-        if status.st_size <= MAX_NOTES_BYTES:
-            with file.open("rb") as stream:  # the size can lie (a file growing): read the cap
-                data = stream.read(MAX_NOTES_BYTES + 1)
-        if status.st_size > MAX_NOTES_BYTES or len(data) > MAX_NOTES_BYTES:
-            shown = (f"{status.st_size / 2**20:.0f} MB" if status.st_size > MAX_NOTES_BYTES
-                     else f"over {limit} MB")  # fmt: skip
-            message = f"file too large for notes ({shown}; the limit is {limit} MB); skipped"
-            return None, NoteWarning(relative, 0, message)
-    except OSError as error:
-        return None, NoteWarning(relative, 0, f"cannot read file: {error.strerror or error}")
-    if b"\x00" in data[:8192]:
-        return None, NoteWarning(relative, 0, "binary file, not markdown; skipped")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        text = data.decode("utf-8", errors="replace")
-        return text, NoteWarning(
-            relative, line, f"invalid UTF-8 (byte {error.start}); bad bytes replaced"
-        )
