@@ -291,6 +291,8 @@ def test_a_video_embedded_as_an_image_is_the_talks_video():
     player = ('## Pasted player\n<iframe width="560" height="315" src="https://www.youtube.com/embed/'
               'aaaaaaaaaaa?start=30" title="YouTube video player" allowfullscreen></iframe>\n\n- a note\n')
     assert _shown(player) == [("Pasted player", (), ["aaaaaaaaaaa"], [("a note", 0)])]
+    hugo = "## From my blog\n{{< youtube bbbbbbbbbbb >}}\n\n- a note\n"
+    assert _shown(hugo) == [("From my blog", (), ["bbbbbbbbbbb"], [("a note", 0)])]
 
 
 def test_a_logseq_outline_gives_its_talks():

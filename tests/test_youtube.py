@@ -107,3 +107,18 @@ def test_addresses_spelt_out_in_text_are_found_without_the_sentence_around_them(
     assert rest == ("Watch . Also (), ! Not notyoutube.com/watch?v=ddddddddddd nor "
                     "me@youtube.com/x; the channel ")  # fmt: skip
     assert written_urls("no address here") == ([], "no address here")
+
+
+@pytest.mark.parametrize("shortcode", [
+    "{{< youtube aaaaaaaaaaa >}}", '{{< youtube id="aaaaaaaaaaa" title="Keynote" >}}',
+    "{% youtube aaaaaaaaaaa %}", '{% include youtube.html id="aaaaaaaaaaa" %}',
+])  # fmt: skip
+def test_a_site_generators_video_shortcode_names_its_video(shortcode):
+    """Notes kept in a Hugo or Jekyll site embed a video by its id alone."""
+    assert written_urls(f"Recording: {shortcode} (slides later)") == (
+        [watch_url("aaaaaaaaaaa")], "Recording:  (slides later)")
+
+
+def test_shortcodes_that_name_no_youtube_video_are_text():
+    for text in ("{{< youtube short >}}", "{{< vimeo 12345678901 >}}", "{% youtube %}"):
+        assert written_urls(text) == ([], text)

@@ -86,9 +86,14 @@ def parse_video_url(url: str) -> VideoLink | None:
 
 
 #: A YouTube address spelt out in text rather than linked, with or without its scheme, up
-#: to a space, a bracket or a quote (see `written_urls`).
+#: to a space, a bracket or a quote; or a site generator's video shortcode naming only the
+#: id: Hugo's `{{< youtube ID >}}`, Jekyll's `{% youtube ID %}` and
+#: `{% include youtube.html id="ID" %}` (see `written_urls`).
 _WRITTEN = re.compile(
-    r"(?<![\w@/.-])(?:https?://)?(?:(?:www|m|music)\.)?(?:youtube(?:-nocookie)?\.com|youtu\.be)"
+    r"\{\{<\s*youtube\s+(?:id=)?[\"']?(?P<hugo>[A-Za-z0-9_-]{11})[\"']?[^{}<>]*>\}\}"
+    r"|\{%\s*(?:youtube|include\s+youtube[\w.-]*)\s+(?:id=)?[\"']?(?P<jekyll>[A-Za-z0-9_-]{11})"
+    r"[\"']?[^{}%]*%\}"
+    r"|(?<![\w@/.-])(?:https?://)?(?:(?:www|m|music)\.)?(?:youtube(?:-nocookie)?\.com|youtu\.be)"
     r"/[^\s<>()\[\]{}\"'`]*",
     re.IGNORECASE,
 )
@@ -96,14 +101,19 @@ _SENTENCE_END = ".,;:!?"
 
 
 def written_urls(text: str) -> tuple[list[str], str]:
-    """The YouTube addresses a text spells out (pasted bare: `youtu.be/ID`, `https://…`),
-    each as a URL with a scheme, and the text without them. Punctuation after an address
-    ends the sentence, not the address. One pass of one regular expression without nested
-    repeats: a notes file may hold any text."""
+    """The YouTube addresses a text spells out (pasted bare: `youtu.be/ID`, `https://…`,
+    or a shortcode), each as a URL with a scheme, and the text without them. Punctuation
+    after an address ends the sentence, not the address. One pass of one regular
+    expression without nested repeats: a notes file may hold any text."""
     urls, kept, cursor = [], [], 0
     for found in _WRITTEN.finditer(text):
-        address = found.group().rstrip(_SENTENCE_END)
-        urls.append(address if "://" in address else f"https://{address}")
+        shortcode = found.group("hugo") or found.group("jekyll")
+        if shortcode:
+            address = found.group()
+            urls.append(watch_url(shortcode))
+        else:
+            address = found.group().rstrip(_SENTENCE_END)
+            urls.append(address if "://" in address else f"https://{address}")
         kept.append(text[cursor : found.start()])
         cursor = found.start() + len(address)
     kept.append(text[cursor:])
