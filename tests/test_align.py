@@ -96,10 +96,6 @@ def test_on_the_podcasts_other_episodes_sentences_are_rarely_aligned(corpus, tmp
         ("12:34:56:78", None),
         ("12:60 not a time", None),
         ("re:Invent", None),
-        ("{{youtube-timestamp 754}} SnapStart", 754.0),  # Logseq's mark while watching
-        ("{{youtube-timestamp 1:02:03}}", 3723.0),
-        ("{{youtube-timestamp 12:34}} the demo", 754.0),
-        ("{{youtube-timestamp soon}}", None),
     ],
 )
 def test_a_note_beginning_with_a_time_states_its_second(text, second):

@@ -2,6 +2,9 @@ import pickle
 import shutil
 from pathlib import Path
 
+import pytest
+
+from indexer.ingest.align import stated_start
 from indexer.ingest.notes import parse_notes
 from indexer.ingest.notes_cache import NotesCache
 from indexer.ingest.notes_folder import read_notes_folder
@@ -303,8 +306,21 @@ def test_a_logseq_outline_gives_its_talks():
             "  - {{youtube-timestamp 754}} SnapStart\n")  # fmt: skip
     assert _shown(text) == [
         ("Werner Vogels keynote", (), ["aaaaaaaaaaa"], [("cost is a requirement", 1), ("nested point", 2)]),
-        ("Second talk", (), ["bbbbbbbbbbb"], [("{{youtube-timestamp 754}} SnapStart", 1)]),
+        ("Second talk", (), ["bbbbbbbbbbb"], [("12:34 SnapStart", 1)]),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "read", "second"), [
+    ("{{youtube-timestamp 754}} SnapStart", "12:34 SnapStart", 754.0),  # Logseq, while watching
+    ("{{youtube-timestamp 3723}}", "1:02:03", 3723.0),
+    ("{{youtube-timestamp 12:34}} the demo", "12:34 the demo", 754.0),
+    ("{{youtube-timestamp 5}} and {{youtube-timestamp 65}}", "0:05 and 1:05", 5.0),
+    ("{{youtube-timestamp soon}}", "{{youtube-timestamp soon}}", None),
+])  # fmt: skip
+def test_logseq_time_marks_read_as_times_and_state_the_second(typed, read, second):
+    [talk] = parse_notes(f"## Talk\n[v](https://youtu.be/aaaaaaaaaaa)\n- {typed}\n", "notes.md").talks
+    assert talk.notes[0].text == read
+    assert stated_start(talk.notes[0].text) == second
 
 
 def test_a_bullet_talk_link_that_is_no_video_is_said_once_and_stays_a_bullet():

@@ -51,13 +51,6 @@ _STATED = re.compile(
 )
 
 
-#: Logseq's mark of the second a note was taken at: `{{youtube-timestamp 754}}`, or
-#: `{{youtube-timestamp 12:34}}`
-_LOGSEQ_STATED = re.compile(
-    r"\s*\{\{youtube-timestamp\s+(\d{1,6}|(?:\d{1,3}:)?\d{1,3}:[0-5]\d)\s*\}\}"
-)
-
-
 def stated_start(text: str) -> float | None:
     """The second a note says it is about, when it begins with a time; else None."""
     return split_stated(text)[0]
@@ -65,12 +58,6 @@ def stated_start(text: str) -> float | None:
 
 def split_stated(text: str) -> tuple[float | None, str]:
     """The second a note begins with (None without one), and the note's words after it."""
-    logseq = _LOGSEQ_STATED.match(text)
-    if logseq is not None:
-        second = 0
-        for part in logseq.group(1).split(":"):
-            second = second * 60 + int(part)
-        return float(second), text[logseq.end() :]
     found = _STATED.match(text)
     if found is None:
         return None, text

@@ -38,6 +38,25 @@ _LABEL_WORD = re.compile(r"[^\W\d_]+")
 _HTML_PLAYER = re.compile(r"</?(?:iframe|embed|video|object)\b[^<>]*>", re.IGNORECASE)
 
 
+#: Logseq's mark of the second a note was taken at: `{{youtube-timestamp 754}}`, or
+#: `{{youtube-timestamp 12:34}}`
+_LOGSEQ_TIME = re.compile(r"\{\{youtube-timestamp\s+(\d{1,6}|(?:\d{1,3}:)?\d{1,3}:[0-5]\d)\s*\}\}")
+
+
+def _clock(found: re.Match[str]) -> str:
+    second = 0
+    for part in found.group(1).split(":"):
+        second = second * 60 + int(part)
+    hours, minutes = divmod(second // 60, 60)
+    return f"{hours}:{minutes:02d}:{second % 60:02d}" if hours else f"{minutes}:{second % 60:02d}"
+
+
+def readable_times(text: str) -> str:
+    """A note's Logseq time marks written as the times people type (`12:34`): they read
+    as times, and one that begins a note states its second, like any other."""
+    return _LOGSEQ_TIME.sub(_clock, text) if "{{youtube-timestamp" in text else text
+
+
 @dataclass(frozen=True)
 class Detail:
     """A line's statement about its talk: `kind` "speaker" (`value` the name or names,

@@ -29,7 +29,12 @@ from indexer.core.youtube import (
     written_urls,
 )
 from indexer.ingest.front_matter import read_front_matter, split_front_matter
-from indexer.ingest.note_lines import only_video_words, read_detail, speaker_in_title
+from indexer.ingest.note_lines import (
+    only_video_words,
+    read_detail,
+    readable_times,
+    speaker_in_title,
+)
 
 _TALK_KEYS = {"video_id", "youtube_url", "video_url", "guest", "speaker", "speakers"}
 # Raw HTML stays text: never rendered. At its nesting limit markdown-it stops reading
@@ -208,7 +213,7 @@ def _outline(body: str, offset: int, path: str, warnings: list[NoteWarning],
             line += taken
         moment: list[VideoRef] = []
         only_videos = _collect_videos(token, line, current, path, warnings, moment)
-        text = _inline_text(token)
+        text = readable_times(_inline_text(token))
         if text and not only_videos:
             at = moment[0] if moment else None
             current.items.append(NoteItem(text, line, max(list_depth - 1, 0),
