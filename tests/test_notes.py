@@ -3,6 +3,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.ingest.align import stated_start
 from indexer.ingest.notes import parse_notes
@@ -522,3 +524,34 @@ def test_a_damaged_or_foreign_notes_cache_is_ignored(test_notes, tmp_path):
     stored["code"] = "other code"
     cache_file.write_bytes(pickle.dumps(stored))
     assert NotesCache(cache_file).entries == {}
+
+
+_PIECES = [
+    "# Day one", "## Werner Vogels - CTO", "### Talk by Ann Lee", "Setext\n-----",
+    "[YouTube](https://youtu.be/aaaaaaaaaaa)", "https://youtu.be/bbbbbbbbbbb?t=90",
+    "![](https://www.youtube.com/watch?v=ccccccccccc)", "{{< youtube ddddddddddd >}}",
+    '<iframe src="https://www.youtube.com/embed/eeeeeeeeeee"></iframe>',
+    "- [A talk](https://youtu.be/fffffffffff) by Bo Chen", "  - a nested note", "    - deeper",
+    "- [Part 2](https://youtu.be/ggggggggggg)", "- a plain bullet", "1. a numbered one",
+    "Speaker: Jane Doe, CTO", "**Speakers:** A, B", "Date: 2024-05-14", "Date: soon",
+    "- {{youtube-timestamp 754}} SnapStart", "- [12:34](https://youtu.be/aaaaaaaaaaa?t=754) demo",
+    "Video: https://youtu.be/hhhhhhhhhhh", "a paragraph of prose", "- [Channel](https://www.youtube.com/@x)",
+    "> a quote", "```\ncode\n```", "", "---", "\t- tabbed", "- ## Logseq heading",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30), st.booleans())
+def test_any_mix_of_the_shapes_people_write_parses(pieces, front_matter):
+    """Whatever the mix: no error, the same talks twice, every note on a line of the
+    file and every talk with a title and videos of its own."""
+    text = "\n".join(pieces)
+    if front_matter:
+        text = "---\ntitle: Mixed\n---\n" + text
+    parsed = parse_notes(text, "mixed.md")
+    assert parse_notes(text, "mixed.md") == parsed
+    lines = text.count("\n") + 1
+    for talk in parsed.talks:
+        assert talk.title and talk.id
+        assert len({video.video_id for video in talk.videos}) == len(talk.videos)
+        assert all(1 <= note.line <= lines and note.depth >= 0 for note in talk.notes)
