@@ -34,6 +34,7 @@ from bench.http_load import drive, start_server, stop_server
 from bench.meaning import measure as measure_meaning
 from bench.meaning import table as meaning_table
 from bench.queries import CLASSES, BenchQuery, make_queries
+from bench.relevance import measure as measure_relevance
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.whoosh import generations
@@ -131,14 +132,14 @@ def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_s
         cluster.start()
         cluster.configure(data)
     try:
-        _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster, baseline)
+        _measure(figures, corpus, data, work, talks, http_seconds, per_class, cluster, baseline)
     finally:
         if cluster is not None:
             cluster.stop()
     return figures
 
 
-def _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster,
+def _measure(figures, corpus, data, work, talks, http_seconds, per_class, cluster,
              baseline) -> None:  # fmt: skip
 
     print("full build (talkseek index --offline --full)...", file=sys.stderr)
@@ -172,6 +173,8 @@ def _measure(figures, data, work, talks, quick, http_seconds, per_class, cluster
                 "query", time_queries(lambda q: search(engine, q.text), queries, warm_up)
             )
         )
+        print("relevance: titles, surnames and known items...", file=sys.stderr)
+        figures.update(measure_relevance(engine, corpus))
     finally:
         engine.close()
 

@@ -73,6 +73,19 @@ def test_bulk_scores_equal_whoosh_scores(fixture_data):
         assert _compare_all(index, per_field=6) > 20
 
 
+def test_a_fields_average_length_is_over_the_documents_holding_it(fixture_data):
+    """The plain version, from Whoosh's length of each document one by one; a speaker's
+    name is at least a word long on average, not a share of every passage's."""
+    with TalkIndex(fixture_data / "index") as index:
+        reader = index.reader
+        for name in FIELD_WEIGHTS:
+            holders = sum((reader.doc_field_length(docnum, name) or 0) > 0
+                          for docnum in range(reader.doc_count_all()))  # fmt: skip
+            expected = reader.field_length(name) / holders if holders else 1.0
+            assert index.scorer.average_length(name) == pytest.approx(expected), name
+        assert index.scorer.average_length("speaker") >= 1
+
+
 def test_postings_read_through_whoosh_when_arrays_are_missing(fixture_data, tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(fixture_data, copy)

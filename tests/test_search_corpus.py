@@ -6,6 +6,7 @@ import re
 import pytest
 
 from bench.known_items import known_items, with_typo
+from bench.relevance import surname_precision, title_mrr
 from indexer.ingest.captions import video_id_from_vtt
 from tests.searching import TalkIndex
 from tests.spread_cases import spread_cases
@@ -106,6 +107,13 @@ def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus)
     assert first >= 0.9 * len(items), first
     assert moment_near >= 0.85 * len(items), moment_near
     assert typo_top3 >= 0.8 * len(items), typo_top3
+
+
+def test_an_episodes_title_or_guest_finds_it_first(lenny_index):
+    """The title before " | Guest (Company)", and the guest's surname alone: the episode's
+    own record outweighs transcripts that use the same words in passing."""
+    assert title_mrr(lenny_index.engine, count=60, seed=7) >= 0.95
+    assert surname_precision(lenny_index.engine, count=40, seed=7) >= 0.95
 
 
 def test_episodes_sharing_one_transcript_are_found_and_marked(lenny_data):

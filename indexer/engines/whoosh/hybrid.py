@@ -16,7 +16,6 @@ from indexer.engines.fusion import FEW, PINNED, SCATTERED, Fused, fuse, talk_sco
 from indexer.engines.whoosh.ranking import (
     KIND_CODES,
     MOMENTS,
-    TALK_WEIGHT,
     WINDOW_SECONDS,
     DocTable,
     Hit,
@@ -35,7 +34,8 @@ def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np
     if detail is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     rows = detail.talk_of_row
-    own = detail.matrix.sum(axis=1) * np.where(table.kind[detail.docs] == _TALK, TALK_WEIGHT, 1)
+    record = table.kind[detail.docs] == _TALK
+    own = detail.matrix.sum(axis=1) * np.where(record, detail.record_weight[rows], 1)
     moment = _moment_of_rows(detail, len(detail.docs))
     order = np.lexsort((detail.docs, -own, moment, ~detail.clustered[rows],
                         -detail.covered[rows]))  # fmt: skip

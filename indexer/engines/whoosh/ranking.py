@@ -1,7 +1,8 @@
 """Hits → ranked talks with their moments, computed over arrays for every talk at once.
 
-A talk's score adds its own record's score (title, speaker… weighted by
-TALK_WEIGHT), its best note plus a share of the next three, and its best
+A talk's score adds its own record's score (title, speaker…, by the field
+weights) times the square of the share of query groups the record holds, its
+best note plus a share of the next three, and its best
 minute of video plus a share of the next two that do not overlap. A minute
 (window) starts at a passage hit and takes the hits of the same video starting
 within WINDOW_SECONDS; each query group counts there with its best passage.
@@ -20,7 +21,7 @@ import numpy as np
 from indexer.engines.whoosh.scoring import Scores, run_starts
 
 WINDOW_SECONDS = 60.0
-TALK_WEIGHT = 3.0  # a talk's own title or speaker outweighs passing mentions
+TALK_WEIGHT = 1.0  # a record's word counts as in a passage, times its field's weight
 MOMENTS = 3
 SHARE = 0.3  # what the runner-up notes and moments add
 KIND_CODES = {"talk": 0, "note": 1, "passage": 2}
@@ -187,7 +188,10 @@ class _Detail:
 
         self._windows(table, kinds, present, own_present, clustered)
         self.clustered = clustered
-        self.score = (TALK_WEIGHT * own.sum(axis=1) + best_note + SHARE * more_notes
+        # a title holding one word of three says little about the talk, one holding them
+        # all (or a name asked alone) says most
+        self.record_weight = TALK_WEIGHT * (own_present.sum(axis=1) / wanted) ** 2
+        self.score = (self.record_weight * own.sum(axis=1) + best_note + SHARE * more_notes
                       + self.window_best + SHARE * self.window_rest)  # fmt: skip
 
     def _windows(self, table, kinds, present, own_present, clustered) -> None:

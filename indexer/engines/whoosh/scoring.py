@@ -1,7 +1,8 @@
 """Whoosh queries scored in bulk: BM25F over whole posting arrays at once.
 
-The scores are Whoosh's own (its BM25F with B=0.75, K1=1.2, its idf and
-average field lengths, boosts multiplied, OR adding its parts, a phrase
+The scores are Whoosh's own (its BM25F with B=0.75, K1=1.2 and its idf, with
+each field's average length over the documents holding it (`weighting`),
+boosts multiplied, OR adding its parts, a phrase
 scoring as the sum of its words), so results rank as they did when Whoosh's
 matchers walked the postings one by one; only the walking is gone. Phrases
 are checked on positions of the documents that hold every word, all
@@ -19,8 +20,8 @@ from whoosh.searching import Searcher
 
 from indexer.engines.protocol import Budget
 from indexer.engines.whoosh.postings import Postings, TermPostings
+from indexer.engines.whoosh.weighting import K1, B, peer_average
 
-B, K1 = 0.75, 1.2
 _POSITION_SPAN = np.int64(1) << 32  # keys (candidate, position) packed in one integer
 
 
@@ -163,10 +164,12 @@ class BulkScorer:
             return self._phrase(query.fieldname, list(query.words), query.boost, budget)
         return self._through_whoosh(query)
 
-    def _average_length(self, fieldname: str) -> float:
+    def average_length(self, fieldname: str) -> float:
+        """The field's average length over the documents holding it (`weighting`)."""
         if fieldname not in self._averages:
             total = self.reader.field_length(fieldname)
-            self._averages[fieldname] = (total / (self.doc_count or 1)) or 1
+            lengths = self.postings.field_lengths(fieldname)
+            self._averages[fieldname] = peer_average(total, lengths)
         return self._averages[fieldname]
 
     def _bm25(self, fieldname: str, text: str, postings: TermPostings, rows=None) -> np.ndarray:
@@ -174,7 +177,7 @@ class BulkScorer:
         docs = postings.docs if rows is None else postings.docs[rows]
         count = self.doc_count or 1
         idf = log(count / (postings.stored + 1)) + 1
-        average = self._average_length(fieldname)
+        average = self.average_length(fieldname)
         lengths = self.postings.field_lengths(fieldname)[docs]
         tfs = tfs.astype(np.float64)
         return idf * (tfs * (K1 + 1)) / (tfs + K1 * ((1 - B) + B * lengths / average))

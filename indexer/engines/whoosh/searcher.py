@@ -54,6 +54,7 @@ from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk
 from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
 from indexer.engines.whoosh.stored import StoredFields
 from indexer.engines.whoosh.vectors import Vectors, read_info
+from indexer.engines.whoosh.weighting import PeerLengthBM25F
 
 #: Matching notes returned per talk, best first.
 #: Facet values returned per facet, most common first.
@@ -85,7 +86,9 @@ class OpenGeneration:
         self.folder = folder
         self.lock = threading.RLock()
         self.index = whoosh_index.open_dir(str(folder))
-        self.searcher = self.index.searcher()
+        # Whoosh's own matchers (filters, unusual queries) score as the bulk scorer does
+        weighting = PeerLengthBM25F(lambda fieldname: self.scorer.average_length(fieldname))
+        self.searcher = self.index.searcher(weighting=weighting)
         self.reader = self.searcher.reader()
         self.postings = Postings(self.reader, folder, self.lock)
         self.scorer = BulkScorer(self.searcher, self.postings)

@@ -1,0 +1,92 @@
+"""How well a known talk is found again, from what people type for it.
+
+- its title, typed as words (the part before " | Guest (Company)"): the reciprocal of
+  the talk's rank, averaged (MRR; a talk with the same title counts as found);
+- a speaker's surname alone: the share of the first results (as many as the talks they
+  gave, at most ten) that are theirs;
+- known items over the podcasts (`bench/known_items.py`): three rare words of a speaker
+  turn, and the rank of its episode.
+
+Queries come from the engine's own records with a fixed seed, so every engine and every
+version is measured on the same ones.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+from pathlib import Path
+
+from bench.known_items import known_items
+from indexer.engines.protocol import Engine
+from indexer.search import search
+
+_MARKS = ".,:;!?\"()|+\u2026\u201c\u201d"
+_WORD = re.compile(r"[a-z]+")
+
+
+def typed(title: str) -> str:
+    """A title as someone types it: its words, without the punctuation around them."""
+    return " ".join(word.strip(_MARKS) for word in title.split() if word.strip(_MARKS))
+
+
+def _rank_of(engine: Engine, query: str, wanted: set[str]) -> float:
+    """1 / the rank of the first wanted talk on the first page, 0 when none is there."""
+    ids = [item["talk"]["id"] for item in search(engine, query)["results"]]
+    return next((1 / (at + 1) for at, talk_id in enumerate(ids) if talk_id in wanted), 0.0)
+
+
+def title_mrr(engine: Engine, count: int, seed: int) -> float:
+    records = {record["id"]: record for record in engine.records()}
+    by_title: dict[str, set[str]] = {}
+    for talk_id, record in records.items():
+        by_title.setdefault(record["title"], set()).add(talk_id)
+    chosen = random.Random(seed).sample(sorted(records), min(count, len(records)))
+    return statistics.mean(
+        _rank_of(engine, typed(records[talk_id]["title"].split(" | ")[0]),
+                 by_title[records[talk_id]["title"]])
+        for talk_id in chosen
+    )  # fmt: skip
+
+
+def surname_precision(engine: Engine, count: int, seed: int) -> float:
+    by_surname: dict[str, set[str]] = {}
+    for record in engine.records():
+        for surname in _WORD.findall((record.get("speaker") or "").lower())[-1:]:
+            if len(surname) >= 3:
+                by_surname.setdefault(surname, set()).add(record["id"])
+    chosen = random.Random(seed).sample(sorted(by_surname), min(count, len(by_surname)))
+    shares = []
+    for surname in chosen:
+        theirs = by_surname[surname]
+        shown = [item["talk"]["id"] for item in search(engine, surname)["results"]]
+        first = shown[: min(len(theirs), 10)]
+        shares.append(sum(talk_id in theirs for talk_id in first) / len(first) if first else 0)
+    return statistics.mean(shares)
+
+
+def known_item_mrr(engine: Engine, corpus: Path, count: int) -> float | None:
+    """None when the index holds none of the podcast episodes."""
+    videos = {video["video_id"] for record in engine.records()
+              for video in record.get("videos", []) if video.get("video_id")}  # fmt: skip
+    if not (corpus / "lenny").is_dir() or not videos & _podcast_videos(corpus):
+        return None
+    items = known_items(corpus, count, videos=videos)
+    return statistics.mean(_rank_of(engine, " ".join(rare), talks) for rare, talks, _ in items)
+
+
+def _podcast_videos(corpus: Path) -> set[str]:
+    return {path.stem for path in (corpus / "lenny" / "transcripts").glob("*.json")}
+
+
+def measure(engine: Engine, corpus: Path, count: int = 300, seed: int = 5) -> dict[str, float]:
+    """The three figures, rounded (known items left out when the index has no episode)."""
+    figures = {
+        "relevance_title_mrr": title_mrr(engine, count, seed),
+        "relevance_surname_precision": surname_precision(engine, count, seed),
+    }
+    known = known_item_mrr(engine, corpus, count // 2)
+    if known is not None:
+        figures["relevance_known_item_mrr"] = known
+    return {name: round(value, 3) for name, value in figures.items()}

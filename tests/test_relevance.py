@@ -1,0 +1,103 @@
+"""What a talk's own record (title, speaker) weighs against what transcripts say.
+
+Small talks written here: each transcript is long beside its record, as real ones are,
+so a field's length is judged against the documents that hold it (a speaker name is
+short for a speaker name, not long for an index full of passages).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import build_data_folder
+from tests.searching import TalkIndex
+
+FILLER = [
+    "river", "market", "window", "engine", "garden", "letter", "station", "winter",
+    "copper", "signal", "orchard", "ladder", "meadow", "canvas", "pocket", "lantern",
+    "harbor", "tunnel", "basket", "violin", "saddle", "marble", "kettle", "thunder",
+    "pillow", "anchor", "candle", "feather", "bridge",
+]
+
+
+def _transcript(said: dict[int, str], seed: int, snippets: int = 400) -> list[dict]:
+    """Snippets of filler words every 4 seconds; `said` puts a sentence at a snippet."""
+    rng = random.Random(seed)
+    return [
+        {"text": said.get(number) or " ".join(rng.choices(FILLER, k=9)),
+         "start": 4.0 * number, "duration": 4.0}
+        for number in range(snippets)
+    ]  # fmt: skip
+
+
+NOTES = """# Talks
+
+## Lighthouses of the north
+
+Speaker: Ada Quill
+
+[Video](https://youtu.be/AAAAAAAAAAA)
+
+## Dredging the shipping lanes
+
+Speaker: Ben Marsh
+
+[Video](https://youtu.be/BBBBBBBBBBB)
+
+## Salt marsh ecology
+
+Speaker: Cara Lind
+
+[Video](https://youtu.be/CCCCCCCCCCC)
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    sources = tmp_path_factory.mktemp("relevance-sources")
+    (sources / "notes").mkdir()
+    (sources / "notes" / "talks.md").write_text(NOTES, encoding="utf-8")
+    transcripts = sources / "transcripts"
+    transcripts.mkdir()
+    spoken = {
+        "AAAAAAAAAAA": {},
+        # others quote Ada Quill in passing; Ben's talk says "storms" and "flooded" in one
+        # minute, Cara's says the whole line at once
+        "BBBBBBBBBBB": {40: "as Ada Quill wrote about the lamps", 90: "the storms came in",
+                        95: "and the basin flooded twice"},
+        "CCCCCCCCCCC": {30: "Ada Quill kept that light",
+                        70: "the dredging stopped when storms flooded the marsh"},
+    }  # fmt: skip
+    for seed, (video_id, said) in enumerate(spoken.items()):
+        text = json.dumps(_transcript(said, seed))
+        (transcripts / f"{video_id}.json").write_text(text, encoding="utf-8")
+    root = build_data_folder(tmp_path_factory.mktemp("relevance"), sources / "notes", transcripts)
+    with TalkIndex(Path(root) / "index") as opened:
+        yield opened
+
+
+def _titles(index: TalkIndex, query: str) -> list[str]:
+    return [item["talk"]["title"] for item in index.search(query)["results"]]
+
+
+@pytest.mark.parametrize("query", ["quill", "Ada Quill", "speaker:quill"])
+def test_a_speakers_name_finds_their_talk_before_talks_quoting_them(index, query):
+    assert _titles(index, query)[0] == "Lighthouses of the north"
+
+
+def test_a_title_finds_its_talk_first(index):
+    assert _titles(index, "dredging the shipping lanes")[0] == "Dredging the shipping lanes"
+
+
+def test_one_title_word_weighs_less_than_the_whole_query_said_in_one_moment(index):
+    """Ben's title holds "dredging" and his talk says the other words within a minute;
+    Cara says all of them in one line: her moment is what was asked for."""
+    result = index.search("dredging storms flooded")
+    titles = [item["talk"]["title"] for item in result["results"]]
+    assert titles[:2] == ["Salt marsh ecology", "Dredging the shipping lanes"]
+    moment = result["results"][0]["moments"][0]
+    assert moment["start"] <= 4.0 * 70 < moment["end"]
