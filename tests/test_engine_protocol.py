@@ -16,6 +16,7 @@ from indexer.core.analysis import phrase_parts, terms
 from indexer.core.data_folder import DataFolder
 from indexer.engines import ENGINES, open_engine
 from indexer.engines.protocol import (
+    SPELLING_FIELDS,
     Budget,
     Engine,
     Filter,
@@ -177,6 +178,8 @@ def test_vocabulary_and_document_frequencies(engine):
     notes = engine.vocabulary("note")  # words as written, for suggestions people can read
     assert notes.frequency("explained") and notes.frequency("nanoseconds")
     assert not notes.frequency("explain")
+    speakers = engine.vocabulary("speaker")  # names, for the typos people make most
+    assert speakers.frequency("hopper") == 1 and "hopper" in speakers.within("hoppre", 2)
 
 
 def test_an_update_writes_only_what_changed_and_a_new_generation_is_published(engine, folder):
@@ -252,7 +255,7 @@ def test_an_update_leaves_the_vocabulary_a_full_build_would_make(engine, folder)
         try:
             return {field: dict(zip(fresh.vocabulary(field).words,
                                     fresh.vocabulary(field).frequencies.tolist(), strict=True))
-                    for field in ("title", "note", "transcript")}  # fmt: skip
+                    for field in SPELLING_FIELDS}  # fmt: skip
         finally:
             fresh.close()
 

@@ -101,3 +101,10 @@ def test_one_title_word_weighs_less_than_the_whole_query_said_in_one_moment(inde
     assert titles[:2] == ["Salt marsh ecology", "Dredging the shipping lanes"]
     moment = result["results"][0]["moments"][0]
     assert moment["start"] <= 4.0 * 70 < moment["end"]
+
+
+def test_a_misspelt_speakers_name_is_corrected_to_the_name(index):
+    """"Lind" is in no title, note or transcript: only Cara's record names her."""
+    result = index.search("cara lnid")
+    assert result["suggestion"] == "cara lind"
+    assert [item["talk"]["title"] for item in result["results"]][:1] == ["Salt marsh ecology"]

@@ -40,8 +40,9 @@ FIELD_WEIGHTS: dict[str, float] = {
     "note": 2.0,
     "transcript": 1.0,
 }
-#: Fields whose unstemmed words an engine offers for typos and prefixes.
-SPELLING_FIELDS = ("title", "note", "transcript")
+#: Fields whose unstemmed words an engine offers for typos and prefixes (a name is what
+#: people misspell most).
+SPELLING_FIELDS = ("title", "speaker", "note", "transcript")
 #: What a facet counts, per talk.
 FACETS = ("event", "speaker", "section", "year")
 #: How results can be ordered.

@@ -10,11 +10,14 @@ does. The sorted words and their document frequencies also answer prefixes.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from indexer.core.analysis import spelling_words
 
 
 class Vocabulary:
@@ -61,3 +64,13 @@ class Vocabulary:
             processor=lambda text: text[: size + 1] if text is not word else text,
         )  # fmt: skip
         return [candidate for candidate, _, _ in found]
+
+
+def record_vocabulary(records: Iterable[dict], field: str) -> Vocabulary:
+    """The words of one field of talk records (a title, a speaker's name), each with the
+    number of talks holding it: small fields every engine reads from its records."""
+    counts: Counter[str] = Counter()
+    for record in records:
+        counts.update(spelling_words(record.get(field) or ""))
+    words = sorted(counts)
+    return Vocabulary(words, np.array([counts[word] for word in words], dtype=np.int64))

@@ -30,7 +30,6 @@ from indexer.engines.build_lock import build_lock
 from indexer.engines.documents import talk_documents
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
-    SPELLING_FIELDS,
     BuildProgress,
     BuildReport,
     EngineUnavailable,
@@ -90,7 +89,7 @@ def typesense_documents(document: dict, build: int, vector: np.ndarray | None = 
 
 def _vocabularies(ingested: Ingested, talks: Iterable[Talk]) -> dict[str, Counter[str]]:
     """Per spelling field, each unstemmed word of these talks and how many documents hold it."""
-    counts: dict[str, Counter[str]] = {field: Counter() for field in SPELLING_FIELDS}
+    counts: dict[str, Counter[str]] = {field: Counter() for field in schema.VOCABULARY_FIELDS}
     for talk in talks:
         counts["title"].update(spelling_words(talk.title))
         for note in talk.notes:
@@ -103,7 +102,7 @@ def _vocabularies(ingested: Ingested, talks: Iterable[Talk]) -> dict[str, Counte
 def _stored_vocabularies(client, settings, collection: str, talk_ids: list[str]
                          ) -> dict[str, Counter[str]]:  # fmt: skip
     """The same counts for talks as the collection holds them now (their old documents)."""
-    counts: dict[str, Counter[str]] = {field: Counter() for field in SPELLING_FIELDS}
+    counts: dict[str, Counter[str]] = {field: Counter() for field in schema.VOCABULARY_FIELDS}
     for first in range(0, len(talk_ids), 100):
         listed = ",".join(talk_ids[first : first + 100])
         wanted = {"filter_by": f"talk_id:[{listed}]", "include_fields": "kind,text,record"}
@@ -121,7 +120,7 @@ def _stored_vocabularies(client, settings, collection: str, talk_ids: list[str]
 
 def _read_vocabularies(client, settings, collection: str) -> dict[str, Counter[str]]:
     counts = {}
-    for field in SPELLING_FIELDS:
+    for field in schema.VOCABULARY_FIELDS:
         found = call(settings, client.collections[collection]
                      .documents[f"{schema.VOCABULARY}:{field}"].retrieve)  # fmt: skip
         payload = json.loads(found["payload"])

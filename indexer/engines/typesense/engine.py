@@ -40,7 +40,7 @@ from indexer.engines.typesense import published as builder
 from indexer.engines.typesense import schema
 from indexer.engines.typesense.client import call, connect
 from indexer.engines.typesense.queries import Searcher
-from indexer.engines.vocabulary import Vocabulary
+from indexer.engines.vocabulary import Vocabulary, record_vocabulary
 
 if TYPE_CHECKING:
     import typesense
@@ -133,6 +133,8 @@ class TypesenseEngine:
     def vocabulary(self, field: str) -> Vocabulary:
         if field not in SPELLING_FIELDS:
             raise ValueError(f"{field} keeps no spelling words")
+        if field not in schema.VOCABULARY_FIELDS:
+            return self._record_vocabulary(field)
         if field not in self._vocabularies:
             collection = self.opened()
             try:
@@ -143,6 +145,13 @@ class TypesenseEngine:
                 payload = {"words": [], "frequencies": []}
             vocabulary = Vocabulary(payload["words"],
                                     np.array(payload["frequencies"], dtype=np.int64))  # fmt: skip
+            with self._lock:
+                self._vocabularies[field] = vocabulary
+        return self._vocabularies[field]
+
+    def _record_vocabulary(self, field: str) -> Vocabulary:
+        if field not in self._vocabularies:
+            vocabulary = record_vocabulary(self.talks().values(), field)
             with self._lock:
                 self._vocabularies[field] = vocabulary
         return self._vocabularies[field]

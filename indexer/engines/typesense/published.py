@@ -12,11 +12,10 @@ from typesense import exceptions
 
 from indexer.core.analysis import ANALYZER_VERSION
 from indexer.core.settings import TypesenseSettings
-from indexer.engines.protocol import SPELLING_FIELDS
 from indexer.engines.typesense import schema
 from indexer.engines.typesense.client import call
 
-EXTRA_DOCUMENTS = len(SPELLING_FIELDS) + 1  # the vocabularies and the build's summary
+EXTRA_DOCUMENTS = len(schema.VOCABULARY_FIELDS) + 1  # the vocabularies and the build's summary
 
 
 def previous_alias(settings: TypesenseSettings) -> str:

@@ -16,6 +16,8 @@ from indexer.core.analysis import analyze
 from indexer.engines.protocol import FIELD_WEIGHTS
 
 VOCABULARY = "vocabulary"  # kind of the documents holding a spelling field's words
+#: The spelling fields kept as documents (a speaker's words are read from the talk records).
+VOCABULARY_FIELDS = ("title", "note", "transcript")
 META = "meta"  # kind of the one document describing the build
 META_ID = "meta"
 VECTOR = "vector"  # a document's meaning vector (when the build had a model)

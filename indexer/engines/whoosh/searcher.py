@@ -47,7 +47,7 @@ from indexer.engines.records import (
     note_hit,
     passage_hit,
 )
-from indexer.engines.vocabulary import Vocabulary
+from indexer.engines.vocabulary import Vocabulary, record_vocabulary
 from indexer.engines.whoosh.hybrid import HybridRanking
 from indexer.engines.whoosh.postings import Postings, segment_folder
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
@@ -184,13 +184,11 @@ class OpenGeneration:
     def _stored_words(self, field: str) -> Vocabulary:
         """A small field's words from its live documents (Whoosh's spelling terms keep
         those of documents an update deleted, with their counts)."""
+        if field in ("title", "speaker"):
+            return record_vocabulary(self.talks.values(), field)
         counts: Counter[str] = Counter()
-        if field == "title":
-            for record in self.talks.values():
-                counts.update(spelling_words(record.get("title") or ""))
-        else:
-            for fields in self.searcher.documents(kind=Kind.NOTE.value):
-                counts.update(spelling_words(fields.get("text") or ""))
+        for fields in self.searcher.documents(kind=Kind.NOTE.value):
+            counts.update(spelling_words(fields.get("text") or ""))
         words = sorted(counts)
         return Vocabulary(words, np.array([counts[w] for w in words], dtype=np.int64))
 
