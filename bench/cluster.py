@@ -35,8 +35,13 @@ class BenchCluster:
         self.urls = [f"http://127.0.0.1:{self.port + i}" for i in range(nodes)]
 
     def _run(self, *args: str) -> str:
+        """The cluster script's output; its own message when it fails (a missing server)."""
         command = [sys.executable, str(SCRIPT), *args, "--dir", str(self.folder)]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            said = (done.stderr or done.stdout).strip()[-2000:]
+            raise SystemExit(f"the Typesense cluster did not {args[0]}: {said}")
+        return done.stdout
 
     def start(self) -> None:
         self._run("start", "--nodes", str(self.nodes), "--port", str(self.port))
