@@ -108,3 +108,24 @@ def test_a_misspelt_speakers_name_is_corrected_to_the_name(index):
     result = index.search("cara lnid")
     assert result["suggestion"] == "cara lind"
     assert [item["talk"]["title"] for item in result["results"]][:1] == ["Salt marsh ecology"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "titles"),
+    [
+        ("speaker:lnid", "speaker:lind", ["Salt marsh ecology"]),
+        ("storms -speaker:lnid", "storms -speaker:lind", ["Dredging the shipping lanes"]),
+        ("title:ligthhouses", "title:lighthouses", ["Lighthouses of the north"]),
+    ],
+)
+def test_a_misspelt_speaker_or_title_filter_is_corrected(index, typed, meant, titles):
+    result = index.search(typed)
+    assert result["suggestion"] == meant
+    assert [item["talk"]["title"] for item in result["results"]] == titles
+
+
+@pytest.mark.parametrize("typed", ["speaker:lind", "speaker:Lind", "speaker:zzyzx"])
+def test_a_filter_that_is_right_or_has_nothing_close_is_left_as_typed(index, typed):
+    result = index.search(typed)
+    assert result["suggestion"] is None
+    assert len(result["results"]) == (typed.lower() == "speaker:lind")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from indexer.core.analysis import phrase_parts, stem, terms
+from indexer.core.analysis import phrase_parts, stem, terms, words
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
     SPELLING_FIELDS,
@@ -33,6 +33,8 @@ MAX_EXPANSIONS = 48
 MIN_LONGER = 5
 #: A corrected word's matches count this much of an exact word's.
 CORRECTION_BOOST = 0.8
+#: Filters whose words are corrected: the fields with spelling words of their own.
+CORRECTED_FILTERS = ("speaker", "title")
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,19 @@ class Planner:
         excluded = tuple(
             tuple(self._matches(clause, everywhere, {}, expansions)) for clause in query.excluded
         )
+        kept = self._corrected_filters(query.filters)
+        left_out = self._corrected_filters(query.excluded_filters)
         filters = tuple(
             _filter(name, value, negate)
-            for negate, named in ((False, query.filters), (True, query.excluded_filters))
+            for negate, named in ((False, kept), (True, left_out))
             for name, values in named.items() for value in values
         )  # fmt: skip
         suggestion = None
-        if corrections:
+        if corrections or kept != query.filters or left_out != query.excluded_filters:
             fixed = [[Clause(c.kind, corrections.get(c.text, c.text)) for c in group]
                      for group in query.groups]  # fmt: skip
-            suggestion = unparse(replace(query, groups=fixed))
+            suggestion = unparse(replace(query, groups=fixed, filters=kept,
+                                         excluded_filters=left_out))  # fmt: skip
         plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields)
         highlight = _highlight(query, corrections, expansions)
         phrases = tuple(dict.fromkeys(
@@ -96,6 +101,28 @@ class Planner:
             if clause.kind == "phrase" and len(phrase_parts(clause.text)[1]) > 1
         ))  # fmt: skip
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
+
+    # -- filters --------------------------------------------------------------------------
+
+    def _corrected_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {name: [self._corrected_value(name, value) for value in values]
+                for name, values in filters.items()}  # fmt: skip
+
+    def _corrected_value(self, name: str, value: str) -> str:
+        """A `speaker:` or `title:` value with each word the field lacks replaced by the
+        field's closest word, as free words are corrected; the value as typed when no word
+        needs (or finds) a correction. Other filters name exact values."""
+        if name not in CORRECTED_FILTERS:
+            return value
+        typed = words(value)
+        fixed = []
+        for word in typed:
+            found = phrase_parts(word)[1]
+            if found and all(self.engine.document_frequency(name, t) == 0 for t in found):
+                suggestions = [s for s in self._suggest(word, (name,)) if s != word]
+                word = suggestions[0] if suggestions else word
+            fixed.append(word)
+        return value if fixed == typed else " ".join(fixed)
 
     # -- one clause ---------------------------------------------------------------------
 
