@@ -78,6 +78,13 @@ def test_what_changed_names_added_changed_and_removed_files():
     assert watch.what_changed(before, dict(before)) == []
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C as at a terminal. A background job (`make test &`, some CI
+    runners) starts with SIGINT ignored, and Python then never turns it into
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _lines(stream, into: queue.Queue) -> None:
     for line in stream:
         into.put(line.rstrip("\n"))
@@ -93,7 +100,7 @@ def test_index_watch_indexes_an_edit_and_stops_on_ctrl_c(tmp_path, test_notes, n
     command = [sys.executable, "-m", "indexer"]
     watching = subprocess.Popen([*command, "index", "--watch", "--offline", "--data", str(tmp_path)],
                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                env=env, cwd=ROOT)  # fmt: skip
+                                env=env, cwd=ROOT, preexec_fn=_interruptible)  # fmt: skip
     said: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_lines, args=(watching.stderr, said), daemon=True)
     reader.start()
