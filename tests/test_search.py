@@ -74,6 +74,8 @@ def test_result_shape(bundled_data):
             "The index was built offline and no transcript was cached for this video."
         ),
         "same_transcript_as": None,
+        "title_html": "Peter DeSantis - SVP AWS",
+        "speaker_html": "Peter DeSantis",
     }
     note = item["notes"][0]
     assert note["line"] == 21 and note["start"] is None and note["found_by"] == "keyword"
@@ -295,3 +297,25 @@ def test_a_typo_whose_match_lives_only_inside_a_longer_word_is_suggested(tmp_pat
     result = search(data / "index", "gravitn")
     assert result["suggestion"] == "graviton3e"
     assert [r["talk"]["title"] for r in result["results"]] == ["Custom chips"]
+
+
+def test_searched_words_are_marked_in_the_title_and_speaker_of_a_result(tmp_path):
+    notes = tmp_path / "src"
+    notes.mkdir()
+    (notes / "talks.md").write_text(
+        "## Serverless <b>patterns</b> & costs\n\nSpeaker: Jane Doe\n\n* cold starts are rarer than people think\n"
+        "\n## Cold storage\n\nSpeaker: Jim Dole\n\n* glacier tiers\n"
+    )
+    root = build_data_folder(tmp_path / "data", notes)
+    [item] = search(root / "index", "serverless doe")["results"]
+    assert item["talk"]["title"] == "Serverless <b>patterns</b> & costs"  # the text stays as is
+    assert item["talk"]["title_html"] == (
+        "<mark>Serverless</mark> &lt;b&gt;patterns&lt;/b&gt; &amp; costs"
+    )
+    assert item["talk"]["speaker_html"] == "Jane <mark>Doe</mark>"
+    by_note = search(root / "index", "cold")["results"]
+    marked = {talk["talk"]["title"]: talk["talk"]["title_html"] for talk in by_note}
+    assert marked["Cold storage"] == "<mark>Cold</mark> storage"
+    assert marked["Serverless <b>patterns</b> & costs"] == (
+        "Serverless &lt;b&gt;patterns&lt;/b&gt; &amp; costs"  # found by a note: nothing to mark
+    )

@@ -92,6 +92,16 @@ def test_search_page_groups_results_by_talk_with_notes_and_moments(client):
     assert "<mark>moth</mark>" in page
 
 
+def test_search_page_marks_the_searched_words_in_titles_and_speakers(client):
+    page = html_of(client.get("/search?q=hopper+moth"))
+    assert '<span class="speaker">Grace <mark>Hopper</mark>, Rear Admiral</span>' in page
+    page = html_of(client.get("/search?q=escaping+ampersands"))  # a hostile title stays text
+    title = re.search(r'<h2 id="title-1" class="talk-title">\s*<a [^>]*>(.*?)</a>', page, re.S)
+    assert title is not None
+    assert title.group(1) == (
+        "<mark>Escaping</mark> untrusted text &lt;script&gt;window.__pwned = 1&lt;/script&gt;")
+
+
 def test_notes_matches_link_to_their_aligned_second(client):
     page = html_of(client.get("/search?q=compilers"))
     assert "From your notes" in page

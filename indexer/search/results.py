@@ -119,8 +119,14 @@ def passage_json(passage: PassageHit, record: dict) -> dict:
 
 def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
     record = talk.record
+    summary = talk_summary(record)
     return {
-        "talk": talk_summary(record),
+        "talk": {
+            **summary,
+            # the searched words in the title and speaker too: often why the talk is here
+            "title_html": mark(summary["title"], marked),
+            "speaker_html": mark(summary["speaker"], marked),
+        },
         "score": round(talk.score, 4),
         "notes": [
             {**note_json(note, record, marked if note.found_by != "meaning" else ()),
