@@ -13,6 +13,7 @@ fresh sample. Then, for keyword, meaning and hybrid search:
   first, in the top five, and a moment within 60 s of the turn;
 - known items (the rarest words of a turn, and the same with a typo): the episode first,
   its moment within 60 s, the episode in the top three despite the typo;
+- titles and surnames typed alone (`bench/relevance.py`): the talk they name found first;
 - query latency (p50, p95) over all of those, in process, as a server worker runs them.
 """
 
@@ -38,6 +39,7 @@ from bench.cluster import BenchCluster
 from bench.http_load import drive, start_server, stop_server
 from bench.known_items import known_items, with_typo
 from bench.queries import BenchQuery
+from bench.relevance import surname_precision, title_mrr
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.protocol import MODES, Engine
@@ -48,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = Path(__file__).resolve().parent / "meaning_queries.yaml"
 SAMPLE = 2048  # fresh texts embedded to measure the rate
 KNOWN_ITEMS = 60
+NAMES, SEED = 300, 5  # titles and surnames drawn from the records (as bench/relevance.py)
 TARGETS = {"hybrid_top5_share": 0.5, "hybrid_p95_ms": 50}
 
 
@@ -138,6 +141,8 @@ def evaluate(engine: Engine, corpus: Path) -> dict:
             "ideas": len(ideas), "idea_top1": first, "idea_top5": top5, "idea_moment": moment,
             "known": len(items), "known_top1": known_first, "known_moment": known_moment,
             "typo_top3": typo_top3,
+            "title_mrr": round(title_mrr(engine, NAMES, SEED, mode), 3),
+            "surname_precision": round(surname_precision(engine, NAMES, SEED, mode), 3),
         }  # fmt: skip
     for mode in MODES:
         forget_query_vectors()  # every query is embedded again, as a new one would be
@@ -157,6 +162,8 @@ def table(figures: dict) -> str:
         "idea_top1": "idea: episode first", "idea_top5": "idea: episode in top 5",
         "idea_moment": "idea: moment within 60 s", "known_top1": "known item: episode first",
         "known_moment": "known item: moment within 60 s", "typo_top3": "typo: episode in top 3",
+        "title_mrr": "title typed as words: MRR",
+        "surname_precision": "surname alone: share of first results theirs",
         "p50_ms": "query p50 (ms)", "p95_ms": "query p95 (ms)",
     }  # fmt: skip
     for key, label in labels.items():
@@ -164,7 +171,8 @@ def table(figures: dict) -> str:
         for mode in MODES:
             value = figures["modes"][mode][key]
             whole = figures["modes"][mode]["ideas" if key.startswith("idea") else "known"]
-            cells.append(f"{value}" if key.endswith("_ms") else f"{value}/{whole}")
+            cells.append(f"{value}/{whole}" if key.startswith(("idea", "known", "typo"))
+                         else f"{value}")  # fmt: skip
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     lines = [f"{key}: {value}" for key, value in figures.items() if key != "modes"]
     return "\n".join([*rows, "", *lines])

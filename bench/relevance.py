@@ -8,7 +8,8 @@
   turn, and the rank of its episode.
 
 Queries come from the engine's own records with a fixed seed, so every engine and every
-version is measured on the same ones.
+version is measured on the same ones; searches use the default mode (hybrid where the
+index has meaning vectors) unless a mode is given.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from bench.known_items import known_items
 from indexer.engines.protocol import Engine
-from indexer.search import search
+from indexer.search import DEFAULT_MODE, search
 
 _MARKS = ".,:;!?\"()|+\u2026\u201c\u201d"
 _WORD = re.compile(r"[a-z]+")
@@ -31,13 +32,13 @@ def typed(title: str) -> str:
     return " ".join(word.strip(_MARKS) for word in title.split() if word.strip(_MARKS))
 
 
-def _rank_of(engine: Engine, query: str, wanted: set[str]) -> float:
+def _rank_of(engine: Engine, query: str, wanted: set[str], mode: str = DEFAULT_MODE) -> float:
     """1 / the rank of the first wanted talk on the first page, 0 when none is there."""
-    ids = [item["talk"]["id"] for item in search(engine, query)["results"]]
+    ids = [item["talk"]["id"] for item in search(engine, query, mode=mode)["results"]]
     return next((1 / (at + 1) for at, talk_id in enumerate(ids) if talk_id in wanted), 0.0)
 
 
-def title_mrr(engine: Engine, count: int, seed: int) -> float:
+def title_mrr(engine: Engine, count: int, seed: int, mode: str = DEFAULT_MODE) -> float:
     records = {record["id"]: record for record in engine.records()}
     by_title: dict[str, set[str]] = {}
     for talk_id, record in records.items():
@@ -45,12 +46,13 @@ def title_mrr(engine: Engine, count: int, seed: int) -> float:
     chosen = random.Random(seed).sample(sorted(records), min(count, len(records)))
     return statistics.mean(
         _rank_of(engine, typed(records[talk_id]["title"].split(" | ")[0]),
-                 by_title[records[talk_id]["title"]])
+                 by_title[records[talk_id]["title"]], mode)
         for talk_id in chosen
     )  # fmt: skip
 
 
-def surname_precision(engine: Engine, count: int, seed: int) -> float:
+def surname_precision(engine: Engine, count: int, seed: int, mode: str = DEFAULT_MODE
+                      ) -> float:  # fmt: skip
     by_surname: dict[str, set[str]] = {}
     for record in engine.records():
         for surname in _WORD.findall((record.get("speaker") or "").lower())[-1:]:
@@ -60,7 +62,7 @@ def surname_precision(engine: Engine, count: int, seed: int) -> float:
     shares = []
     for surname in chosen:
         theirs = by_surname[surname]
-        shown = [item["talk"]["id"] for item in search(engine, surname)["results"]]
+        shown = [item["talk"]["id"] for item in search(engine, surname, mode=mode)["results"]]
         first = shown[: min(len(theirs), 10)]
         shares.append(sum(talk_id in theirs for talk_id in first) / len(first) if first else 0)
     return statistics.mean(shares)

@@ -17,6 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from bench.known_items import known_items, with_typo
+from bench.relevance import surname_precision, title_mrr
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
@@ -90,3 +91,15 @@ def test_known_items_keep_their_episode_and_moment_in_hybrid(podcasts, corpus):
     # measure typos in hybrid no worse than keywords (bench/meaning.py).
     assert typo >= keyword[2] - 1, counts
     assert keyword[0] >= 0.8 * len(items), counts  # the items are findable at all
+
+
+def test_titles_and_names_find_their_episode_in_hybrid_as_by_keywords(podcasts):
+    """A title or a guest's surname names an episode: meaning must not push it down below
+    episodes that only mention the words. (Sixteen episodes rarely mention each other's
+    guests: the fusion rule behind this is guarded by `test_relevance.py`, and measured
+    on all the podcasts by `bench/meaning.py`.)"""
+    engine, _, _ = podcasts
+    for measure in (title_mrr, surname_precision):
+        keyword, hybrid = (measure(engine, EPISODES, 5, mode) for mode in ("keyword", "hybrid"))
+        assert keyword >= 0.9, (measure.__name__, keyword)
+        assert hybrid >= keyword - 0.02, (measure.__name__, keyword, hybrid)

@@ -12,7 +12,12 @@ import random
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from indexer.cli import main
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from indexer.search import search
 from tests.conftest import build_data_folder
 from tests.searching import TalkIndex
 
@@ -56,8 +61,8 @@ Speaker: Cara Lind
 """
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
+def _sources(tmp_path_factory) -> Path:
+    """The notes and transcripts of the three talks."""
     sources = tmp_path_factory.mktemp("relevance-sources")
     (sources / "notes").mkdir()
     (sources / "notes" / "talks.md").write_text(NOTES, encoding="utf-8")
@@ -75,9 +80,30 @@ def index(tmp_path_factory):
     for seed, (video_id, said) in enumerate(spoken.items()):
         text = json.dumps(_transcript(said, seed))
         (transcripts / f"{video_id}.json").write_text(text, encoding="utf-8")
-    root = build_data_folder(tmp_path_factory.mktemp("relevance"), sources / "notes", transcripts)
+    return sources
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    sources = _sources(tmp_path_factory)
+    root = build_data_folder(tmp_path_factory.mktemp("relevance"), sources / "notes",
+                             sources / "transcripts")  # fmt: skip
     with TalkIndex(Path(root) / "index") as opened:
         yield opened
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def meaning_engine(request, tmp_path_factory, model_path):
+    """The same talks indexed with the embedding model on each engine: searches are hybrid."""
+    root = _sources(tmp_path_factory)
+    if request.param == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(root)
+    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root),
+                                       "--model", str(model_path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    engine = open_engine(DataFolder(root), request.param)
+    yield engine
+    engine.close()
 
 
 def _titles(index: TalkIndex, query: str) -> list[str]:
@@ -129,3 +155,19 @@ def test_a_filter_that_is_right_or_has_nothing_close_is_left_as_typed(index, typ
     result = index.search(typed)
     assert result["suggestion"] is None
     assert len(result["results"]) == (typed.lower() == "speaker:lind")
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [("quill", "Lighthouses of the north"), ("Ada Quill", "Lighthouses of the north"),
+     ("dredging the shipping lanes", "Dredging the shipping lanes"),
+     ("salt marsh ecology", "Salt marsh ecology")],
+)  # fmt: skip
+def test_names_and_titles_still_find_their_talk_first_when_meaning_joins(
+    meaning_engine, query, title
+):
+    """In hybrid search a talk's record holding every word (its title, its speaker) leads
+    the keyword side, before passages of other talks that say the words in passing."""
+    result = search(meaning_engine, query)
+    assert result["mode"] == "hybrid"
+    assert [item["talk"]["title"] for item in result["results"]][:1] == [title]

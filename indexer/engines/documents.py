@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from indexer.core.talks import Talk
 from indexer.engines.protocol import Kind
+from indexer.engines.records import record_fields
 from indexer.ingest.documents import aligned_notes
 from indexer.ingest.passages import Passage
 
@@ -23,12 +24,7 @@ def talk_documents(
         "kind": Kind.TALK.value,
         "talk_id": talk.id,
         "video_id": talk.videos[0].video_id if talk.videos else "",
-        "title": talk.title,
-        "speaker": " ".join(filter(None, [talk.speaker, talk.role])),
-        "event": talk.event,
-        "section": " / ".join(talk.section),
-        "keywords": ", ".join(talk.keywords),
-        "description": talk.description,
+        **record_fields(record),
         "talk": record,
         "content_hash": digest,
         "start": -1.0,

@@ -1,5 +1,6 @@
 """What every engine computes the same way from talk records and stored documents:
-facet values, date filters, and stored notes and passages as hits."""
+facet values, date filters, the fields a record indexes, and stored notes and passages
+as hits."""
 
 from __future__ import annotations
 
@@ -87,3 +88,16 @@ def vector_text(fields: dict) -> str:
         record = fields.get("talk") or {}
         return vector_text_of_talk(record.get("title") or "", record.get("description") or "")
     return fields.get("text") or ""
+
+
+def record_fields(record: dict) -> dict[str, str]:
+    """The text fields a talk's own document indexes, from its record (so an engine can
+    tell what a record holds without reading the document back)."""
+    return {
+        "title": record["title"],
+        "speaker": " ".join(filter(None, [record.get("speaker", ""), record.get("role", "")])),
+        "event": record.get("event", ""),
+        "section": " / ".join(record.get("section", [])),
+        "keywords": ", ".join(record.get("keywords", [])),
+        "description": record.get("description", ""),
+    }

@@ -28,6 +28,7 @@ from indexer.core.settings import TypesenseSettings
 from indexer.engines.fusion import (
     FEW,
     MIN_SIMILARITY,
+    NAMED,
     NEAREST,
     PINNED,
     SCATTERED,
@@ -58,6 +59,7 @@ from indexer.engines.records import (
     date_passes,
     note_hit,
     passage_hit,
+    record_fields,
 )
 from indexer.engines.typesense import schema
 from indexer.engines.typesense.client import call
@@ -250,8 +252,13 @@ class Searcher:
         for group in plan.phrase_groups:  # a talk must hold each phrase
             near &= self._group_talks(group, plan.fields, doc_filter)
         nearest = self._nearest(plan, doc_filter, near)
-        keyword_hits = _round_robin([hits.get(t, []) for t in keyword_order])
+        named = [t for t in keyword_order if t in hits
+                 and _names(plan.groups, plan.fields, self.talks[t])]  # fmt: skip
+        records = [{"document": {"id": f"{Kind.TALK}:{t}", "kind": Kind.TALK.value,
+                                 "talk_id": t}} for t in named]  # fmt: skip
+        keyword_hits = records + _round_robin([hits.get(t, []) for t in keyword_order])
         pinned = {t for t in keyword_order if t in hits and _pinned(plan.groups, hits[t])}
+        pinned.update(named)
         if not fallback and len(keyword_order) <= FEW:  # the only talk with every group
             pinned.update(keyword_order)
         documents: dict[str, dict] = {}
@@ -260,7 +267,8 @@ class Searcher:
         ids = list(documents)
         code = {doc_id: number for number, doc_id in enumerate(ids)}
         keyword_codes = list(dict.fromkeys(code[h["document"]["id"]] for h in keyword_hits))
-        weights = np.array([PINNED if documents[ids[c]]["talk_id"] in pinned else SCATTERED
+        weights = np.array([NAMED if c < len(records) else PINNED
+                            if documents[ids[c]]["talk_id"] in pinned else SCATTERED
                             for c in keyword_codes])  # fmt: skip
         fused = fuse(np.array(keyword_codes, dtype=np.int64),
                      np.array([code[h["document"]["id"]] for h in nearest], dtype=np.int64),
@@ -446,14 +454,26 @@ def _join(*filters: str) -> str:
     return " && ".join(part for part in filters if part)
 
 
+def _held(groups: tuple[Group, ...], text: str) -> set[int]:
+    """The groups (by number) whose words, or one of whose phrases, the text holds."""
+    found = set(terms(text))
+    return {number for number, group in enumerate(groups)
+            if any(set(m.terms) <= found if m.phrase else found & set(m.terms)
+                   for m in group)}  # fmt: skip
+
+
+def _names(groups: tuple[Group, ...], fields: tuple[str, ...], record: dict) -> bool:
+    """True when the talk's own record holds every group in the searched fields: its title
+    or speaker was typed (what `engines.fusion` weighs as NAMED)."""
+    text = " ".join(value for field, value in record_fields(record).items() if field in fields)
+    return bool(groups) and len(_held(groups, text)) == len(groups)
+
+
 def _pinned(groups: tuple[Group, ...], hits: list[dict]) -> bool:
     """True when one note, or the passages of one minute of one video, hold every group
     (what `engines.fusion` weighs as PINNED), judged from the hits' text."""
     def held(document: dict) -> set[int]:
-        found = set(terms(document.get("text") or ""))
-        return {number for number, group in enumerate(groups)
-                if any(set(m.terms) <= found if m.phrase else found & set(m.terms)
-                       for m in group)}  # fmt: skip
+        return _held(groups, document.get("text") or "")
 
     everything = set(range(len(groups)))
     passages: list[tuple[str, float, set[int]]] = []

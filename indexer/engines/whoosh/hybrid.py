@@ -1,18 +1,20 @@
 """Talks ranked by keywords and meaning fused (see `engines.fusion`), over arrays.
 
 The keyword side lists the documents of the keyword ranking: those of talks holding more
-query groups first, then of talks where one note or minute holds them all, then by
-their own score, so what identifies a moment by its words stays on top. The meaning
-side lists the documents nearest the query's vector. A shown talk's moments come from
-its best fused passages: a passage inside one of the talk's keyword moments brings that
-moment, any other passage is a moment of its own, and moments never overlap.
+query groups first, then of talks where one note or minute holds them all; among those,
+talk records holding every group (the query names the talk) first, then documents by the
+keyword moment holding them, then by their own score, so what identifies a talk or a
+moment by its words stays on top. The meaning side lists the documents nearest the
+query's vector. A shown talk's moments come from its best fused passages: a passage
+inside one of the talk's keyword moments brings that moment, any other passage is a
+moment of its own, and moments never overlap.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from indexer.engines.fusion import FEW, PINNED, SCATTERED, Fused, fuse, talk_scores
+from indexer.engines.fusion import FEW, NAMED, PINNED, SCATTERED, Fused, fuse, talk_scores
 from indexer.engines.whoosh.ranking import (
     KIND_CODES,
     MOMENTS,
@@ -28,8 +30,9 @@ _NOTE, _PASSAGE, _TALK = KIND_CODES["note"], KIND_CODES["passage"], KIND_CODES["
 
 def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np.ndarray]:
     """The keyword ranking's documents, best first (see the module's docstring), and
-    what each one's rank weighs: PINNED in a talk where one note or minute holds every
-    group, or the one talk holding every group at all (FEW); SCATTERED elsewhere."""
+    what each one's rank weighs: NAMED for a record holding every group; PINNED in a talk
+    where one note or minute holds every group, or the one talk holding every group at
+    all (FEW); SCATTERED elsewhere."""
     detail = ranking._detail
     if detail is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -37,11 +40,13 @@ def keyword_documents(ranking: Ranking, table: DocTable) -> tuple[np.ndarray, np
     record = table.kind[detail.docs] == _TALK
     own = detail.matrix.sum(axis=1) * np.where(record, detail.record_weight[rows], 1)
     moment = _moment_of_rows(detail, len(detail.docs))
+    named = record & (detail.matrix > 0).all(axis=1)
+    moment[named] = -1  # before the talk's moments
     order = np.lexsort((detail.docs, -own, moment, ~detail.clustered[rows],
                         -detail.covered[rows]))  # fmt: skip
     complete = detail.covered == detail.matrix.shape[1]
     pinned = complete & (detail.clustered | (np.count_nonzero(complete) <= FEW))
-    weights = np.where(pinned[rows], PINNED, SCATTERED)[order]
+    weights = np.where(named, NAMED, np.where(pinned[rows], PINNED, SCATTERED))[order]
     return np.asarray(detail.docs[order], dtype=np.int64), weights
 
 
