@@ -76,6 +76,7 @@ def test_result_shape(bundled_data):
         "same_transcript_as": None,
         "title_html": "Peter DeSantis - SVP AWS",
         "speaker_html": "Peter DeSantis",
+        "description_html": "",  # it has a note to show
     }
     note = item["notes"][0]
     assert note["line"] == 21 and note["start"] is None and note["found_by"] == "keyword"
@@ -319,3 +320,20 @@ def test_searched_words_are_marked_in_the_title_and_speaker_of_a_result(tmp_path
     assert marked["Serverless <b>patterns</b> & costs"] == (
         "Serverless &lt;b&gt;patterns&lt;/b&gt; &amp; costs"  # found by a note: nothing to mark
     )
+
+
+def test_a_talk_found_by_its_record_alone_shows_its_description_marked(tmp_path):
+    notes = tmp_path / "src"
+    notes.mkdir()
+    (notes / "episode.md").write_text(
+        "---\ntitle: Growth loops\nguest: Ada Example\nvideo_id: eeeeeeeeeee\n"
+        "description: How loops <b>compound</b> acquisition & keep users.\n---\n\n"
+        "- Retention is the loop's engine\n"
+    )
+    root = build_data_folder(tmp_path / "data", notes)
+    [item] = search(root / "index", "compound")["results"]
+    assert not item["notes"] and not item["moments"]
+    assert item["talk"]["description_html"] == (
+        "How loops &lt;b&gt;<mark>compound</mark>&lt;/b&gt; acquisition &amp; keep users.")
+    [item] = search(root / "index", "retention")["results"]  # its note says why: no description
+    assert item["notes"] and item["talk"]["description_html"] == ""

@@ -102,6 +102,11 @@ def test_search_page_marks_the_searched_words_in_titles_and_speakers(client):
         "<mark>Escaping</mark> untrusted text &lt;script&gt;window.__pwned = 1&lt;/script&gt;")
 
 
+def test_a_talk_found_by_its_record_alone_shows_its_description(client):
+    page = html_of(client.get("/search?q=explains+growth"))
+    assert '<p class="description">Ada <mark>explains</mark> <mark>growth</mark> loops.' in page
+
+
 def test_notes_matches_link_to_their_aligned_second(client):
     page = html_of(client.get("/search?q=compilers"))
     assert "From your notes" in page

@@ -17,6 +17,9 @@ from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, 
 from indexer.search.highlight import Marks, excerpt_marked, mark
 from indexer.search.plan import PlannedQuery
 
+#: Words of a description shown for a talk found by its record alone.
+DESCRIPTION_WORDS = 40
+
 
 def clock(seconds: float | None) -> str:
     """Seconds as h:mm:ss (the form people read timestamps in); '' for none."""
@@ -126,6 +129,7 @@ def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
             # the searched words in the title and speaker too: often why the talk is here
             "title_html": mark(summary["title"], marked),
             "speaker_html": mark(summary["speaker"], marked),
+            "description_html": _description_html(talk, marked),
         },
         "score": round(talk.score, 4),
         "notes": [
@@ -135,6 +139,15 @@ def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
         ],
         "moments": [moment_json(moment, record, marked) for moment in talk.moments],
     }
+
+
+def _description_html(talk: TalkMatch, marked: Collection[str] | Marks) -> str:
+    """For a talk with no note or moment to show (found by its record: title, speaker,
+    keywords, description), an excerpt of its description, marked: what the result says
+    about itself. Empty otherwise."""
+    if talk.notes or talk.moments:
+        return ""
+    return excerpt_marked(talk.record.get("description") or "", marked, DESCRIPTION_WORDS)[1]
 
 
 def search_json(
