@@ -1,6 +1,7 @@
 """The `talkseek` command as a user runs it, on real data folders built per test."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -155,3 +156,41 @@ def test_search_takes_words_with_a_leading_dash_as_exclusions(fixture_data):
             r["talk"]["title"] for r in everyone["results"]} - {hopper}  # fmt: skip
     mistyped = run("search", "--data", data, "the", "--jsn")
     assert mistyped.exit_code == 2 and "No such option: --jsn" in mistyped.output
+
+
+def test_search_output_bolds_the_searched_words_on_a_terminal(fixture_data):
+    data = str(fixture_data)
+    coloured = CliRunner().invoke(main, ["search", "--data", data, "moth relay"], color=True)
+    assert "\x1b[1mmoth\x1b[0m" in coloured.stdout and "\x1b[1mrelay\x1b[0m" in coloured.stdout
+    plain = run("search", "--data", data, "moth relay").stdout  # not a terminal: no styles
+    assert "\x1b" not in plain and " moth " in plain
+
+
+def test_search_output_shows_control_characters_from_notes_as_question_marks(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "evil.md").write_text(
+        "## Terminal \x1b]0;pwned\x07 talk\n\n* payload \x1b[2J\x1b[31mred\x1b[0m & <b>more</b>\n"
+    )
+    assert run("index", "--data", str(tmp_path), "--offline").exit_code == 0
+    result = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "payload"], color=True)
+    assert result.exit_code == 0, result.output
+    assert "\x07" not in result.stdout
+    assert set(re.findall(r"\x1b\[[0-9;]*m", result.stdout)) <= {"\x1b[1m", "\x1b[0m"}
+    assert result.stdout.count("\x1b") == len(re.findall(r"\x1b\[[01]m", result.stdout))
+    assert "?[2J?[31mred?[0m & <b>more</b>" in result.stdout
+
+
+def test_index_warnings_quote_names_and_values_as_written(tmp_path):
+    """Warnings name files and values from the notes: brackets in them are text, not the
+    console's colour markup (a closing tag used to stop `talkseek index` with an error)."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "draft[red]\x1b[2Jnotes.md").write_text("---\ntitle: [\n---\n* a\n")
+    (tmp_path / "notes" / "episode.md").write_text(
+        '---\ntitle: An episode\nvideo_id: "[/bold]"\n---\n* a note\n')
+    result = run("index", "--data", str(tmp_path), "--offline")
+    assert result.exit_code == 0, result.output
+    assert "draft[red]?[2Jnotes.md:3: front matter is not valid YAML" in result.stderr
+    assert "episode.md:3: video_id '[/bold]' is not a usable id; ignored" in result.stderr
+    listed = run("status", "--data", str(tmp_path)).stdout
+    assert "draft[red]?[2Jnotes.md:3: front matter" in listed
+    assert "\x1b" not in result.stderr + listed

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 #: Plain progress says how far along a stage is at least this often.
@@ -36,10 +37,10 @@ class _Bar:
 
     def stage(self, label: str, total: int) -> None:
         self.label = label
-        self.bar.update(self.task, completed=0, total=total, description=label)
+        self.bar.update(self.task, completed=0, total=total, description=escape(label))
 
     def update(self, done: int, note: str = "") -> None:
-        self.bar.update(self.task, completed=done, description=note or self.label)
+        self.bar.update(self.task, completed=done, description=escape(note or self.label))
 
 
 class Lines:
@@ -77,7 +78,8 @@ class Lines:
 def progress(console: Console) -> Iterator[Reporter]:
     """A bar on a terminal, lines otherwise (output redirected to a file, a pipe, a log)."""
     if not console.is_terminal:
-        yield Lines(lambda line: console.print(line, highlight=False, soft_wrap=True))
+        yield Lines(lambda line: console.print(line, markup=False, highlight=False,
+                                               soft_wrap=True))  # fmt: skip
         return
     columns = (TextColumn("[bold]talkseek"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())  # fmt: skip

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from html import unescape
 from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from indexer.core.statuses import OK, STATUSES
 from indexer.search.results import clock
@@ -18,6 +21,33 @@ if TYPE_CHECKING:
 SHOWN_PROBLEMS = 20
 #: Warnings `talkseek index` prints; `talkseek status` lists them all.
 SHOWN_WARNINGS = 50
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+#: Control characters a notes file or transcript may hold: on a terminal they could move the
+#: cursor, retitle the window or hide text, so they are shown as "?" (tabs stay).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub("?", text)
+
+
+def _plain(text: str) -> str:
+    """Untrusted text for a rich console: printable, and never read as markup."""
+    return escape(_printable(text))
+
+
+def _terminal(html: str) -> str:
+    """A result's marked HTML as terminal text: the searched words bold (plain text where
+    colour is off: click leaves styles out when output is not a terminal)."""
+    pieces, cursor = [], 0
+    for found in _MARK.finditer(html):
+        pieces.append(_printable(unescape(html[cursor : found.start()])))
+        pieces.append(click.style(_printable(unescape(found.group(1))), bold=True))
+        cursor = found.end()
+    pieces.append(_printable(unescape(html[cursor:])))
+    return "".join(pieces)
 
 
 def print_results(result: dict) -> None:
@@ -42,21 +72,22 @@ def print_results(result: dict) -> None:
         byline = " · ".join(
             filter(None, [talk["speaker"], talk["event"], talk["section"], talk.get("date")])
         )
-        click.secho(f"{number}. {talk['title']}", bold=True)
+        click.secho(_printable(f"{number}. {talk['title']}"), bold=True)
         if byline:
-            click.echo(f"   {byline}")
+            click.echo(_printable(f"   {byline}"))
         if talk["url"]:
-            click.echo(f"   {talk['url']}")
+            click.echo(_printable(f"   {talk['url']}"))
+        if talk.get("description_html"):  # found by its record alone: what it is about
+            click.echo(f"   {_terminal(talk['description_html'])}")
+        source = _printable(talk["source"].split(":")[0])
         for note in item["notes"]:
             when = f" [{clock(note['start'])}]" if note["start"] is not None else ""
-            click.echo(
-                f"   - {note['text']}{when}  ({talk['source'].split(':')[0]}:{note['line']})"
-            )
+            click.echo(f"   - {_terminal(note['html'])}{when}  ({source}:{note['line']})")
         for moment in item["moments"]:
             meaning = "  (similar in meaning)" if moment.get("found_by") == "meaning" else ""
-            click.echo(f"   {clock(moment['start'])}  {moment['text']}{meaning}")
+            click.echo(f"   {clock(moment['start'])}  {_terminal(moment['html'])}{meaning}")
             if moment["url"]:  # none for a video known only by its local transcript
-                click.echo(f"            {moment['url']}")
+                click.echo(_printable(f"            {moment['url']}"))
         click.echo()
 
 
@@ -89,26 +120,26 @@ def print_status(ingested: Ingested) -> None:
     for video_id, state in ingested.statuses.items():
         talks = "; ".join(titles[talk_id] for talk_id in ingested.talks_of_video[video_id])
         # the status first: ids run from YouTube's 11 characters to long slugs
-        click.echo(f"{state.status:<{width}}  {video_id}  {talks}")
+        click.echo(_printable(f"{state.status:<{width}}  {video_id}  {talks}"))
         if state.message and state.status != OK:
-            click.echo(f"{'':{width + 2}}{state.message}")
+            click.echo(_printable(f"{'':{width + 2}}{state.message}"))
     for warning in ingested.warnings:
-        click.echo(f"warning: {warning}")
+        click.echo(_printable(f"warning: {warning}"))
     print_summary(ingested)
 
 
 def print_warnings(err: Console, ingested: Ingested) -> None:
     """The first warnings and transcript problems: thousands of lines (a folder of copied
     transcripts, say) would bury the summary; `talkseek status` lists every one."""
-    for warning in ingested.warnings[:SHOWN_WARNINGS]:
-        err.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+    for warning in ingested.warnings[:SHOWN_WARNINGS]:  # file names and notes are not markup
+        err.print(f"[yellow]warning[/]: {_plain(str(warning))}", highlight=False, soft_wrap=True)
     if len(ingested.warnings) > SHOWN_WARNINGS:
         err.print(f"... and {len(ingested.warnings) - SHOWN_WARNINGS} more warnings "
                   "(see `talkseek status`)")  # fmt: skip
     problems = [s for s in ingested.statuses.values() if s.status != OK]
     for state in problems[:SHOWN_PROBLEMS]:
         err.print(
-            f"[yellow]{state.status}[/]: {state.video_id}: {state.message}",
+            f"[yellow]{state.status}[/]: {_plain(state.video_id)}: {_plain(state.message)}",
             highlight=False,
             soft_wrap=True,
         )
