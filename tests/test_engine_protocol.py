@@ -24,6 +24,7 @@ from indexer.engines.protocol import (
     Match,
     Plan,
 )
+from indexer.engines.records import facet_value
 from indexer.ingest import ingest
 from tests.conftest import TEST_DATA
 
@@ -157,6 +158,33 @@ def test_facets_count_every_matching_talk(engine):
     sections = {facet.value: facet.count for facet in found.facets["section"]}
     assert sum(sections.values()) <= found.total
     assert all(count >= 1 for count in sections.values())
+
+
+def test_facet_values_as_common_as_each_other_come_as_their_results_do(folder, engine_name):
+    """A tie (every speaker of the results with one talk, say) shows the values of the
+    first results first, not the alphabet's; the overview of every talk stays alphabetical."""
+    (folder.root / "notes" / "ties.md").write_text(
+        "## Lanterns at the zebra crossing\n\nSpeaker: Zed Zulu\n\n* lanterns, lanterns\n\n"
+        "## Aardvark habits\n\nSpeaker: Amy Able\n\n* a lantern\n", encoding="utf-8")
+    engine = open_engine(folder, engine_name)
+    engine.build(ingest(folder), full=True)
+    try:
+        for query in ("lanterns", "the", "loops"):
+            found = engine.search(Plan(groups=(word(query),)), 0, 1000)
+            assert len(found.talks) == found.total
+            for name, values in found.facets.items():
+                place: dict[str, int] = {}
+                for rank, talk in enumerate(found.talks):
+                    place.setdefault(facet_value(talk.record, name), rank)
+                shown = [(value.count, place[value.value]) for value in values]
+                assert shown == sorted(shown, key=lambda pair: (-pair[0], pair[1])), query
+        found = engine.search(Plan(groups=(word("lanterns"),)), 0, 10)
+        assert [value.value for value in found.facets["speaker"]] == ["Zed Zulu", "Amy Able"]
+        for values in engine.overview().values():
+            assert [(-v.count, v.value) for v in values] == sorted(
+                (-v.count, v.value) for v in values)
+    finally:
+        engine.close()
 
 
 def test_one_talk_whole_in_reading_order(engine):

@@ -13,6 +13,8 @@ from indexer.core.talks import vector_text_of_talk
 from indexer.engines.protocol import FACETS, FacetCount, Filter, Kind, NoteHit, PassageHit
 
 FACET_VALUES = 20  # values shown per facet
+#: Results whose facet values lead the values as common as theirs (the rest: alphabetical).
+FACET_LEADERS = 200
 NOTES_SHOWN = 5  # matching notes returned per talk
 DATE_FILTERS = ("year", "after", "before")
 
@@ -25,17 +27,25 @@ def facet_value(record: dict, name: str) -> str:
     return " / ".join(value) if name == "section" else str(value)
 
 
-def count_facets(records: Iterable[dict]) -> dict[str, list[FacetCount]]:
-    """The most common values of each facet among these talks, most common first, then
-    alphabetical; talks without a value are not counted."""
+def count_facets(records: Iterable[dict], ranked: bool) -> dict[str, list[FacetCount]]:
+    """The most common values of each facet among these talks, most common first; among
+    values as common, those of the first FACET_LEADERS talks as the talks come (`ranked`:
+    results, so a tie shows the values of the first results), then alphabetical. Talks
+    without a value are not counted."""
     counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    for record in records:
+    places: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for rank, record in enumerate(records):
         for name in FACETS:
-            counters[name][facet_value(record, name)] += 1
+            value = facet_value(record, name)
+            counters[name][value] += 1
+            if ranked and rank < FACET_LEADERS:
+                places[name].setdefault(value, rank)
     facets = {}
     for name, counts in counters.items():
         counts.pop("", None)
-        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
+        place = places[name]
+        top = sorted(counts.items(), key=lambda item: (
+            -item[1], place.get(item[0], FACET_LEADERS), item[0]))[:FACET_VALUES]  # fmt: skip
         facets[name] = [FacetCount(value, count) for value, count in top]
     return facets
 

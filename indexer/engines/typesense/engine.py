@@ -200,7 +200,7 @@ class TypesenseEngine:
         return list(self.talks().values())
 
     def overview(self) -> dict[str, list[FacetCount]]:
-        return count_facets(self.talks().values())
+        return count_facets(self.talks().values(), ranked=False)
 
     def meaning(self) -> MeaningInfo | None:
         self.opened()

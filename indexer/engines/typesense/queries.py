@@ -343,7 +343,7 @@ class Searcher:
         return order + sorted(candidates - seen), hits
 
     def _facets(self, order: list[str]) -> dict:
-        return count_facets(self.talks[talk_id] for talk_id in order)
+        return count_facets((self.talks[talk_id] for talk_id in order), ranked=True)
 
     def _sorted(self, order: list[str], sort: str) -> list[str]:
         if sort != "date":

@@ -40,6 +40,7 @@ from indexer.engines.protocol import (
 )
 from indexer.engines.records import (
     DATE_FILTERS,
+    FACET_LEADERS,
     FACET_VALUES,
     NOTES_SHOWN,
     date_passes,
@@ -398,16 +399,23 @@ class OpenGeneration:
     def overview(self) -> dict[str, list[FacetCount]]:
         """Facet counts over every talk with a record."""
         self.table  # noqa: B018 - loads the talk records and which talks have one
-        return self._facets(np.flatnonzero(self._with_record))
+        return self._facets(np.flatnonzero(self._with_record), ranked=False)
 
-    def _facets(self, order: np.ndarray) -> dict[str, list[FacetCount]]:
-        """The most common events, speakers and sections among all matching talks."""
+    def _facets(self, order: np.ndarray, ranked: bool = True) -> dict[str, list[FacetCount]]:
+        """The most common events, speakers and sections among all matching talks; values
+        as common as each other come as the first results do (`ranked`), then
+        alphabetically."""
         facets = {}
         for name, (codes, values, alphabetical) in self._facet_codes().items():
             counts = np.bincount(codes[order], minlength=len(values))
             counts[0] = 0  # code 0: talks without a value
             present = np.flatnonzero(counts)
-            top = present[np.lexsort((alphabetical[present], -counts[present]))[:FACET_VALUES]]
+            place = np.full(len(values), FACET_LEADERS, dtype=np.int64)
+            if ranked:  # each value's first place among the leading results
+                seen, first = np.unique(codes[order[:FACET_LEADERS]], return_index=True)
+                place[seen] = first
+            by = np.lexsort((alphabetical[present], place[present], -counts[present]))
+            top = present[by[:FACET_VALUES]]
             facets[name] = [FacetCount(values[code], int(counts[code])) for code in top]
         return facets
 
