@@ -287,34 +287,35 @@ def test_wildcards_and_typos_expand_to_a_bounded_number_of_terms(index):
     assert result["total"] >= 1
 
 
-def test_a_typo_whose_match_lives_only_inside_a_longer_word_is_suggested(tmp_path):
+def _index_of_one_file(tmp_path, name: str, text: str):
+    """The index of a data folder whose notes are one file."""
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "chips.md").write_text(
+    (notes / name).write_text(text)
+    return build_data_folder(tmp_path / "data", notes) / "index"
+
+
+def test_a_typo_whose_match_lives_only_inside_a_longer_word_is_suggested(tmp_path):
+    index = _index_of_one_file(tmp_path, "chips.md", (
         "# Custom chips\n\n[v](https://youtu.be/ggggggggggg)\n\n"
-        "* The new Graviton3E instances for HPC\n* Nitro cards offload networking\n"
-    )
-    data = build_data_folder(tmp_path / "data", notes)
-    result = search(data / "index", "gravitn")
+        "* The new Graviton3E instances for HPC\n* Nitro cards offload networking\n"))
+    result = search(index, "gravitn")
     assert result["suggestion"] == "graviton3e"
     assert [r["talk"]["title"] for r in result["results"]] == ["Custom chips"]
 
 
 def test_searched_words_are_marked_in_the_title_and_speaker_of_a_result(tmp_path):
-    notes = tmp_path / "src"
-    notes.mkdir()
-    (notes / "talks.md").write_text(
-        "## Serverless <b>patterns</b> & costs\n\nSpeaker: Jane Doe\n\n* cold starts are rarer than people think\n"
-        "\n## Cold storage\n\nSpeaker: Jim Dole\n\n* glacier tiers\n"
-    )
-    root = build_data_folder(tmp_path / "data", notes)
-    [item] = search(root / "index", "serverless doe")["results"]
+    index = _index_of_one_file(tmp_path, "talks.md", (
+        "## Serverless <b>patterns</b> & costs\n\nSpeaker: Jane Doe\n\n"
+        "* cold starts are rarer than people think\n"
+        "\n## Cold storage\n\nSpeaker: Jim Dole\n\n* glacier tiers\n"))
+    [item] = search(index, "serverless doe")["results"]
     assert item["talk"]["title"] == "Serverless <b>patterns</b> & costs"  # the text stays as is
     assert item["talk"]["title_html"] == (
         "<mark>Serverless</mark> &lt;b&gt;patterns&lt;/b&gt; &amp; costs"
     )
     assert item["talk"]["speaker_html"] == "Jane <mark>Doe</mark>"
-    by_note = search(root / "index", "cold")["results"]
+    by_note = search(index, "cold")["results"]
     marked = {talk["talk"]["title"]: talk["talk"]["title_html"] for talk in by_note}
     assert marked["Cold storage"] == "<mark>Cold</mark> storage"
     assert marked["Serverless <b>patterns</b> & costs"] == (
@@ -323,17 +324,13 @@ def test_searched_words_are_marked_in_the_title_and_speaker_of_a_result(tmp_path
 
 
 def test_a_talk_found_by_its_record_alone_shows_its_description_marked(tmp_path):
-    notes = tmp_path / "src"
-    notes.mkdir()
-    (notes / "episode.md").write_text(
+    index = _index_of_one_file(tmp_path, "episode.md", (
         "---\ntitle: Growth loops\nguest: Ada Example\nvideo_id: eeeeeeeeeee\n"
         "description: How loops <b>compound</b> acquisition & keep users.\n---\n\n"
-        "- Retention is the loop's engine\n"
-    )
-    root = build_data_folder(tmp_path / "data", notes)
-    [item] = search(root / "index", "compound")["results"]
-    assert not item["notes"] and not item["moments"]
-    assert item["talk"]["description_html"] == (
+        "- Retention is the loop's engine\n"))
+    shown = {query: search(index, query)["results"][0] for query in ("compound", "retention")}
+    assert not shown["compound"]["notes"] and not shown["compound"]["moments"]
+    assert shown["compound"]["talk"]["description_html"] == (
         "How loops &lt;b&gt;<mark>compound</mark>&lt;/b&gt; acquisition &amp; keep users.")
-    [item] = search(root / "index", "retention")["results"]  # its note says why: no description
-    assert item["notes"] and item["talk"]["description_html"] == ""
+    assert shown["retention"]["notes"]  # its note says why it is there: no description
+    assert shown["retention"]["talk"]["description_html"] == ""
