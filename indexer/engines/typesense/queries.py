@@ -256,6 +256,7 @@ class Searcher:
                  and _names(plan.groups, plan.fields, self.talks[t])]  # fmt: skip
         records = [{"document": {"id": f"{Kind.TALK}:{t}", "kind": Kind.TALK.value,
                                  "talk_id": t}} for t in named]  # fmt: skip
+        named_ids = {record["document"]["id"] for record in records}
         keyword_hits = records + _round_robin([hits.get(t, []) for t in keyword_order])
         pinned = {t for t in keyword_order if t in hits and _pinned(plan.groups, hits[t])}
         pinned.update(named)
@@ -267,7 +268,7 @@ class Searcher:
         ids = list(documents)
         code = {doc_id: number for number, doc_id in enumerate(ids)}
         keyword_codes = list(dict.fromkeys(code[h["document"]["id"]] for h in keyword_hits))
-        weights = np.array([NAMED if c < len(records) else PINNED
+        weights = np.array([NAMED if ids[c] in named_ids else PINNED
                             if documents[ids[c]]["talk_id"] in pinned else SCATTERED
                             for c in keyword_codes])  # fmt: skip
         fused = fuse(np.array(keyword_codes, dtype=np.int64),
