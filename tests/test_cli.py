@@ -194,3 +194,11 @@ def test_index_warnings_quote_names_and_values_as_written(tmp_path):
     listed = run("status", "--data", str(tmp_path)).stdout
     assert "draft[red]?[2Jnotes.md:3: front matter" in listed
     assert "\x1b" not in result.stderr + listed
+
+
+def test_a_model_path_with_brackets_is_named_as_written(data):
+    """The reason meaning search is off names the model as given, brackets and all."""
+    missing = data / "models[/v2]"
+    result = run("index", "--data", str(data), "--offline", "--model", str(missing))
+    assert result.exit_code == 0, result.output
+    assert f"meaning search is off: no model.onnx in {missing}" in result.stderr

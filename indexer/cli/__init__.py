@@ -238,7 +238,8 @@ def _embed(ingested: Ingested, folder: DataFolder, engine_name: str | None,
     try:
         embedder = load_embedder(settings.model, offline=offline)
     except ModelUnavailable as error:
-        err.print(f"talkseek: meaning search is off: {error}", highlight=False, soft_wrap=True)
+        err.print(f"talkseek: meaning search is off: {error}", markup=False, highlight=False,
+                  soft_wrap=True)  # a model's name or path is not markup
         return None, 0
 
     def embedded(done: int, total: int, rate: float) -> None:
