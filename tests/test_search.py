@@ -334,3 +334,27 @@ def test_a_talk_found_by_its_record_alone_shows_its_description_marked(tmp_path)
         "How loops &lt;b&gt;<mark>compound</mark>&lt;/b&gt; acquisition &amp; keep users.")
     assert shown["retention"]["notes"]  # its note says why it is there: no description
     assert shown["retention"]["talk"]["description_html"] == ""
+
+
+def test_the_first_search_of_an_engine_nobody_warmed_is_whole(fixture_data, monkeypatch):
+    """Loading the index is not searching: a library user who opens an engine and searches
+    at once gets the whole answer, however long the index takes to load."""
+    import time
+
+    import indexer.search
+    from indexer.engines.whoosh import WhooshEngine
+    from indexer.engines.whoosh.searcher import OpenGeneration
+
+    loading = OpenGeneration._load_table
+
+    def slow_to_load(generation):
+        time.sleep(2 * indexer.search.SEARCH_SECONDS)  # a large index on a slow disk
+        loading(generation)
+
+    monkeypatch.setattr(OpenGeneration, "_load_table", slow_to_load)
+    engine = WhooshEngine(fixture_data / "index")
+    try:
+        result = indexer.search.search(engine, "moth relay compiler")
+    finally:
+        engine.close()
+    assert result["partial"] is False and result["total"] >= 1

@@ -333,9 +333,6 @@ def search(
 
     engine = _engine(data, engine_name)
     try:
-        # what a server worker loads before its first request: the search budget is then
-        # spent on searching, as it is there, not on opening the index
-        engine.warm()
         result = run_search(engine, " ".join(query), page=page, per_page=limit, sort=sort,
                             mode=mode)  # fmt: skip
     except (IndexMissing, IndexDamaged, EngineUnavailable) as error:

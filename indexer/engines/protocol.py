@@ -331,7 +331,8 @@ class Engine(Protocol):
         ...
 
     def warm(self) -> None:
-        """Load now what searches need, so the first one does not wait."""
+        """Load now what searches need, so the first one does not wait. Cheap once loaded:
+        `search()` calls it before each search's budget starts."""
         ...
 
     def records(self) -> list[dict]:

@@ -38,6 +38,7 @@ def search(
     """
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
+    engine.warm()  # loading what an engine opened lazily is not searching: outside the budget
     planned = Planner(engine).plan(text or "")
     plan = replace(planned.plan, sort=sort if sort in SORTS else "relevance")
     plan, notices = _with_meaning(engine, plan, planned.query.free_text, mode)
