@@ -13,6 +13,8 @@ from indexer.core.analysis import (
     analyze,
     fold,
     is_stop_word,
+    name_forms,
+    name_positions,
     phrase_parts,
     spelling_words,
     stem,
@@ -214,3 +216,24 @@ def test_every_word_of_the_real_transcripts_stems_as_when_trying_each_split(corp
              for word in re.findall(r"[a-z]+", " ".join(s["text"] for s in snippets).lower())}  # fmt: skip
     assert len(found) > 10_000
     assert [w for w in found if stem(w) != _stem_by_scanning(w)] == []
+
+
+def test_a_name_keeps_its_words_as_written_where_they_differ_from_their_terms():
+    assert [form.text for form in name_forms("Molly Stevens")] == ["molly", "stevens"]
+    assert [form.text for form in name_forms("Steven Johnson")] == []  # already its own stem
+    assert [form.text for form in name_forms("Paul Kemp-Robertsons")] == [
+        "kemprobertsons", "robertsons"]  # fmt: skip
+    assert name_positions("Brian Greene") == {"brian": [0], "green": [1], "greene": [1]}
+    assert name_positions("Serena Williams and Gayle King") == {
+        **term_positions("Serena Williams and Gayle King"), "williams": [1], "gayle": [3]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PIECES)
+def test_name_forms_only_add_to_a_names_terms_at_their_words_positions(pieces):
+    text = " ".join(pieces)
+    plain, named = term_positions(text), name_positions(text)
+    assert all(set(positions) <= set(named[term]) for term, positions in plain.items())
+    spelled = {form.text for form in name_forms(text)}
+    assert spelled <= spelling_words(text)
+    assert set(named) == set(plain) | spelled

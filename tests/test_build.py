@@ -311,7 +311,7 @@ def test_an_index_made_with_an_older_analyzer_is_not_read_and_is_rebuilt(tmp_pat
     pointer = data / "index" / generations.POINTER
     written = json.loads(pointer.read_text())
     pointer.write_text(json.dumps({**written, "analyzer": written["analyzer"] - 1}))
-    with pytest.raises(IndexMissing):
+    with pytest.raises(IndexMissing, match="another version of talkseek: run `talkseek index`"):
         TalkIndex(data / "index")
     folder = DataFolder(data)
     report = build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)

@@ -171,3 +171,80 @@ def test_names_and_titles_still_find_their_talk_first_when_meaning_joins(
     result = search(meaning_engine, query)
     assert result["mode"] == "hybrid"
     assert [item["talk"]["title"] for item in result["results"]][:1] == [title]
+
+
+NAMED_NOTES = """# Talks
+
+## A new way to grow bone
+
+Speaker: Molly Stevens
+
+[Video](https://youtu.be/DDDDDDDDDDD)
+
+## The playful wonderland | Steven Johnson
+
+Speaker: Steven Johnson
+
+[Video](https://youtu.be/EEEEEEEEEEE)
+
+## Going green in the city
+
+Speaker: Cara Lind
+
+[Video](https://youtu.be/FFFFFFFFFFF)
+
+## Is our universe the only one?
+
+Speaker: Brian Greene
+
+[Video](https://youtu.be/GGGGGGGGGGG)
+"""
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def named_engine(request, tmp_path_factory):
+    """Speakers whose surnames look like inflected words (Stevens, Greene), beside talks
+    whose title holds the stem (a Steven in the title, green): on each engine."""
+    root = tmp_path_factory.mktemp("names")
+    (root / "notes").mkdir()
+    (root / "notes" / "talks.md").write_text(NAMED_NOTES, encoding="utf-8")
+    (root / "transcripts").mkdir()
+    spoken = {"DDDDDDDDDDD": {}, "EEEEEEEEEEE": {20: "Steven here again"},
+              "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city"},
+              "GGGGGGGGGGG": {}}  # fmt: skip
+    for seed, (video_id, said) in enumerate(spoken.items()):
+        text = json.dumps(_transcript(said, seed))
+        (root / "transcripts" / f"{video_id}.json").write_text(text, encoding="utf-8")
+    if request.param == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(root)
+    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root)])
+    assert result.exit_code == 0, result.output
+    engine = open_engine(DataFolder(root), request.param)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "speaker"),
+    [("stevens", "Molly Stevens"), ("Stevens", "Molly Stevens"), ("steven", "Steven Johnson"),
+     ("greene", "Brian Greene"), ("molly stevens", "Molly Stevens")],
+)  # fmt: skip
+def test_a_surname_finds_its_speaker_first_though_it_stems_like_another_word(
+    named_engine, query, speaker
+):
+    """`stevens` stems to `steven` and `greene` to `green`: a speaker's name is also
+    indexed as written, so typing it finds the speaker before the stem's other bearers."""
+    result = search(named_engine, query, mode="keyword")
+    assert [item["talk"]["speaker"] for item in result["results"]][:1] == [speaker]
+
+
+@pytest.mark.parametrize("query", ["stevens", "greene", "green"])
+def test_a_name_as_written_still_finds_what_its_stem_finds(named_engine, query):
+    """The written form is one more alternative, never a narrower search: `stevens` still
+    finds Steven Johnson, and `green` the talk about green cities first."""
+    result = search(named_engine, query, mode="keyword")
+    speakers = [item["talk"]["speaker"] for item in result["results"]]
+    if query == "green":
+        assert speakers[0] == "Cara Lind" and "Brian Greene" in speakers
+    else:
+        assert len(speakers) >= 2

@@ -31,7 +31,7 @@ _APOSTROPHES = "'\u2019"
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 3  # 2: split stems; 3: also where Snowball stops short (`experienc`)
+ANALYZER_VERSION = 4  # 2: split stems; 3: also where Snowball stops short; 4: name forms
 
 #: Snowball stems that join words of different meaning, and the beginnings that take a
 #: word out of them into a stem of its own: `experiments` no longer matches `experience`.
@@ -203,6 +203,32 @@ def term_positions(text: str) -> dict[str, list[int]]:
             else:
                 positions[term.text] = [base + term.pos]
         base += width
+    return positions
+
+
+def name_forms(text: str) -> list[Term]:
+    """The words of a name as written (folded, unstemmed) where they differ from their
+    terms, at their terms' positions: indexed beside the terms of a name field, so that
+    `stevens` finds Michael Stevens before Steven Johnson, and `greene` Brian Greene
+    before talks about green."""
+    found: list[Term] = []
+    base = 0
+    for match in _WORD_PATTERN.finditer(text):
+        width, stemmed = word_terms(match.group())
+        _, written = word_terms(match.group(), False)
+        offset = match.start()
+        found.extend(Term(plain.text, base + plain.pos, offset + plain.start, offset + plain.end)
+                     for term, plain in zip(stemmed, written, strict=True)
+                     if plain.text != term.text)  # fmt: skip
+        base += width
+    return found
+
+
+def name_positions(text: str) -> dict[str, list[int]]:
+    """`term_positions` of a name, with its `name_forms` at their words' positions."""
+    positions = term_positions(text)
+    for form in name_forms(text):
+        positions.setdefault(form.text, []).append(form.pos)
     return positions
 
 

@@ -40,6 +40,9 @@ FIELD_WEIGHTS: dict[str, float] = {
     "note": 2.0,
     "transcript": 1.0,
 }
+#: Fields holding people's names: their words are indexed as written too, where that
+#: differs from their terms (`indexer.core.analysis.name_forms`).
+NAME_FIELDS = ("speaker",)
 #: Fields whose unstemmed words an engine offers for typos and prefixes (a name is what
 #: people misspell most).
 SPELLING_FIELDS = ("title", "speaker", "note", "transcript")
@@ -84,6 +87,9 @@ class Match:
     terms: tuple[str, ...]
     phrase: bool = False
     boost: float = 1.0
+    #: a word as typed that names a speaker (its term is a name form): a talk of that
+    #: speaker matches both it and the word's stem, and so ranks above other bearers
+    name: bool = False
 
 
 #: Alternatives of one query group (words joined by OR): a document matching any counts.

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from indexer.core.analysis import phrase_parts, stem, terms, words
+from indexer.core.analysis import name_forms, phrase_parts, stem, terms, words
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
+    NAME_FIELDS,
     SPELLING_FIELDS,
     Engine,
     Filter,
@@ -33,6 +34,9 @@ MAX_EXPANSIONS = 48
 MIN_LONGER = 5
 #: A corrected word's matches count this much of an exact word's.
 CORRECTION_BOOST = 0.8
+#: A speaker's name as typed counts this much of a word: typing `stevens` asks for a
+#: Stevens, even when a Steven's title names him too.
+NAME_BOOST = 3.0
 #: Filters whose words are corrected: the fields with spelling words of their own.
 CORRECTED_FILTERS = ("speaker", "title")
 
@@ -162,7 +166,18 @@ class Planner:
                 corrections[word] = suggestions[0]
                 stems = sorted({stem(s) for s in suggestions})
                 return [Match(tuple(stems), boost=CORRECTION_BOOST)]
-        return [Match(tuple(found))]
+        return [Match(tuple(found)), *self._name(word, fields)]
+
+    def _name(self, word: str, fields: tuple[str, ...]) -> list[Match]:
+        """The word as typed, when it stems to another word and names a speaker: the
+        speaker's talks then match it as well as the stem (`NAME_FIELDS`)."""
+        forms = name_forms(word)
+        named = [name for name in NAME_FIELDS if name in fields and name in SPELLING_FIELDS]
+        if len(forms) != 1 or not any(
+            self.engine.vocabulary(name).frequency(forms[0].text) for name in named
+        ):
+            return []
+        return [Match((forms[0].text,), boost=NAME_BOOST, name=True)]
 
     def _frequency(self, fields: tuple[str, ...], term: str) -> int:
         return sum(self.engine.document_frequency(name, term) for name in fields)

@@ -30,6 +30,7 @@ from indexer.engines.build_lock import build_lock
 from indexer.engines.documents import talk_documents
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
+    NAME_FIELDS,
     BuildProgress,
     BuildReport,
     EngineUnavailable,
@@ -68,7 +69,7 @@ def typesense_documents(document: dict, build: int, vector: np.ndarray | None = 
     for field in FIELD_WEIGHTS:
         text = document.get(field)
         if text:
-            stored[field] = schema.analysed(text)
+            stored[field] = schema.analysed(text, name=field in NAME_FIELDS)
             all_terms.update(stored[field].split())
     stored["terms"] = sorted(all_terms)
     if document.get("start", -1.0) >= 0:

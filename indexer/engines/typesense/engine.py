@@ -92,14 +92,21 @@ class TypesenseEngine:
             self._latest = (now, name)
         return self._latest[1]
 
+    def _missing(self) -> str:
+        """Why no collection can be read: none published, or one made by another version."""
+        prefix = self.settings.collection_prefix
+        if builder.alias_target(self.client, self.settings, prefix) is None:
+            return "no Typesense index yet: run `talkseek index --engine typesense`"
+        return ("the Typesense index was made by another version of talkseek: "
+                "run `talkseek index --engine typesense` to rebuild it")  # fmt: skip
+
     def opened(self) -> str:
         """The collection this engine reads (chosen at first use)."""
         with self._lock:
             if self._collection is None:
                 published = self._published()
                 if published is None:
-                    raise IndexMissing(
-                        "no Typesense index yet: run `talkseek index --engine typesense`")
+                    raise IndexMissing(self._missing())
                 self._collection, self._meta = published
             return self._collection
 

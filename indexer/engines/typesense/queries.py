@@ -353,9 +353,14 @@ class Searcher:
 
     def _ranking(self, plan: Plan, groups: list[Group], doc_filter: str, talks: list[str],
                  known: int, shown: int) -> dict:  # fmt: skip
-        """The ranking request: the groups' words over the plan's fields, grouped by talk."""
+        """The ranking request: the groups' words (and names as typed) over the plan's
+        fields, grouped by talk."""
         words = [_phrase(group[0]) if group[0].phrase else " ".join(group[0].terms)
                  for group in groups if group and group[0].terms]  # fmt: skip
+        # a speaker's name as typed goes last: Typesense ranks the documents holding it
+        # with the stem first, then drops it to rank the stem's other bearers
+        words += [term for group in groups for match in group[1:] if match.name
+                  for term in match.terms if _SAFE_TERM.fullmatch(term)]  # fmt: skip
         talk_filter = f"talk_id:[{','.join(talks)}]" if len(talks) < known else ""
         return {
             "q": " ".join(words) or "*",

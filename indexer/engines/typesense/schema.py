@@ -12,7 +12,7 @@ alias moves them too.
 
 from __future__ import annotations
 
-from indexer.core.analysis import analyze
+from indexer.core.analysis import analyze, name_forms
 from indexer.engines.protocol import FIELD_WEIGHTS
 
 VOCABULARY = "vocabulary"  # kind of the documents holding a spelling field's words
@@ -50,9 +50,10 @@ def collection_schema(name: str, dimensions: int | None = None) -> dict:
     }
 
 
-def analysed(text: str) -> str:
+def analysed(text: str, name: bool = False) -> str:
     """A text's terms in word order, then the compound joins (which share a position
-    with their first part and would break phrases if they stood between parts)."""
+    with their first part and would break phrases if they stood between parts); for a
+    name, then its words as written where they differ from their terms."""
     by_position: dict[int, tuple[int, str]] = {}
     joins: list[str] = []
     for term in analyze(text):
@@ -64,4 +65,5 @@ def analysed(text: str) -> str:
             by_position[term.pos] = (width, term.text)
         else:
             joins.append(term.text)
-    return " ".join([by_position[pos][1] for pos in sorted(by_position)] + joins)
+    forms = [form.text for form in name_forms(text)] if name else []
+    return " ".join([by_position[pos][1] for pos in sorted(by_position)] + joins + forms)

@@ -49,6 +49,9 @@ class WhooshEngine:
             compat.apply()
             candidates = generations.published(self.index_dir)
             if not candidates:
+                if generations.outdated(self.index_dir):
+                    raise IndexMissing("the index was made by another version of talkseek: "
+                                       "run `talkseek index` to rebuild it")  # fmt: skip
                 raise IndexMissing("no index in the data folder yet: run `talkseek index` first")
             damage: list[str] = []
             for folder in candidates:

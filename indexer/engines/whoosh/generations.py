@@ -45,6 +45,18 @@ def current(index_dir: Path) -> Path | None:
     return folder
 
 
+def outdated(index_dir: Path) -> bool:
+    """True when the pointer names a generation in another format or analysis than this
+    talkseek's: an index made by an older (or newer) version, which a build replaces."""
+    try:
+        pointer = json.loads((index_dir / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(pointer, dict) and (
+        pointer.get("format") != FORMAT or pointer.get("analyzer", 1) != ANALYZER_VERSION
+    )
+
+
 def published(index_dir: Path) -> list[Path]:
     """Every complete generation, the current one first, then the newest before it
     (none without a readable pointer: folders it does not name were never published)."""

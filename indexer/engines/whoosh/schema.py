@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from indexer.core.analysis import term_positions
+from indexer.core.analysis import name_positions, term_positions
 from indexer.engines.whoosh.analyzer import ANALYZER
 
 
@@ -24,17 +24,26 @@ class AnalyzedText(TEXT):
     the analyzer) from a cache. Spelling words still go through the analyzer.
     """
 
+    positions = staticmethod(term_positions)
+
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
         boost, encode = self.format.field_boost, self.format.encode
-        for term, positions in term_positions(value).items():
+        for term, positions in self.positions(value).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
-def _text(stored: bool = False, spelling: bool = False) -> TEXT:
-    return AnalyzedText(analyzer=ANALYZER, phrase=True, stored=stored, spelling=spelling)
+class NameText(AnalyzedText):
+    """A name field (`NAME_FIELDS`): its words as written stand beside their terms."""
+
+    positions = staticmethod(name_positions)
+
+
+def _text(stored: bool = False, spelling: bool = False, name: bool = False) -> TEXT:
+    kind = NameText if name else AnalyzedText
+    return kind(analyzer=ANALYZER, phrase=True, stored=stored, spelling=spelling)
 
 
 def make_schema() -> Schema:
@@ -44,7 +53,7 @@ def make_schema() -> Schema:
         talk_id=ID(stored=True, sortable=True),
         video_id=ID(stored=True, sortable=True),
         title=_text(spelling=True),
-        speaker=_text(),
+        speaker=_text(name=True),  # the protocol's NAME_FIELDS
         event=_text(),
         section=_text(),
         keywords=_text(),
