@@ -227,13 +227,15 @@ def named_engine(request, tmp_path_factory):
 @pytest.mark.parametrize(
     ("query", "speaker"),
     [("stevens", "Molly Stevens"), ("Stevens", "Molly Stevens"), ("steven", "Steven Johnson"),
-     ("greene", "Brian Greene"), ("molly stevens", "Molly Stevens")],
+     ("greene", "Brian Greene"), ("molly stevens", "Molly Stevens"),
+     ("stevnes", "Molly Stevens"), ("grenee", "Brian Greene")],
 )  # fmt: skip
 def test_a_surname_finds_its_speaker_first_though_it_stems_like_another_word(
     named_engine, query, speaker
 ):
     """`stevens` stems to `steven` and `greene` to `green`: a speaker's name is also
-    indexed as written, so typing it finds the speaker before the stem's other bearers."""
+    indexed as written, so typing it (or a typo corrected to it) finds the speaker before
+    the stem's other bearers."""
     result = search(named_engine, query, mode="keyword")
     assert [item["talk"]["speaker"] for item in result["results"]][:1] == [speaker]
 

@@ -165,19 +165,20 @@ class Planner:
             if suggestions:
                 corrections[word] = suggestions[0]
                 stems = sorted({stem(s) for s in suggestions})
-                return [Match(tuple(stems), boost=CORRECTION_BOOST)]
+                named = self._name(suggestions[0], fields, CORRECTION_BOOST)
+                return [Match(tuple(stems), boost=CORRECTION_BOOST), *named]
         return [Match(tuple(found)), *self._name(word, fields)]
 
-    def _name(self, word: str, fields: tuple[str, ...]) -> list[Match]:
-        """The word as typed, when it stems to another word and names a speaker: the
-        speaker's talks then match it as well as the stem (`NAME_FIELDS`)."""
+    def _name(self, word: str, fields: tuple[str, ...], boost: float = 1.0) -> list[Match]:
+        """The word as typed (or as corrected), when it stems to another word and names a
+        speaker: the speaker's talks then match it as well as the stem (`NAME_FIELDS`)."""
         forms = name_forms(word)
         named = [name for name in NAME_FIELDS if name in fields and name in SPELLING_FIELDS]
         if len(forms) != 1 or not any(
             self.engine.vocabulary(name).frequency(forms[0].text) for name in named
         ):
             return []
-        return [Match((forms[0].text,), boost=NAME_BOOST, name=True)]
+        return [Match((forms[0].text,), boost=NAME_BOOST * boost, name=True)]
 
     def _frequency(self, fields: tuple[str, ...], term: str) -> int:
         return sum(self.engine.document_frequency(name, term) for name in fields)
