@@ -198,20 +198,35 @@ Speaker: Cara Lind
 Speaker: Brian Greene
 
 [Video](https://youtu.be/GGGGGGGGGGG)
+
+## A warrior's cry against child marriage
+
+Speaker: Memory Banda
+
+[Video](https://youtu.be/HHHHHHHHHHH)
+
+## How memory works
+
+Speaker: Dana Holt
+
+[Video](https://youtu.be/IIIIIIIIIII)
 """
 
 
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def named_engine(request, tmp_path_factory):
     """Speakers whose surnames look like inflected words (Stevens, Greene), beside talks
-    whose title holds the stem (a Steven in the title, green): on each engine."""
+    whose title holds the stem (a Steven in the title, green), and a speaker named by a
+    word the talks say all the time (Memory): on each engine."""
     root = tmp_path_factory.mktemp("names")
     (root / "notes").mkdir()
     (root / "notes" / "talks.md").write_text(NAMED_NOTES, encoding="utf-8")
     (root / "transcripts").mkdir()
+    memory = {number: "our memory of it" for number in range(0, 400, 3)}
     spoken = {"DDDDDDDDDDD": {}, "EEEEEEEEEEE": {20: "Steven here again"},
-              "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city"},
-              "GGGGGGGGGGG": {}}  # fmt: skip
+              "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city",
+                              **{number: "from memory" for number in range(1, 400, 8)}},
+              "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory}  # fmt: skip
     for seed, (video_id, said) in enumerate(spoken.items()):
         text = json.dumps(_transcript(said, seed))
         (root / "transcripts" / f"{video_id}.json").write_text(text, encoding="utf-8")
@@ -250,3 +265,11 @@ def test_a_name_as_written_still_finds_what_its_stem_finds(named_engine, query):
         assert speakers[0] == "Cara Lind" and "Brian Greene" in speakers
     else:
         assert len(speakers) >= 2
+
+
+def test_a_word_said_far_more_often_than_it_names_a_speaker_is_read_as_a_word(named_engine):
+    """Memory Banda's talk is not about memory: `memory` is said in dozens of passages
+    and names one speaker, so it is not boosted as a name (`NAME_SHARE`)."""
+    result = search(named_engine, "memory", mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]][:1] == ["How memory works"]
+    assert "Memory Banda" in [item["talk"]["speaker"] for item in result["results"]]
