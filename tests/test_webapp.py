@@ -365,6 +365,23 @@ def test_a_rebuilt_index_is_served_without_a_restart(fixture_data, tmp_path):
         assert [item["talk"]["title"] for item in result["results"]] == ["Airships"]
 
 
+def test_an_index_made_by_another_version_says_so_and_what_to_run(tmp_path):
+    from indexer.engines.whoosh import generations
+    from tests.conftest import TEST_DATA, build_data_folder
+
+    data = build_data_folder(tmp_path, TEST_DATA / "notes", TEST_DATA / "transcripts")
+    pointer = data / "index" / generations.POINTER
+    written = json.loads(pointer.read_text())
+    pointer.write_text(json.dumps({**written, "analyzer": written["analyzer"] - 1}))
+    with app_client(data) as client:
+        response = client.get("/api/search?q=moth")
+        assert response.status_code == 503
+        message = response.get_json()["error"]["message"]
+        assert message == ("the index was made by another version of talkseek: "
+                           "run `talkseek index` to rebuild it")  # fmt: skip
+        assert "another version of talkseek" in html_of(client.get("/search?q=moth"))
+
+
 def test_no_index_yet_says_what_to_run(tmp_path):
     with app_client(tmp_path) as client:
         response = client.get("/api/search?q=wire")

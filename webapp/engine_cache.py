@@ -53,13 +53,25 @@ class EngineCache:
             raise
         return engine
 
+    def _why_missing(self) -> str:
+        """What opening says when nothing is served: none built yet, or an index made by
+        another version of talkseek (which `talkseek index` rebuilds)."""
+        probe = open_engine(self.folder, self.engine_name)
+        try:
+            probe.generation()
+        except IndexMissing as missing:
+            return str(missing)
+        finally:
+            probe.close()
+        return NO_INDEX  # published just now: the next request serves it
+
     @contextmanager
     def current(self) -> Iterator[Engine]:
         """The current generation's engine; IndexMissing when none was built yet."""
         with self._lock:
             latest = self._latest.latest_generation()
             if latest is None:
-                raise IndexMissing(NO_INDEX)
+                raise IndexMissing(self._why_missing())
             if self._engine is None:
                 self._engine = self._opened()
                 if self._engine.generation() != latest:
