@@ -273,3 +273,15 @@ def test_a_word_said_far_more_often_than_it_names_a_speaker_is_read_as_a_word(na
     result = search(named_engine, "memory", mode="keyword")
     assert [item["talk"]["title"] for item in result["results"]][:1] == ["How memory works"]
     assert "Memory Banda" in [item["talk"]["speaker"] for item in result["results"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "speakers"),
+    [("speaker:stevens", ["Molly Stevens"]), ("speaker:Stevens", ["Molly Stevens"]),
+     ("speaker:greene", ["Brian Greene"]),
+     ("speaker:steven", ["Molly Stevens", "Steven Johnson"]),  # a stem: every Steven*
+     ("bone -speaker:stevens", [])],
+)  # fmt: skip
+def test_a_speaker_filter_naming_a_surname_keeps_only_that_surname(named_engine, query, speakers):
+    result = search(named_engine, query, mode="keyword")
+    assert sorted(item["talk"]["speaker"] for item in result["results"]) == speakers

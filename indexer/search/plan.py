@@ -93,7 +93,7 @@ class Planner:
         kept = self._corrected_filters(query.filters)
         left_out = self._corrected_filters(query.excluded_filters)
         filters = tuple(
-            _filter(name, value, negate)
+            self._filter(name, value, negate)
             for negate, named in ((False, kept), (True, left_out))
             for name, values in named.items() for value in values
         )  # fmt: skip
@@ -112,6 +112,16 @@ class Planner:
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
 
     # -- filters --------------------------------------------------------------------------
+
+    def _filter(self, name: str, value: str, negate: bool) -> Filter:
+        """A filter; one naming a speaker by a word whose stem differs from it (Stevens,
+        not Steven) holds that word as written, so it keeps only the speakers it names."""
+        made = _filter(name, value, negate)
+        if name in NAME_FIELDS and made.match is not None and not made.match.phrase:
+            forms = name_forms(value)
+            if len(forms) == 1 and self.engine.vocabulary(name).frequency(forms[0].text):
+                return replace(made, match=Match((forms[0].text,), name=True))
+        return made
 
     def _corrected_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
         return {name: [self._corrected_value(name, value) for value in values]
