@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
+from indexer.engines.protocol import Engine
 from indexer.search import search
 from tests.conftest import build_data_folder
 from tests.searching import TalkIndex
@@ -39,35 +40,42 @@ def _transcript(said: dict[int, str], seed: int, snippets: int = 400) -> list[di
     ]  # fmt: skip
 
 
-NOTES = """# Talks
+def _notes(*talks: tuple[str, str, str]) -> str:
+    """A notes file with a section per (title, speaker, video id)."""
+    sections = [f"## {title}\n\nSpeaker: {speaker}\n\n[Video](https://youtu.be/{video_id})\n"
+                for title, speaker, video_id in talks]  # fmt: skip
+    return "# Talks\n\n" + "\n".join(sections)
 
-## Lighthouses of the north
 
-Speaker: Ada Quill
+NOTES = _notes(
+    ("Lighthouses of the north", "Ada Quill", "AAAAAAAAAAA"),
+    ("Dredging the shipping lanes", "Ben Marsh", "BBBBBBBBBBB"),
+    ("Salt marsh ecology", "Cara Lind", "CCCCCCCCCCC"),
+)
 
-[Video](https://youtu.be/AAAAAAAAAAA)
 
-## Dredging the shipping lanes
+def _write_talks(root: Path, notes: str, spoken: dict[str, dict[int, str]]) -> Path:
+    """A notes file and, per video, a filler transcript with the sentences `spoken`."""
+    (root / "notes").mkdir()
+    (root / "notes" / "talks.md").write_text(notes, encoding="utf-8")
+    (root / "transcripts").mkdir()
+    for seed, (video_id, said) in enumerate(spoken.items()):
+        text = json.dumps(_transcript(said, seed))
+        (root / "transcripts" / f"{video_id}.json").write_text(text, encoding="utf-8")
+    return root
 
-Speaker: Ben Marsh
 
-[Video](https://youtu.be/BBBBBBBBBBB)
-
-## Salt marsh ecology
-
-Speaker: Cara Lind
-
-[Video](https://youtu.be/CCCCCCCCCCC)
-"""
+def _indexed(request, root: Path, *options: str) -> Engine:
+    """`talkseek index` run on `root` for the engine the fixture is parametrized with."""
+    if request.param == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(root)
+    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root), *options])
+    assert result.exit_code == 0, result.output
+    return open_engine(DataFolder(root), request.param)
 
 
 def _sources(tmp_path_factory) -> Path:
     """The notes and transcripts of the three talks."""
-    sources = tmp_path_factory.mktemp("relevance-sources")
-    (sources / "notes").mkdir()
-    (sources / "notes" / "talks.md").write_text(NOTES, encoding="utf-8")
-    transcripts = sources / "transcripts"
-    transcripts.mkdir()
     spoken = {
         "AAAAAAAAAAA": {},
         # others quote Ada Quill in passing; Ben's talk says "storms" and "flooded" in one
@@ -77,10 +85,7 @@ def _sources(tmp_path_factory) -> Path:
         "CCCCCCCCCCC": {30: "Ada Quill kept that light",
                         70: "the dredging stopped when storms flooded the marsh"},
     }  # fmt: skip
-    for seed, (video_id, said) in enumerate(spoken.items()):
-        text = json.dumps(_transcript(said, seed))
-        (transcripts / f"{video_id}.json").write_text(text, encoding="utf-8")
-    return sources
+    return _write_talks(tmp_path_factory.mktemp("relevance-sources"), NOTES, spoken)
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +100,7 @@ def index(tmp_path_factory):
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def meaning_engine(request, tmp_path_factory, model_path):
     """The same talks indexed with the embedding model on each engine: searches are hybrid."""
-    root = _sources(tmp_path_factory)
-    if request.param == "typesense":
-        request.getfixturevalue("typesense_node").settings_file(root)
-    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root),
-                                       "--model", str(model_path)])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    engine = open_engine(DataFolder(root), request.param)
+    engine = _indexed(request, _sources(tmp_path_factory), "--model", str(model_path))
     yield engine
     engine.close()
 
@@ -173,44 +172,14 @@ def test_names_and_titles_still_find_their_talk_first_when_meaning_joins(
     assert [item["talk"]["title"] for item in result["results"]][:1] == [title]
 
 
-NAMED_NOTES = """# Talks
-
-## A new way to grow bone
-
-Speaker: Molly Stevens
-
-[Video](https://youtu.be/DDDDDDDDDDD)
-
-## The playful wonderland | Steven Johnson
-
-Speaker: Steven Johnson
-
-[Video](https://youtu.be/EEEEEEEEEEE)
-
-## Going green in the city
-
-Speaker: Cara Lind
-
-[Video](https://youtu.be/FFFFFFFFFFF)
-
-## Is our universe the only one?
-
-Speaker: Brian Greene
-
-[Video](https://youtu.be/GGGGGGGGGGG)
-
-## A warrior's cry against child marriage
-
-Speaker: Memory Banda
-
-[Video](https://youtu.be/HHHHHHHHHHH)
-
-## How memory works
-
-Speaker: Dana Holt
-
-[Video](https://youtu.be/IIIIIIIIIII)
-"""
+NAMED_NOTES = _notes(
+    ("A new way to grow bone", "Molly Stevens", "DDDDDDDDDDD"),
+    ("The playful wonderland | Steven Johnson", "Steven Johnson", "EEEEEEEEEEE"),
+    ("Going green in the city", "Cara Lind", "FFFFFFFFFFF"),
+    ("Is our universe the only one?", "Brian Greene", "GGGGGGGGGGG"),
+    ("A warrior's cry against child marriage", "Memory Banda", "HHHHHHHHHHH"),
+    ("How memory works", "Dana Holt", "IIIIIIIIIII"),
+)
 
 
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
@@ -218,23 +187,13 @@ def named_engine(request, tmp_path_factory):
     """Speakers whose surnames look like inflected words (Stevens, Greene), beside talks
     whose title holds the stem (a Steven in the title, green), and a speaker named by a
     word the talks say all the time (Memory): on each engine."""
-    root = tmp_path_factory.mktemp("names")
-    (root / "notes").mkdir()
-    (root / "notes" / "talks.md").write_text(NAMED_NOTES, encoding="utf-8")
-    (root / "transcripts").mkdir()
     memory = {number: "our memory of it" for number in range(0, 400, 3)}
     spoken = {"DDDDDDDDDDD": {}, "EEEEEEEEEEE": {20: "Steven here again"},
               "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city",
                               **{number: "from memory" for number in range(1, 400, 8)}},
               "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory}  # fmt: skip
-    for seed, (video_id, said) in enumerate(spoken.items()):
-        text = json.dumps(_transcript(said, seed))
-        (root / "transcripts" / f"{video_id}.json").write_text(text, encoding="utf-8")
-    if request.param == "typesense":
-        request.getfixturevalue("typesense_node").settings_file(root)
-    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root)])
-    assert result.exit_code == 0, result.output
-    engine = open_engine(DataFolder(root), request.param)
+    engine = _indexed(request, _write_talks(tmp_path_factory.mktemp("names"), NAMED_NOTES,
+                                            spoken))  # fmt: skip
     yield engine
     engine.close()
 
