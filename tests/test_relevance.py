@@ -244,3 +244,15 @@ def test_a_word_said_far_more_often_than_it_names_a_speaker_is_read_as_a_word(na
 def test_a_speaker_filter_naming_a_surname_keeps_only_that_surname(named_engine, query, speakers):
     result = search(named_engine, query, mode="keyword")
     assert sorted(item["talk"]["speaker"] for item in result["results"]) == speakers
+
+
+def test_a_word_written_far_more_often_in_notes_than_it_names_a_speaker_is_a_word(tmp_path):
+    """Notes without transcripts: what the notes and titles write counts as what is said."""
+    bullets = "\n".join(f"- memory fact {number}" for number in range(40))
+    notes = _notes(("A warrior's cry against child marriage", "Memory Banda", "HHHHHHHHHHH"),
+                   ("How memory works", "Dana Holt", "IIIIIIIIIII"))  # fmt: skip
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "talks.md").write_text(notes + "\n" + bullets + "\n", encoding="utf-8")
+    with TalkIndex(build_data_folder(tmp_path / "data", tmp_path / "notes") / "index") as index:
+        assert _titles(index, "memory")[:1] == ["How memory works"]
+        assert _titles(index, "banda") == ["A warrior's cry against child marriage"]

@@ -38,9 +38,9 @@ CORRECTION_BOOST = 0.8
 #: Stevens, even when a Steven's title names him too.
 NAME_BOOST = 3.0
 #: A word is read as a name only when the talks of speakers it names are at least this
-#: share of the passages saying it as written: `stevens` (2 speakers, 6 passages) and
-#: `williams` (8, 45) are names, `memory` (1 speaker, 561 passages) and `president`
-#: (Kid President, 586) are words.
+#: share of the passages, notes and titles writing it: `stevens` (2 speakers, 6 passages)
+#: and `williams` (8, 46) are names, `memory` (1 speaker, 567) and `president` (Kid
+#: President, 586) are words.
 NAME_SHARE = 0.04
 #: Filters whose words are corrected: the fields with spelling words of their own.
 CORRECTED_FILTERS = ("speaker", "title")
@@ -193,7 +193,8 @@ class Planner:
         form = forms[0].text
         named = sum(self.engine.vocabulary(name).frequency(form) for name in NAME_FIELDS
                     if name in fields and name in SPELLING_FIELDS)  # fmt: skip
-        said = self.engine.vocabulary("transcript").frequency(form)
+        said = sum(self.engine.vocabulary(name).frequency(form) for name in SPELLING_FIELDS
+                   if name not in NAME_FIELDS)  # fmt: skip
         if not named or named < NAME_SHARE * said:
             return []
         return [Match((form,), boost=NAME_BOOST * boost, name=True)]
