@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -11,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from indexer.cli import main
 from indexer.engines.protocol import IndexMissing
 from indexer.engines.whoosh import generations
 from indexer.engines.whoosh.build import build_index
@@ -311,8 +314,14 @@ def test_an_index_made_with_an_older_analyzer_is_not_read_and_is_rebuilt(tmp_pat
     pointer = data / "index" / generations.POINTER
     written = json.loads(pointer.read_text())
     pointer.write_text(json.dumps({**written, "analyzer": written["analyzer"] - 1}))
-    with pytest.raises(IndexMissing, match="another version of talkseek: run `talkseek index`"):
+    said = "the index was made by another version of talkseek: run `talkseek index` to rebuild it"
+    with pytest.raises(IndexMissing, match=re.escape(said)):
         TalkIndex(data / "index")
+    runner = CliRunner()
+    status = runner.invoke(main, ["status", "--data", str(data)])
+    assert f"index: whoosh, nothing served ({said})" in status.output
+    check = runner.invoke(main, ["check", "--data", str(data)])
+    assert check.exit_code == 1 and f"index: {said}" in check.output
     folder = DataFolder(data)
     report = build_index(sync_transcripts(read_talks(folder), folder, None), folder.index)
     assert report.full

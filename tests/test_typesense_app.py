@@ -137,5 +137,7 @@ def test_an_index_made_by_another_version_says_so_and_the_next_build_replaces_it
     result = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "moth"])
     assert result.exit_code == 1
     assert "made by another version of talkseek: run `talkseek index" in result.output
+    status = json.loads(cli("status", "--json", "--data", str(tmp_path)))["index"]
+    assert status["generation"] is None and "another version" in status["problem"]
     assert "full build: 6 talks added" in cli("index", "--offline", "--data", str(tmp_path))
     assert "Grace Hopper" in cli("search", "--data", str(tmp_path), "moth")

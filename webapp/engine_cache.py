@@ -23,10 +23,8 @@ from contextlib import AbstractContextManager, contextmanager
 from flask import Flask, current_app
 
 from indexer.core.data_folder import DataFolder
-from indexer.engines import open_engine
+from indexer.engines import open_engine, why_unserved
 from indexer.engines.protocol import Engine, EngineUnavailable, IndexDamaged, IndexMissing
-
-NO_INDEX = "no index in the data folder yet: run `talkseek index` first"
 
 
 class EngineCache:
@@ -54,16 +52,13 @@ class EngineCache:
         return engine
 
     def _why_missing(self) -> str:
-        """What opening says when nothing is served: none built yet, or an index made by
-        another version of talkseek (which `talkseek index` rebuilds)."""
+        """What opening says when nothing is served (`why_unserved`), on an engine of its
+        own: the engine asking which generation is published stays unopened."""
         probe = open_engine(self.folder, self.engine_name)
         try:
-            probe.generation()
-        except IndexMissing as missing:
-            return str(missing)
+            return why_unserved(probe)
         finally:
             probe.close()
-        return NO_INDEX  # published just now: the next request serves it
 
     @contextmanager
     def current(self) -> Iterator[Engine]:

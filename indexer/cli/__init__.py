@@ -273,7 +273,7 @@ def status(data: Path, engine_name: str | None, as_json: bool) -> None:
         click.echo(json.dumps({**status_report(ingested), "index": index}, indent=2))
         return
     print_status(ingested)
-    served = index["generation"] or f"none yet ({index['problem'] or 'run `talkseek index`'})"
+    served = index["generation"] or f"nothing served ({index['problem']})"
     click.echo(f"index: {index['engine']}, {served}")
     meaning = index["meaning"]
     click.echo(f"meaning search: on ({meaning['model']}, {meaning['dimensions']} dimensions)"
@@ -282,12 +282,16 @@ def status(data: Path, engine_name: str | None, as_json: bool) -> None:
 
 def _index_status(data: Path, engine_name: str | None) -> dict:
     """The engine, the generation it publishes and the model of its vectors, if any."""
+    from indexer.engines import why_unserved
     from indexer.engines.protocol import EngineUnavailable, IndexDamaged, IndexMissing
 
     engine = _engine(data, engine_name)
     try:
         generation = engine.latest_generation()
-        meaning = engine.meaning() if generation is not None else None
+        if generation is None:
+            return {"engine": engine.name, "generation": None, "problem": why_unserved(engine),
+                    "meaning": None}  # fmt: skip
+        meaning = engine.meaning()
         return {"engine": engine.name, "generation": generation, "problem": None,
                 "meaning": meaning.__dict__ if meaning else None}  # fmt: skip
     except (EngineUnavailable, IndexMissing, IndexDamaged) as error:
@@ -413,14 +417,15 @@ def serve(
         warm_engine(app)  # before accepting requests, so none waits for the index to open
         return app
 
+    from indexer.engines import why_unserved
     from indexer.engines.protocol import EngineUnavailable
 
     folder = DataFolder(data)
     engine = _engine(data, engine_name)
     try:
         if engine.latest_generation() is None:
-            click.echo(f"warning: no {engine.name} index for {folder.root} yet; "
-                       "run `talkseek index`.", err=True)  # fmt: skip
+            click.echo(f"warning: nothing to serve ({engine.name}, {folder.root}): "
+                       f"{why_unserved(engine)}", err=True)  # fmt: skip
     except EngineUnavailable as error:
         click.echo(f"warning: {error}", err=True)
     finally:

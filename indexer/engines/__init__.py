@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from indexer.core.data_folder import DataFolder
 from indexer.core.settings import DEFAULT_ENGINE, Settings, load_settings
-from indexer.engines.protocol import Engine
+from indexer.engines.protocol import NOT_BUILT, Engine, IndexMissing
 
 ENGINES = ("whoosh", "typesense")
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "UnknownEngine", "open_engine"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "UnknownEngine", "open_engine", "why_unserved"]
 
 
 class UnknownEngine(ValueError):
@@ -34,3 +34,14 @@ def open_engine(folder: DataFolder, name: str | None = None,
 
         return TypesenseEngine(settings.typesense, folder.index)
     raise UnknownEngine(f"unknown engine {chosen!r}: choose one of {', '.join(ENGINES)}")
+
+
+def why_unserved(engine: Engine) -> str:
+    """Why an engine that publishes no generation serves nothing, in its own words: none
+    built yet, or one made by another version of talkseek (which a build replaces).
+    Engine errors (a cluster away) are raised, not described."""
+    try:
+        engine.generation()
+    except IndexMissing as missing:
+        return str(missing)
+    return NOT_BUILT  # published just now: the next search is served

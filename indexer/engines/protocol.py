@@ -60,6 +60,10 @@ class IndexMissing(RuntimeError):
     """There is no built index to search yet."""
 
 
+#: What an engine says when nothing was ever built.
+NOT_BUILT = "no index in the data folder yet: run `talkseek index` first"
+
+
 class BuildLocked(RuntimeError):
     """Another build of the same index is running."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.engines.protocol import (
+    NOT_BUILT,
     Budget,
     BuildProgress,
     BuildReport,
@@ -49,10 +50,7 @@ class WhooshEngine:
             compat.apply()
             candidates = generations.published(self.index_dir)
             if not candidates:
-                if generations.outdated(self.index_dir):
-                    raise IndexMissing("the index was made by another version of talkseek: "
-                                       "run `talkseek index` to rebuild it")  # fmt: skip
-                raise IndexMissing("no index in the data folder yet: run `talkseek index` first")
+                raise IndexMissing(self._missing())
             damage: list[str] = []
             for folder in candidates:
                 self._open, found = _open_intact(folder)
@@ -109,10 +107,16 @@ class WhooshEngine:
     def meaning(self) -> MeaningInfo | None:
         return self.opened().meaning
 
+    def _missing(self) -> str:
+        if generations.outdated(self.index_dir):
+            return ("the index was made by another version of talkseek: "
+                    "run `talkseek index` to rebuild it")  # fmt: skip
+        return NOT_BUILT
+
     def verify(self, thorough: bool = True) -> list[str]:
         folder = generations.current(self.index_dir)
         if folder is None:
-            return ["no index: run `talkseek index`"]
+            return [self._missing()]
         return [f"{folder.name}/{problem}" for problem in checksums.problems(folder, thorough)]
 
     def stats(self) -> EngineStats:
