@@ -379,7 +379,8 @@ def test_an_index_made_by_another_version_says_so_and_what_to_run(tmp_path):
         message = response.get_json()["error"]["message"]
         assert message == ("the index was made by another version of talkseek: "
                            "run `talkseek index` to rebuild it")  # fmt: skip
-        assert "another version of talkseek" in html_of(client.get("/search?q=moth"))
+        page = html_of(client.get("/search?q=moth"))
+        assert "No index to search" in page and "another version of talkseek" in page
 
 
 def test_no_index_yet_says_what_to_run(tmp_path):

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IndexMissing)
     def index_missing(error: IndexMissing):
         status = ServiceUnavailable.code
-        return error_response(status, "No index yet", str(error))
+        return error_response(status, "No index to search", str(error))
 
     @app.errorhandler(IndexDamaged)
     def index_damaged(error: IndexDamaged):
