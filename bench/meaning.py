@@ -178,10 +178,15 @@ def table(figures: dict) -> str:
     return "\n".join([*rows, "", *lines])
 
 
+def cluster_folder(data: Path) -> Path:
+    """Where the local cluster of a Typesense run on `data` keeps its nodes' data."""
+    return data.parent / f"{data.name}-cluster"
+
+
 def measure(corpus: Path, model: str, data: Path, engine_name: str = "whoosh") -> dict:
     """Every figure of meaning search on the podcasts, indexed in `data` (kept there)."""
     if engine_name == "typesense":
-        cluster = BenchCluster(data.parent / f"{data.name}-cluster")
+        cluster = BenchCluster(cluster_folder(data))
         print("starting a local three-node Typesense cluster...", file=sys.stderr)
         cluster.start()
         try:
@@ -248,13 +253,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.corpus / "lenny" / "transcripts").is_dir():
         parser.error(f"no podcasts at {args.corpus}/lenny: pass --corpus DIR")
-    work = args.work or Path(tempfile.mkdtemp(prefix="talkseek-meaning-"))
-    figures = measure(args.corpus.resolve(), args.model, work.resolve(), args.engine)
+    # without --work, the data folder and a cluster's nodes (beside it) share one scratch
+    # folder, removed at the end
+    scratch = None if args.work else Path(tempfile.mkdtemp(prefix="talkseek-meaning-"))
+    work = args.work or scratch / "data"
+    try:
+        figures = measure(args.corpus.resolve(), args.model, work.resolve(), args.engine)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     print(table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -68,3 +68,31 @@ def test_the_meaning_queries_point_at_real_turns_of_the_podcasts(corpus):
         assert any(int(turn["start"]) == item["at"] for turn in turns), item
         notes = (corpus / "lenny" / "notes" / f"{item['talk']}.md").read_text()
         assert f"video_id: {item['video']}" in notes, item
+
+
+def test_a_meaning_run_without_a_work_folder_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Without --work, the data folder and a Typesense run's cluster nodes (kept beside
+    the data folder) are scratch: nothing stays in the temporary folder. The measuring
+    itself is replaced here by what it leaves on disk."""
+    import tempfile
+
+    import bench.meaning as meaning
+
+    corpus = tmp_path / "corpus"
+    (corpus / "lenny" / "transcripts").mkdir(parents=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    used: list[Path] = []
+
+    def leaves_folders(corpus: Path, model: str, data: Path, engine_name: str) -> dict:
+        data.mkdir(parents=True)
+        meaning.cluster_folder(data).mkdir()
+        used.append(data)
+        return {"engine": engine_name}
+
+    monkeypatch.setattr(meaning, "measure", leaves_folders)
+    monkeypatch.setattr(meaning, "table", lambda figures: "")
+    assert meaning.main(["--corpus", str(corpus), "--model", "m", "--engine", "typesense"]) == 0
+    assert used and used[0].is_relative_to(scratch)
+    assert list(scratch.iterdir()) == []
