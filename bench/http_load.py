@@ -14,7 +14,8 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.queries import BenchQuery
 
-_SERVING = re.compile(r"at (http://\S+)")
+_SERVING = re.compile(r"at (http://\S+)\s+\((\d+) worker")
+_READY = re.compile(r"worker \d+ ready")
 
 
 @dataclass
@@ -65,11 +66,15 @@ def start_server(data: Path, threads: int = 4, workers: int | None = None) -> Se
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
-    for line in process.stderr:
+    url, expected, ready = None, 0, 0
+    for line in process.stderr:  # once every worker is ready: requests wait for none
         found = _SERVING.search(line)
         if found:
+            url, expected = found.group(1).rstrip("/"), int(found.group(2))
+        ready += bool(_READY.search(line))
+        if url is not None and ready >= expected:
             threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
-            return Server(process, found.group(1).rstrip("/"))
+            return Server(process, url)
     raise RuntimeError(f"talkseek serve exited with {process.wait()}")
 
 

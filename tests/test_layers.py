@@ -55,9 +55,9 @@ def test_a_server_worker_never_loads_the_ingest_side(served):
 import json, sys
 from indexer.cli import main  # what the supervising process imported before forking
 from webapp import create_app
-from webapp.engine_cache import warm_engine
+from webapp.warmup import prepare_worker
 app = create_app({{"DATA_DIR": {str(fixture_data)!r}}})
-warm_engine(app)
+prepare_worker(app)
 client = app.test_client()
 found = client.get("/api/search?q=moth").get_json()
 assert found["total"] >= 1, found

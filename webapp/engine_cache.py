@@ -25,6 +25,8 @@ from flask import Flask, current_app
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine, why_unserved
 from indexer.engines.protocol import Engine, EngineUnavailable, IndexDamaged, IndexMissing
+from indexer.search import warm as warm_search
+from webapp.memory import settle_heap, unsettle_heap
 
 
 class EngineCache:
@@ -45,7 +47,7 @@ class EngineCache:
         """An engine with what every search needs already loaded."""
         engine = open_engine(self.folder, self.engine_name)
         try:
-            engine.warm()
+            warm_search(engine)
         except BaseException:
             engine.close()
             raise
@@ -90,14 +92,14 @@ class EngineCache:
         if not self._users[key]:
             del self._users[key]
             if self._retired.pop(key, None) is not None:
-                engine.close()
+                _close(engine)
 
     def _retire(self, engine: Engine) -> None:
         """Close a replaced engine now, or when its last request ends (holding the lock)."""
         if self._users.get(id(engine)):
             self._retired[id(engine)] = engine
         else:
-            engine.close()
+            _close(engine)
 
     def _load(self, latest: str) -> None:
         """Open the current generation and swap it in (if it is intact)."""
@@ -117,6 +119,7 @@ class EngineCache:
             if self._engine is not None:
                 self._retire(self._engine)
             self._engine = fresh
+        settle_heap()  # in this background thread, not in a request
 
     def warm(self) -> None:
         """Open the engine now (if there is an index), so the first request does not wait."""
@@ -132,6 +135,12 @@ class EngineCache:
             if self._engine is not None:
                 self._retire(self._engine)
                 self._engine = None
+
+
+def _close(engine: Engine) -> None:
+    """Close an engine and let the garbage collector reach what it held again."""
+    engine.close()
+    unsettle_heap()
 
 
 def init_app(app: Flask) -> None:

@@ -125,8 +125,11 @@ def _serve(
     balance: tuple[Loads, int] | None = None,
 ) -> None:
     memory.limit_arenas()
+    began = time.monotonic()
     app = make_app()
     memory.release_free_memory()  # what opening the index needed only for a moment
+    print(f"talkseek: worker {os.getpid()} ready ({time.monotonic() - began:.1f} s)",
+          file=sys.stderr, flush=True)  # fmt: skip
     server = create_server(
         memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek",
         connection_limit=CONNECTIONS, channel_timeout=IDLE_SECONDS, cleanup_interval=1,

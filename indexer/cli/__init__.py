@@ -411,10 +411,10 @@ def serve(
 
     def make_app() -> Flask:  # in each worker: the supervising parent stays small
         from webapp import create_app
-        from webapp.engine_cache import warm_engine
+        from webapp.warmup import prepare_worker
 
         app = create_app({"DATA_DIR": data, "ENGINE": engine.name})
-        warm_engine(app)  # before accepting requests, so none waits for the index to open
+        prepare_worker(app)  # before accepting requests, so none waits for what it loads
         return app
 
     from indexer.engines import why_unserved

@@ -123,6 +123,12 @@ def _snowball() -> SnowballStemmer:
     return SnowballStemmer("english")
 
 
+def load_stemmer() -> None:
+    """Import the stemmer now: a server worker does so before its first request, which
+    would otherwise wait for all of nltk to import."""
+    _snowball()
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball stem of a lowercase word, split where Snowball joins different meanings;

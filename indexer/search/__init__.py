@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from indexer.core.analysis import load_stemmer
 from indexer.core.talks import SAFE_ID
 from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Plan
 from indexer.search.meaning import query_vector
@@ -20,6 +21,13 @@ MAX_PER_PAGE = 50
 SEARCH_SECONDS = 0.15
 #: How queries are answered unless asked otherwise (keyword when the index has no vectors).
 DEFAULT_MODE = "hybrid"
+
+
+def warm(engine: Engine) -> None:
+    """Load what searching needs and loads on first use: the engine's tables and the
+    stemmer that analyses queries."""
+    engine.warm()
+    load_stemmer()
 
 
 def search(
@@ -38,7 +46,7 @@ def search(
     """
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-    engine.warm()  # loading what an engine opened lazily is not searching: outside the budget
+    warm(engine)  # loading what was left for first use is not searching: outside the budget
     planned = Planner(engine).plan(text or "")
     plan = replace(planned.plan, sort=sort if sort in SORTS else "relevance")
     plan, notices = _with_meaning(engine, plan, planned.query.free_text, mode)

@@ -17,6 +17,7 @@ import os
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from pickle import loads
@@ -332,6 +333,14 @@ class Postings:
             lengths = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
             self._lengths[fieldname] = lengths
         return lengths
+
+    def load(self, fieldnames: Iterable[str]) -> None:
+        """Map every segment's arrays of these fields and read their lengths now, rather
+        than in the first search that reads each."""
+        for fieldname in fieldnames:
+            self.field_lengths(fieldname)
+            for number in range(len(self.leaves)):
+                self._segment_arrays(number, fieldname)
 
     def _segment_arrays(self, number: int, fieldname: str) -> _SegmentArrays | None:
         key = (number, fieldname)

@@ -156,11 +156,14 @@ class OpenGeneration:
             self._with_record, self._table = with_record, table
 
     def warm(self) -> None:
-        """Load the talk records, the document table, the facet codes and the words
-        typos and prefixes are looked up in."""
+        """Load the talk records, the document table, the facet codes, the words typos
+        and prefixes are looked up in, and the arrays of every field searched."""
         self._facet_codes()
         for field in SPELLING_FIELDS:
             self.vocabulary(field)
+        self.postings.load(FIELD_WEIGHTS)
+        for field in FIELD_WEIGHTS:
+            self.scorer.average_length(field)
 
     # -- what the query side asks of the vocabulary -------------------------------------
 
