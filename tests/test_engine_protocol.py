@@ -193,8 +193,15 @@ def test_one_talk_whole_in_reading_order(engine):
     assert content is not None and content.record["id"] == talk_id
     starts = [passage.start for passage in content.passages]
     assert starts == sorted(starts) and content.passages
+    # each passage knows its place: moments join neighbours without their shared words
+    assert [passage.number for passage in content.passages] == list(range(len(starts)))
     assert [note.line for note in content.notes] == sorted(note.line for note in content.notes)
     assert engine.talk("no-such-talk") is None
+    placed = {passage.start: passage.number for passage in content.passages}
+    for talk in engine.search(Plan(groups=(word("moth"),)), 0, 1).talks:
+        for moment in talk.moments:
+            assert [placed[passage.start] for passage in moment] == [
+                passage.number for passage in moment]
 
 
 def test_vocabulary_and_document_frequencies(engine):

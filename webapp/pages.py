@@ -16,7 +16,7 @@ from indexer.search.library import FILTERS as LIBRARY_FILTERS
 from indexer.search.library import PER_PAGE as LIBRARY_PER_PAGE
 from indexer.search.library import SORTS as LIBRARY_SORTS
 from indexer.search.library import browse
-from indexer.search.results import clock
+from indexer.search.results import clock, new_words
 from webapp import params
 from webapp.engine_cache import using_engine
 
@@ -36,19 +36,6 @@ def moment_anchor(video_id: str | None, start: float | None) -> str:
     """The id of the talk page's passage at a second, so a link opens the page there
     (with or without JavaScript)."""
     return f"at-{video_id}-{int(start or 0)}"
-
-
-def new_words(previous: str, text: str) -> str:
-    """A passage's text without the words it repeats from the end of the one before.
-
-    Passages overlap by a few words so that a phrase across their boundary is found;
-    read one after another, the transcript should say each sentence once.
-    """
-    before, words = previous.split(), text.split()
-    for size in range(min(len(before), len(words)), 0, -1):
-        if before[-size:] == words[:size]:
-            return " ".join(words[size:])
-    return text
 
 
 def filter_term(name: str, value: str) -> str:

@@ -200,6 +200,9 @@ class PassageHit:
     end: float
     text: str
     found_by: str = "keyword"  # FOUND_BY
+    #: its place in the talk's transcript: a passage repeats the last few words of the
+    #: one numbered before it (a phrase across their boundary is then in one passage)
+    number: int = -1
 
 
 @dataclass

@@ -76,8 +76,9 @@ def note_hit(fields: dict, found_by: str = "keyword") -> NoteHit:
 
 def passage_hit(fields: dict, found_by: str = "keyword") -> PassageHit:
     start = float(fields["start"])
+    doc_id = fields.get("doc_id") or fields.get("id") or ""  # Typesense's document id is it
     return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"],
-                      found_by)  # fmt: skip
+                      found_by, doc_number(doc_id))  # fmt: skip
 
 
 def doc_number(doc_id: str) -> int:

@@ -9,6 +9,7 @@ words the query searched, and every URL opens the video at the moment.
 from __future__ import annotations
 
 from collections.abc import Collection
+from itertools import pairwise
 
 from indexer.core.dates import talk_date
 from indexer.core.statuses import OK, REASONS, UNKNOWN
@@ -86,6 +87,33 @@ def found_by(hits: list[PassageHit] | list[NoteHit]) -> str:
     return found.pop() if found else "keyword"
 
 
+def new_words(previous: str, text: str) -> str:
+    """A passage's text without the words it repeats from the end of the one before.
+
+    Passages overlap by a few words so that a phrase across their boundary is found;
+    read one after another, the transcript should say each sentence once.
+    """
+    before, words = previous.split(), text.split()
+    for size in range(min(len(before), len(words)), 0, -1):
+        if before[-size:] == words[:size]:
+            return " ".join(words[size:])
+    return text
+
+
+def moment_text(passages: list[PassageHit]) -> str:
+    """A moment's passages (in time order) as one text: each sentence once, and `…` where
+    passages that did not match were left out between two that did."""
+    pieces = [passages[0].text] if passages else []
+    for previous, passage in pairwise(passages):
+        if min(previous.number, passage.number) < 0:  # places unknown: as they come
+            pieces.append(passage.text)
+        elif passage.number == previous.number + 1:
+            pieces.append(new_words(previous.text, passage.text))
+        else:
+            pieces.append("\u2026 " + passage.text)
+    return " ".join(piece for piece in pieces if piece)
+
+
 def moment_json(
     passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
 ) -> dict:
@@ -96,7 +124,7 @@ def moment_json(
     found = found_by(passages)
     if found == "meaning":
         marked = Marks(frozenset(), ())
-    text, html = excerpt_marked(" ".join(passage.text for passage in passages), marked)
+    text, html = excerpt_marked(moment_text(passages), marked)
     start = min(passage.start for passage in passages)
     video_id = passages[0].video_id
     return {

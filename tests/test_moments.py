@@ -1,0 +1,59 @@
+"""A moment's text: neighbouring passages joined without the words they share, and a
+mark where passages between two matching ones were left out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from indexer.engines.protocol import PassageHit
+from indexer.ingest.captions import Snippet
+from indexer.ingest.passages import _units, build_passages
+from indexer.search.results import moment_text
+from tests.conftest import TEST_DATA
+
+
+def _transcript(path: Path) -> list[Snippet]:
+    return [Snippet(s["text"], s["start"], s["duration"])
+            for s in json.loads(path.read_text(encoding="utf-8"))]  # fmt: skip
+
+
+def _hits(snippets: list[Snippet]) -> list[PassageHit]:
+    """A transcript's passages as an engine returns them, numbered in order."""
+    return [PassageHit("video", passage.start, passage.end, passage.text, number=number)
+            for number, passage in enumerate(build_passages(snippets))]  # fmt: skip
+
+
+def _spoken(snippets: list[Snippet]) -> list[str]:
+    """The transcript's words once each, as passages are cut from them."""
+    return [word for unit in _units(snippets) for word in unit.words]
+
+
+def test_neighbouring_passages_say_each_word_once():
+    snippets = _transcript(TEST_DATA / "transcripts" / "aaaaaaaaaaa.json")
+    hits = _hits(snippets)
+    assert len(hits) > 3
+    joined = " ".join(hit.text for hit in hits).split()
+    assert len(joined) > len(_spoken(snippets))  # passages do share words
+    assert moment_text(hits).split() == _spoken(snippets)
+
+
+def test_passages_left_out_between_two_are_marked():
+    hits = _hits(_transcript(TEST_DATA / "transcripts" / "aaaaaaaaaaa.json"))
+    first, second, fourth = hits[0], hits[1], hits[3]
+    text = moment_text([first, second, fourth])
+    assert text.startswith(moment_text([first, second]) + " \u2026 ")
+    assert text.endswith(fourth.text)
+    assert moment_text([first]) == first.text and moment_text([]) == ""
+
+
+def test_passages_of_unknown_place_are_joined_as_they_come():
+    hits = _hits(_transcript(TEST_DATA / "transcripts" / "aaaaaaaaaaa.json"))[:2]
+    unplaced = [PassageHit(h.video_id, h.start, h.end, h.text) for h in hits]
+    assert moment_text(unplaced) == f"{hits[0].text} {hits[1].text}"
+
+
+def test_real_transcripts_join_back_into_what_was_said(corpus):
+    for path in sorted((corpus / "lenny" / "transcripts").glob("*.json"))[:25]:
+        snippets = _transcript(path)
+        assert moment_text(_hits(snippets)).split() == _spoken(snippets), path.name
