@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.query import Or, Phrase, Term
+from whoosh.util.numeric import length_to_byte
 
 from indexer.core.analysis import phrase_parts
 from indexer.engines.protocol import FIELD_WEIGHTS
-from indexer.engines.whoosh import checksums, generations
+from indexer.engines.whoosh import checksums, compat, generations
 from indexer.engines.whoosh.postings import POSTINGS, Postings, export_postings
 from indexer.engines.whoosh.scoring import BulkScorer
 from tests.searching import TalkIndex
@@ -283,3 +284,18 @@ def test_run_starts_mark_where_neighbours_differ(values):
     array = np.array(values, dtype=np.int64)
     expected = np.r_[True, array[1:] != array[:-1]] if len(array) else np.zeros(0, dtype=bool)
     assert np.array_equal(run_starts(array), expected)
+
+
+def test_stored_lengths_are_whooshs_lengths_one_document_at_a_time(fixture_data):
+    """The plain version reads each document's length through Whoosh; a field that no
+    document of a segment holds (no length column) reads as zeros without asking each."""
+    with TalkIndex(fixture_data / "index") as index:
+        absent = 0
+        for leaf, _ in index.postings.leaves:
+            for name in FIELD_WEIGHTS:
+                plain = [length_to_byte(leaf.doc_field_length(docnum, name, 0) or 0)
+                         for docnum in range(leaf.doc_count_all())]  # fmt: skip
+                assert compat.stored_lengths(leaf, name).tolist() == plain, name
+            absent += not leaf._perdoc.has_column("_nowhere_len")
+            assert not compat.stored_lengths(leaf, "nowhere").any()
+        assert absent

@@ -152,13 +152,15 @@ def stored_lengths(leaf: Any, fieldname: str) -> np.ndarray:
     codes = np.zeros(count, dtype=np.uint8)
     per_doc = getattr(leaf, "_perdoc", None)
     column = f"_{fieldname}_len"
-    if per_doc is not None and per_doc.has_column(column):
-        dbfile, offset, length = per_doc._get_column_file(column)
-        try:
-            stored = np.frombuffer(dbfile.get(offset, min(length, count)), dtype=np.uint8)
-        finally:
-            dbfile.close()
-        codes[: len(stored)] = stored
+    if isinstance(per_doc, W3PerDocReader):
+        if per_doc.has_column(column):
+            dbfile, offset, length = per_doc._get_column_file(column)
+            try:
+                stored = np.frombuffer(dbfile.get(offset, min(length, count)), dtype=np.uint8)
+            finally:
+                dbfile.close()
+            codes[: len(stored)] = stored
+        # no column: no document of the segment holds the field, and Whoosh answers 0
     else:  # another reader: one call per document
         for docnum in range(count):
             codes[docnum] = length_to_byte(leaf.doc_field_length(docnum, fieldname, 0) or 0)
