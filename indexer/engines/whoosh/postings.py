@@ -32,6 +32,7 @@ from indexer.core.analysis import spelling_words
 from indexer.core.files import atomic_write
 from indexer.engines.protocol import Kind
 from indexer.engines.whoosh import compat
+from indexer.engines.whoosh.columns import export_columns
 from indexer.engines.whoosh.stored import export_stored
 
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
@@ -159,6 +160,7 @@ def _export_segment(generation: Path, number: int) -> None:
             _export_field(leaf, fieldname, partial)
         _export_words(leaf, partial)
         export_stored(leaf, partial)
+        export_columns(leaf, partial)
         partial.rename(folder)
 
 

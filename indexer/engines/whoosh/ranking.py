@@ -58,6 +58,30 @@ class DocTable:
         self.timeline[self.by_place] = track * 1e8 + self.start[self.by_place]
 
     @classmethod
+    def from_segments(cls, parts: list[tuple[dict[str, list], dict[str, np.ndarray]]]
+                      ) -> DocTable:  # fmt: skip
+        """The table of segments' coded columns (`columns.segment_columns`), in segment
+        order: what `from_columns` makes of every document's values, in bulk."""
+        if not parts:
+            return cls.from_columns([], [], [], [])
+        names = sorted({value for distinct, _ in parts for value in distinct["talk_id"]
+                        if value is not None})  # fmt: skip
+        talk_code = {name: code for code, name in enumerate(names)}
+        videos: dict = {}  # coded in order of first use over all segments, as from_columns
+        kinds, talks, video_codes, starts = [], [], [], []
+        for distinct, codes in parts:
+            kind_of = [KIND_CODES.get(value, -1) for value in distinct["kind"]]
+            talk_of = [talk_code.get(value, -1) for value in distinct["talk_id"]]
+            video_of = [videos.setdefault(value, len(videos)) for value in distinct["video_id"]]
+            kinds.append(np.array(kind_of or [0], dtype=np.int8)[codes["kind"]])
+            talks.append(np.array(talk_of or [0], dtype=np.int32)[codes["talk_id"]])
+            video_codes.append(np.array(video_of or [0], dtype=np.int32)[codes["video_id"]])
+            starts.append(codes["start_ms"] / 1000)
+        return cls(kind=np.concatenate(kinds), talk=np.concatenate(talks),
+                   video=np.concatenate(video_codes), start=np.concatenate(starts),
+                   talk_ids=names)  # fmt: skip
+
+    @classmethod
     def from_columns(cls, kinds, talk_ids, video_ids, starts) -> DocTable:
         names = sorted({t for t in talk_ids if t is not None})
         talk_code = {name: code for code, name in enumerate(names)}

@@ -49,6 +49,7 @@ from indexer.engines.records import (
     passage_hit,
 )
 from indexer.engines.vocabulary import Vocabulary, record_vocabulary
+from indexer.engines.whoosh.columns import segment_columns
 from indexer.engines.whoosh.hybrid import HybridRanking
 from indexer.engines.whoosh.postings import Postings, segment_folder
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
@@ -142,16 +143,9 @@ class OpenGeneration:
 
     def _load_table(self) -> None:
         if self._table is None:
-            names = ("kind", "talk_id", "video_id", "start_ms")
-            try:
-                columns = {name: list(self.reader.column_reader(name)) for name in names}
-            except NotImplementedError:  # a reader without columns (e.g. an empty index)
-                stored = [self.reader.stored_fields(d) for d in range(self.reader.doc_count_all())]
-                columns = {name: [fields.get(name) for fields in stored] for name in names}
-            table = DocTable.from_columns(
-                columns["kind"], columns["talk_id"], columns["video_id"],
-                [(ms or 0) / 1000 for ms in columns["start_ms"]],
-            )  # fmt: skip
+            table = DocTable.from_segments([
+                segment_columns(leaf, segment_folder(self.folder, leaf))
+                for leaf, _ in self.postings.leaves])  # fmt: skip
             with_record = np.array([t in self.talks for t in table.talk_ids], bool)
             self._with_record, self._table = with_record, table
 
