@@ -1,11 +1,14 @@
+import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indexer.ingest import notes_folder
 from indexer.ingest.align import stated_start
 from indexer.ingest.notes import parse_notes
 from indexer.ingest.notes_cache import NotesCache
@@ -511,6 +514,99 @@ def test_notes_cache_parses_only_changed_files_and_gives_the_same_talks(test_not
     assert set(NotesCache(cache_file).entries) == {
         path.relative_to(notes).as_posix() for path in notes.rglob("*.md")
     }
+
+
+def _an_hour_ago(folder: Path) -> None:
+    """Every notes file last modified an hour ago: outside the cache's racy window."""
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for path in folder.rglob("*.md"):
+        os.utime(path, ns=(hour_ago, hour_ago))
+
+
+def _reads(monkeypatch) -> list[str]:
+    """The notes files read from now on, by path in their folder."""
+    read: list[str] = []
+    original = notes_folder._read_text
+
+    def counted(file, relative):
+        read.append(relative)
+        return original(file, relative)
+
+    monkeypatch.setattr(notes_folder, "_read_text", counted)
+    return read
+
+
+def test_notes_files_unchanged_since_the_cache_recorded_them_are_not_read(
+    test_notes, tmp_path, monkeypatch
+):
+    notes = tmp_path / "notes"
+    shutil.copytree(test_notes, notes)
+    _an_hour_ago(notes)
+    cache_file = tmp_path / "index" / "notes-cache.pickle"
+    fresh = read_notes_folder(notes)
+    cold = NotesCache(cache_file)
+    read_notes_folder(notes, cold)
+    cold.save()
+
+    read = _reads(monkeypatch)
+    warm = NotesCache(cache_file)
+    assert read_notes_folder(notes, warm) == fresh
+    assert read == [] and warm.unread == len(list(notes.rglob("*.md")))
+
+    edited = sorted(notes.glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# Added talk\n\n- a new note\n")
+    after_edit = NotesCache(cache_file)
+    parsed = read_notes_folder(notes, after_edit)
+    assert read == [edited.name] and after_edit.parsed == 1
+    assert parsed == read_notes_folder(notes)
+    assert "Added talk" in {talk.title for talk in parsed.talks}
+
+
+def test_a_notes_file_rewritten_keeping_its_size_and_time_is_read_again(test_notes, tmp_path):
+    """Within one clock tick of the last read, or copied with its time (`cp -p`, `rsync -t`),
+    a new text keeps the file's size and modification time: it must still be read."""
+    notes = tmp_path / "notes"
+    shutil.copytree(test_notes, notes)
+    cache_file = tmp_path / "index" / "notes-cache.pickle"
+    edited = sorted(notes.glob("*.md"))[0]
+    text = edited.read_text(encoding="utf-8")
+    word = next(w for w in text.split() if len(w) >= 6 and w.isalpha())
+    for replace_file in (False, True):
+        _an_hour_ago(notes)
+        cache = NotesCache(cache_file)
+        read_notes_folder(notes, cache)
+        cache.save()
+        before = read_notes_folder(notes)
+        written = edited.stat()
+        text = edited.read_text(encoding="utf-8")
+        changed = text.replace(word, word[::-1])
+        assert len(changed) == len(text) and changed != text
+        target = tmp_path / "copy.md" if replace_file else edited
+        target.write_text(changed, encoding="utf-8")
+        os.utime(target, ns=(written.st_atime_ns, written.st_mtime_ns))
+        if replace_file:
+            os.replace(target, edited)  # what `cp -p` leaves: a new file, same size and time
+        assert (edited.stat().st_size, edited.stat().st_mtime_ns) == (
+            written.st_size, written.st_mtime_ns)  # fmt: skip
+        fresh = read_notes_folder(notes)
+        assert fresh != before
+        assert read_notes_folder(notes, NotesCache(cache_file)) == fresh
+        word = word[::-1]
+
+
+def test_a_notes_file_read_with_a_warning_is_read_and_warned_of_every_time(tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "latin1.md").write_bytes("# Caf\xe9 talk\n\n- a note\n".encode("latin-1"))
+    _an_hour_ago(notes)
+    cache_file = tmp_path / "index" / "notes-cache.pickle"
+    read = _reads(monkeypatch)
+    for _ in range(2):
+        cache = NotesCache(cache_file)
+        parsed = read_notes_folder(notes, cache)
+        cache.save()
+        assert ["invalid UTF-8" in str(warning) for warning in parsed.warnings] == [True]
+    assert read == ["latin1.md", "latin1.md"]
 
 
 def test_a_damaged_or_foreign_notes_cache_is_ignored(test_notes, tmp_path):

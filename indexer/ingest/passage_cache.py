@@ -6,8 +6,8 @@ hash of the transcript file they came from and a fingerprint of the code that
 cut them; any change to either makes the entry stale. A manifest holds every
 entry's key, digest and passage count, so an update learns which videos are
 unchanged without reading their passages, and reads passages only for the
-talks it rewrites. A file is trusted by its size, times and inode only when all
-match; otherwise it is hashed. The cache is generated data: deleting it only
+talks it rewrites. A transcript file is trusted unchanged by its metadata
+(`file_trust`); otherwise it is hashed. The cache is generated data: deleting it only
 costs time.
 """
 
@@ -16,11 +16,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import time
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from indexer.core.files import atomic_write
+from indexer.ingest.file_trust import signature, unchanged
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passages import Passage
 
@@ -29,10 +29,6 @@ CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages")
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 MANIFEST = "manifest.json"
-#: A transcript modified this close to when its entry was recorded is hashed, not
-#: trusted by size and time: file times are coarse, so a quick second write can
-#: keep both (the "racy" case version control systems know well).
-RACY_NS = 2_000_000_000
 
 
 def source_key(source: Path) -> dict:
@@ -62,16 +58,7 @@ class PassageCache:
         if entry is None or entry.get("file") != source.name:
             return None
         try:
-            stat = source.stat()
-            trusted = (
-                stat.st_size == entry["size"]
-                and stat.st_mtime_ns == entry["mtime_ns"]
-                and stat.st_mtime_ns < entry["recorded_ns"] - RACY_NS
-                # a copy that keeps size and time (cp -p, rsync -t) is a new inode or
-                # changes the inode's change time, which no tool sets back
-                and stat.st_ino == entry.get("inode")
-                and stat.st_ctime_ns == entry.get("ctime_ns")
-            )
+            trusted = unchanged(source.stat(), entry)
             if not trusted:
                 key = source_key(source)
                 if key["sha256"] != entry["sha256"]:
@@ -119,11 +106,7 @@ class PassageCache:
         self.manifest[video_id] = {
             "file": key["file"],
             "sha256": key["sha256"],
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "ctime_ns": stat.st_ctime_ns,
-            "inode": stat.st_ino,
-            "recorded_ns": time.time_ns(),
+            **signature(stat),
             "digest": digest,
             "count": count,
         }
