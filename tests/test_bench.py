@@ -29,6 +29,7 @@ def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
     assert figures["http_errors_1"] == figures["http_errors_4"] == 0
     assert figures["http_rps_1"] > 0 and figures["http_rps_4"] > 0
     assert figures["server_rss_mb"] > 10
+    assert 10 < figures["server_rss_idle_mb"] <= figures["server_rss_mb"] * 1.1
     assert 0 < figures["relevance_title_mrr"] <= 1
     assert 0 < figures["relevance_surname_precision"] <= 1
     assert "query_p95_ms" in done.stdout and "baseline_query_p95_ms" in done.stdout

@@ -1,10 +1,11 @@
-"""Freed memory goes back to the system after each response."""
+"""Freed memory goes back to the system once a worker falls idle."""
 
 from __future__ import annotations
 
 import platform
 import subprocess
 import sys
+import time
 
 import pytest
 from werkzeug.test import Client
@@ -41,16 +42,54 @@ def test_released_memory_leaves_the_process():
     assert freed - released > 100  # the trim handed them back
 
 
-def test_trimming_app_answers_as_before_and_releases_after_each_response(monkeypatch):
+def _wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_trimming_app_answers_as_before_and_releases_once_idle_at_most_every_interval(
+    monkeypatch,
+):
     released = []
-    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(True))
+    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(time.monotonic()))
 
     def app(environ, start_response):
         return Response(f"hello {environ['PATH_INFO']}")(environ, start_response)
 
-    client = Client(memory.trimming(app))
-    for number, path in enumerate(("/a", "/b"), start=1):
-        response = client.get(path)
-        assert response.get_data(as_text=True) == f"hello {path}"
+    client = Client(memory.trimming(app, seconds=0.3))
+    began = time.monotonic()
+    for number in range(40):  # a burst: one release at once, one when it is over
+        response = client.get(f"/{number}")
+        assert response.get_data(as_text=True) == f"hello /{number}"
         response.close()  # what a WSGI server does once the response is sent
-        assert len(released) == number
+    assert len(released) == 1
+    _wait_for(lambda: len(released) == 2)
+    assert len(released) == 2 and released[1] - released[0] >= 0.3
+    assert released[1] - began < 3
+    time.sleep(0.5)
+    assert len(released) == 2  # idle since: nothing more to hand back
+
+
+def test_no_release_while_another_request_is_in_flight():
+    released = []
+    trimmer = memory.IdleTrimmer(lambda: released.append(True), seconds=0.0)
+    trimmer.started()
+    trimmer.started()
+    trimmer.finished()
+    assert released == []  # a search still running would fault its memory in again
+    trimmer.finished()
+    assert released == [True]
+
+
+def test_a_failing_request_still_counts_as_ended(monkeypatch):
+    released = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: released.append(True))
+
+    def broken(environ, start_response):
+        raise RuntimeError("broken")
+
+    wrapped = memory.trimming(broken, seconds=0.0)
+    with pytest.raises(RuntimeError):
+        wrapped({"PATH_INFO": "/"}, lambda *args: None)
+    assert released == [True]
