@@ -65,3 +65,27 @@ def test_an_update_with_known_words_aligns_without_loading_wordfreq(tmp_path):
         "* Compilers save programmer time", "* Compilers save time"), encoding="utf-8")
     report = _in_a_new_process(index)
     assert "1 updated" in report and report.endswith("False")
+
+
+def test_new_words_a_note_does_not_share_with_its_talk_do_not_load_wordfreq(tmp_path):
+    """Only the words a note shares with its best passage are looked up: a note edited with
+    words no passage says (a new name, a remark) aligns from the kept shares."""
+    for part in ("notes", "transcripts"):
+        shutil.copytree(TEST_DATA / part, tmp_path / part)
+    index = ("import sys; sys.argv = ['talkseek', 'index', '--offline', '--data', "
+             f"{str(tmp_path)!r}]\nfrom indexer.cli import main\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\nprint('wordfreq' in sys.modules)")  # fmt: skip
+    assert _in_a_new_process(index).endswith("True")
+    notes = tmp_path / "notes" / "devcon-2024.md"
+    bullet = "* Compilers save programmer time"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(
+        bullet, bullet + ", quipped the zeppelin navigator"), encoding="utf-8")
+    report = _in_a_new_process(index)
+    assert "1 updated" in report and report.endswith("False")
+    search = ("import sys; sys.argv = ['talkseek', 'search', '--json', '--data', "
+              f"{str(tmp_path)!r}, 'zeppelin navigator']\nfrom indexer.cli import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass")  # fmt: skip
+    found = json.loads(_in_a_new_process(search))
+    (result,) = found["results"]
+    (note,) = result["notes"]
+    assert note["text"].startswith("Compilers save programmer time") and note["start"] is not None

@@ -69,25 +69,28 @@ def split_stated(text: str) -> tuple[float | None, str]:
     return float(second), text[found.end() :]
 
 
-def _note_stems(text: str) -> dict[str, float]:
-    """A note's content stems, each with the English share of its most common form."""
-    found: dict[str, float] = {}
+def _note_stems(text: str) -> dict[str, list[str]]:
+    """A note's content stems, each with the words of the note that gave it."""
+    found: dict[str, list[str]] = {}
     for word in words(text):
-        share = english_share(word.lower())
         for s in _word_stems(word):
-            found[s] = max(found.get(s, 0.0), share)
+            found.setdefault(s, []).append(word.lower())
     return found
 
 
 def _log_chance(
-    note: dict[str, float], shared: set[str], frequency: Counter[str], passages: int, length: float
-) -> float:
+    note: dict[str, list[str]], shared: set[str], frequency: Counter[str], passages: int,
+    length: float,
+) -> float:  # fmt: skip
     """Log of how many of the talk's passages would share `shared` with an unrelated note:
     each word's chance to occur in a passage of `length` words, times the passages, times
-    the subsets of the note's words of that size."""
+    the subsets of the note's words of that size.
+
+    A shared stem counts as its most common form in English; only shared stems are looked
+    up, so a note's other new words never load the word list (`english`)."""
     log_chance = math.log(passages) + math.log(math.comb(len(note), len(shared)))
     for s in shared:
-        in_english = length * note[s]
+        in_english = length * max(english_share(word) for word in note[s])
         elsewhere_in_talk = (frequency[s] - 1) / (passages + PRIOR_PASSAGES)
         log_chance += math.log(min(1.0, max(in_english, elsewhere_in_talk, 1e-12)))
     return log_chance

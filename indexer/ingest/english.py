@@ -1,10 +1,10 @@
 """How common a word is in English (wordfreq), remembered between runs.
 
-Aligning notes asks this of every word of the notes it aligns. An update aligns the
-notes of the few talks it rewrites, whose words were nearly all looked up before; kept
-in a file, they spare it importing wordfreq and reading its word list, which cost more
-than the rest of a small update. The file names the wordfreq version it came from, so
-another version looks every word up again.
+Aligning a note asks this of the words it shares with the passage that matches it
+best. An update aligns the notes of the few talks it rewrites, whose words were nearly
+all looked up before; kept in a file, they spare it importing wordfreq and reading its
+word list, which cost more than the rest of a small update. The file names the wordfreq
+version it came from, so another version looks every word up again.
 """
 
 from __future__ import annotations
