@@ -72,26 +72,30 @@ class IdleTrimmer:
         with self.lock:
             self.in_flight -= 1
             self.served = True
-            due = self._due()
-            if not due and self.in_flight == 0 and self.timer is None:
-                wait = max(self.last + self.seconds - time.monotonic(), 0.0)
-                self.timer = threading.Timer(wait, self._on_timer)
-                self.timer.daemon = True
-                self.timer.start()
-        if due:
-            self.release()
+        self._release_if_due()
 
     def _on_timer(self) -> None:
         with self.lock:
             self.timer = None
+        self._release_if_due()
+
+    def _release_if_due(self) -> None:
+        with self.lock:
             due = self._due()
-        if due:
+        if due:  # outside the lock: requests starting meanwhile need not wait
             self.release()
 
     def _due(self) -> bool:
-        """True (and the release recorded) when memory should be released now; lock held."""
+        """True (and the release recorded) when memory should be released now; otherwise,
+        once idle, a timer asks again when it will be due. The lock is held."""
         now = time.monotonic()
-        if self.in_flight or not self.served or now - self.last < self.seconds:
+        if self.in_flight or not self.served:
+            return False
+        if now - self.last < self.seconds:
+            if self.timer is None:
+                self.timer = threading.Timer(self.last + self.seconds - now, self._on_timer)
+                self.timer.daemon = True
+                self.timer.start()
             return False
         self.last, self.served = now, False
         return True
