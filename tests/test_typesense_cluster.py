@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -166,6 +167,27 @@ def test_the_leader_lost_during_a_build_never_leaves_the_alias_on_a_partial_coll
     assert held(settings, url, after) == expected  # the restarted node caught up
     for node in cluster.urls:
         assert held(settings, node, after) == expected
+
+
+def test_a_node_that_lacks_the_published_collection_does_not_hide_its_summary(
+    typesense_node, tmp_path
+):
+    """A node catching up after a restart can lack the collection the alias (read from
+    another node) names; the summary is then read from a node that has it."""
+    folder, engine = indexed(typesense_node, tmp_path / "data")
+    collection = engine.opened()
+    engine.close()
+    settings = load_settings(folder.root).typesense
+    lagging = LocalCluster(tmp_path / "lagging", nodes=1)
+    lagging.start()
+    try:
+        both = replace(settings, nodes=(lagging.urls[0], *settings.nodes))
+        assert held(both, lagging.urls[0], collection) is None
+        client = connect(both)
+        summaries = [read_meta(client, both, collection) for _ in range(2 * len(both.nodes))]
+    finally:
+        lagging.stop()
+    assert all(meta["documents"] == summaries[0]["documents"] > 0 for meta in summaries)
 
 
 def test_the_index_outlives_a_restart_of_the_whole_cluster(cluster, tmp_path):
