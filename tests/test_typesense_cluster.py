@@ -1,5 +1,6 @@
 """A three-node Typesense cluster started by the project's script: failover, a node lost
-during a build, and a restart of the whole cluster."""
+during a build, and a restart of the whole cluster; and reads past a node that lacks
+the published collection."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from indexer.core.data_folder import DataFolder
 from indexer.core.settings import load_settings
 from indexer.engines import open_engine
-from indexer.engines.protocol import Match, Plan
+from indexer.engines.protocol import IndexMissing, Match, Plan
 from indexer.engines.typesense.client import connect
 from indexer.engines.typesense.published import alias_target, read_meta
 from indexer.ingest import ingest
@@ -171,25 +172,34 @@ def test_the_leader_lost_during_a_build_never_leaves_the_alias_on_a_partial_coll
         assert held(settings, node, after) == expected
 
 
-def test_a_node_that_lacks_the_published_collection_does_not_hide_its_summary(
-    typesense_node, tmp_path
-):
-    """A node catching up after a restart can lack the collection the alias (read from
-    another node) names; the summary is then read from a node that has it."""
+def test_a_node_that_lacks_the_published_collection_is_read_past(typesense_node, tmp_path):
+    """A node catching up (restarted, or a moment behind the leader) can lack the
+    collection the alias names: every read of it is answered by a node that has it."""
     folder, engine = indexed(typesense_node, tmp_path / "data")
     collection = engine.opened()
+    talk_id = engine.talk_ids()[0]
+    expected = (engine.talk(talk_id), engine.vocabulary("transcript").words)
     engine.close()
     settings = load_settings(folder.root).typesense
     lagging = LocalCluster(tmp_path / "lagging", nodes=1)
     lagging.start()
     try:
-        both = replace(settings, nodes=(lagging.urls[0], *settings.nodes))
-        assert held(both, lagging.urls[0], collection) is None
-        client = connect(both)
-        summaries = [read_meta(client, both, collection) for _ in range(2 * len(both.nodes))]
+        behind = connect(replace(settings, nodes=tuple(lagging.urls)))
+        behind.aliases.upsert(settings.collection_prefix, {"collection_name": collection})
+        assert held(settings, lagging.urls[0], collection) is None
+        (folder.root / "talkseek.toml").write_text(
+            (folder.root / "talkseek.toml").read_text(encoding="utf-8").replace(
+                "nodes = [", f'nodes = ["{lagging.urls[0]}", '), encoding="utf-8")
+        both = open_engine(folder)
+        assert both.generation().startswith(collection)
+        plan = Plan(groups=((Match(("moth",)),),))
+        titles = [[t.record["title"] for t in both.search(plan, 0, 10).talks] for _ in range(6)]
+        read = (both.talk(talk_id), both.vocabulary("transcript").words)
+        both.close()
     finally:
         lagging.stop()
-    assert all(meta["documents"] == summaries[0]["documents"] > 0 for meta in summaries)
+    assert titles == [[HOPPER]] * 6
+    assert read == expected and expected[1]
 
 
 def test_the_index_outlives_a_restart_of_the_whole_cluster(cluster, tmp_path):
@@ -241,3 +251,17 @@ def test_a_build_killed_halfway_leaves_the_alias_and_the_next_build_drops_its_le
     now = alias_target(client, settings, settings.collection_prefix)
     assert now not in leftovers | {published}
     assert ours() == {now, published}  # the new one, and the one it replaced (previous)
+
+
+def test_a_search_of_a_collection_since_dropped_asks_to_search_again(typesense_node, tmp_path):
+    """Two full builds later, the collection an engine opened is gone from every node."""
+    folder, engine = indexed(typesense_node, tmp_path)
+    plan = Plan(groups=((Match(("moth",)),),))
+    assert [t.record["title"] for t in engine.search(plan, 0, 10).talks] == [HOPPER]
+    for _ in range(2):
+        again = open_engine(folder)
+        again.build(ingest(folder), full=True)
+        again.close()
+    with pytest.raises(IndexMissing, match="search again"):
+        engine.search(plan, 0, 10)
+    engine.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,3 +86,29 @@ def call(settings: TypesenseSettings, request: Callable[[], Any]) -> Any:
             f"Typesense at {', '.join(settings.nodes)} cannot be reached "
             f"({type(error).__name__}); is the cluster running?"
         ) from error
+
+
+@lru_cache(maxsize=64)
+def node_client(settings: TypesenseSettings, url: str) -> typesense.Client:
+    """A client for one node alone (kept: asked again whenever a node lags)."""
+    return connect(settings, (url,))
+
+
+def read_published(settings: TypesenseSettings, client: typesense.Client,
+                   request: Callable[[typesense.Client], Any]) -> Any:  # fmt: skip
+    """A read of a published collection: `request(client)` through `call`.
+
+    Followers apply the leader's writes a moment apart, and a node restarting catches up
+    for longer, so the node answering can lack a collection that the alias, read from
+    another node, already names. A "not found" is therefore asked again of each node on
+    its own, and stands only when every node that answers says it.
+    """
+    try:
+        return call(settings, lambda: request(client))
+    except exceptions.ObjectNotFound as missing:
+        for node in [node_client(settings, url) for url in settings.nodes]:
+            try:
+                return call(settings, lambda: request(node))  # noqa: B023 (called at once)
+            except (exceptions.ObjectNotFound, EngineUnavailable):
+                continue  # (this node lags too, or is down)
+        raise missing

@@ -38,7 +38,7 @@ from indexer.engines.protocol import (
 from indexer.engines.records import count_facets, doc_number, note_hit, passage_hit, transcribed
 from indexer.engines.typesense import published as builder
 from indexer.engines.typesense import schema
-from indexer.engines.typesense.client import call, connect
+from indexer.engines.typesense.client import connect, read_published
 from indexer.engines.typesense.queries import Searcher
 from indexer.engines.vocabulary import Vocabulary, record_vocabulary
 
@@ -125,8 +125,9 @@ class TypesenseEngine:
 
     def _export(self, filter_by: str, fields: str) -> list[dict]:
         collection = self.opened()
-        text = call(self.settings, lambda: self.client.collections[collection].documents.export(
-            {"filter_by": filter_by, "include_fields": fields}))  # fmt: skip
+        wanted = {"filter_by": filter_by, "include_fields": fields}
+        text = read_published(self.settings, self.client, lambda node: node
+                              .collections[collection].documents.export(wanted))  # fmt: skip
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def talks(self) -> dict[str, dict]:
@@ -145,8 +146,9 @@ class TypesenseEngine:
         if field not in self._vocabularies:
             collection = self.opened()
             try:
-                found = call(self.settings, lambda: self.client.collections[collection]
-                             .documents[f"{schema.VOCABULARY}:{field}"].retrieve())  # fmt: skip
+                key = f"{schema.VOCABULARY}:{field}"
+                found = read_published(self.settings, self.client, lambda node: (
+                    node.collections[collection].documents[key].retrieve()))
                 payload = json.loads(found["payload"])
             except exceptions.ObjectNotFound:
                 payload = {"words": [], "frequencies": []}

@@ -12,9 +12,8 @@ from typesense import exceptions
 
 from indexer.core.analysis import ANALYZER_VERSION
 from indexer.core.settings import TypesenseSettings
-from indexer.engines.protocol import EngineUnavailable
 from indexer.engines.typesense import schema
-from indexer.engines.typesense.client import call, connect
+from indexer.engines.typesense.client import call, read_published
 
 EXTRA_DOCUMENTS = len(schema.VOCABULARY_FIELDS) + 1  # the vocabularies and the build's summary
 
@@ -32,32 +31,14 @@ def alias_target(client: typesense.Client, settings: TypesenseSettings, name: st
 
 
 def read_meta(client: typesense.Client, settings: TypesenseSettings, collection: str) -> dict:
-    """The build summary stored in a collection ({} when it has none).
-
-    The alias may have been read from another node than the one answering here, and a
-    node catching up after a restart can lack a collection the others already publish:
-    before concluding there is no summary, each node is asked on its own."""
-    found: dict | None
+    """The build summary stored in a collection ({} when it has none)."""
     try:
-        found = _retrieve_meta(client, settings, collection)
+        found = read_published(settings, client, lambda node: node.collections[collection]
+                               .documents[schema.META_ID].retrieve())  # fmt: skip
     except exceptions.ObjectNotFound:
-        found = _meta_on_any_node(settings, collection)
-    meta = json.loads(str((found or {}).get("payload") or "{}"))
+        return {}
+    meta = json.loads(str(found.get("payload") or "{}"))
     return meta if isinstance(meta, dict) else {}
-
-
-def _retrieve_meta(client: typesense.Client, settings: TypesenseSettings, collection: str) -> dict:
-    return dict(call(settings, lambda: client.collections[collection].documents[schema.META_ID]
-                     .retrieve()))  # fmt: skip
-
-
-def _meta_on_any_node(settings: TypesenseSettings, collection: str) -> dict | None:
-    for url in settings.nodes:
-        try:
-            return _retrieve_meta(connect(settings, (url,)), settings, collection)
-        except (exceptions.ObjectNotFound, EngineUnavailable):
-            continue  # (this node lags too, or is down)
-    return None
 
 
 def usable(meta: dict) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import numpy as np
 import typesense
+from typesense import exceptions
 
 from indexer.core.analysis import terms
 from indexer.core.dates import talk_date
@@ -62,7 +63,7 @@ from indexer.engines.records import (
     record_fields,
 )
 from indexer.engines.typesense import schema
-from indexer.engines.typesense.client import call
+from indexer.engines.typesense.client import read_published
 
 #: Typesense weighs fields with whole numbers; twice talkseek's weights keeps their ratios.
 WEIGHTS = {field: max(1, round(weight * 2)) for field, weight in FIELD_WEIGHTS.items()}
@@ -87,6 +88,14 @@ PHRASE_EXCLUSION = ("On Typesense, an excluded phrase leaves out the talks whose
 _Keyword = tuple[list[str], dict[str, list[dict]], bool, list[Group] | None]
 
 
+def _found(answer: dict) -> list[dict]:
+    """A multi-search's results; ObjectNotFound when the node lacks the collection."""
+    results: list[dict] = answer["results"]
+    if any(result.get("code") == 404 for result in results):
+        raise exceptions.ObjectNotFound("the collection is not on this node")
+    return results
+
+
 class Searcher:
     """One search's view of one collection (cheap to make; holds no state of its own)."""
 
@@ -105,13 +114,13 @@ class Searcher:
     def _run(self, searches: list[dict]) -> list[dict]:
         for search in searches:
             search["collection"] = self.collection
-        answer = call(self.settings, lambda: self.client.multi_search.perform(
-            cast(Any, {"searches": searches}), {}))  # fmt: skip
-        results = answer["results"]
+        try:
+            results = read_published(self.settings, self.client, lambda node: _found(
+                node.multi_search.perform(cast(Any, {"searches": searches}), {})))  # fmt: skip
+        except exceptions.ObjectNotFound as missing:
+            raise IndexMissing("the Typesense index was replaced; search again") from missing
         for result in results:
             if "error" in result:
-                if result.get("code") == 404:
-                    raise IndexMissing("the Typesense index was replaced; search again")
                 raise EngineUnavailable(f"Typesense refused a search: {result['error']}")
         return results
 
