@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -16,6 +20,7 @@ from bench.queries import BenchQuery
 
 _SERVING = re.compile(r"at (http://\S+)\s+\((\d+) worker")
 _READY = re.compile(r"worker \d+ ready")
+READY_SECONDS = 120.0
 
 
 @dataclass
@@ -48,6 +53,13 @@ def _process_tree(pid: int) -> list[int]:
     return [pid] + [p for child in children for p in _process_tree(int(child))]
 
 
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a process and its descendants (workers hold its log pipe open too)."""
+    for each in reversed(_process_tree(pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(each, signal.SIGKILL)
+
+
 def memory_kb(pid: int, field: str, table: str = "status") -> int:
     try:
         for line in Path(f"/proc/{pid}/{table}").read_text().splitlines():
@@ -58,24 +70,44 @@ def memory_kb(pid: int, field: str, table: str = "status") -> int:
     return 0
 
 
-def start_server(data: Path, threads: int = 4, workers: int | None = None) -> Server:
-    """`talkseek serve` on a free port (with its default number of workers unless given)."""
+def start_server(data: Path, threads: int = 4, workers: int | None = None,
+                 timeout: float = READY_SECONDS) -> Server:  # fmt: skip
+    """`talkseek serve` on a free port (with its default number of workers unless given),
+    once every worker is ready: requests wait for none. A server not ready in `timeout`
+    seconds is stopped, and this raises rather than waiting forever."""
     command = [sys.executable, "-m", "indexer", "serve", "--data", str(data), "--port", "0",
                "--threads", str(threads)]  # fmt: skip
     if workers is not None:
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
+    watchdog = threading.Timer(timeout, _kill_tree, args=(process.pid,))
+    watchdog.start()
+    try:
+        url = ready_url(process.stderr)
+    finally:
+        watchdog.cancel()
+    if url is None:
+        process.stderr.close()
+        code = process.wait()
+        raise RuntimeError(f"talkseek serve exited with {code} before all its workers were ready"
+                           + (f" (stopped after {timeout:.0f} s)" if code == -9 else ""))
+    threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
+    return Server(process, url)
+
+
+def ready_url(lines: Iterable[str]) -> str | None:
+    """The address the server's log names, read until every worker has said it is ready
+    (None when the log ends first). Counts every `ready` in a line, should two run together."""
     url, expected, ready = None, 0, 0
-    for line in process.stderr:  # once every worker is ready: requests wait for none
+    for line in lines:
         found = _SERVING.search(line)
         if found:
             url, expected = found.group(1).rstrip("/"), int(found.group(2))
-        ready += bool(_READY.search(line))
+        ready += len(_READY.findall(line))
         if url is not None and ready >= expected:
-            threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
-            return Server(process, url)
-    raise RuntimeError(f"talkseek serve exited with {process.wait()}")
+            return url
+    return None
 
 
 def _drain(stream) -> None:

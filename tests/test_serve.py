@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.http_load import _process_tree, start_server, stop_server
-from webapp.serving import LOOP_SECONDS, Loads
+from bench.http_load import _process_tree, ready_url, start_server, stop_server
+from indexer.engines.whoosh import generations
+from webapp.serving import LOOP_SECONDS, Loads, say
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need fork()")
 
@@ -159,3 +162,39 @@ def test_idle_connections_neither_block_searches_nor_stay_open(fixture_data: Pat
         for sock in idle:
             sock.close()
         stop_server(server)
+
+
+def test_a_worker_writes_each_log_line_in_one_write(monkeypatch):
+    """Workers share stderr; a line written in two parts (what `print` does when stderr is
+    unbuffered) can run into another worker's line."""
+    writes: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    monkeypatch.setattr(sys, "stderr", Recording())
+    say("talkseek: worker 12 ready (0.4 s)")
+    assert writes == ["talkseek: worker 12 ready (0.4 s)\n"]
+
+
+def test_two_ready_lines_run_together_still_count_as_two():
+    log = ["talkseek: serving /data at http://127.0.0.1:5123/  (2 workers; Ctrl-C to stop)\n",
+           "talkseek: worker 7 ready (0.9 s)talkseek: worker 8 ready (0.9 s)\n", "\n"]
+    assert ready_url(iter(log)) == "http://127.0.0.1:5123"
+    assert ready_url(iter(log[:1])) is None
+
+
+def test_a_server_whose_workers_never_get_ready_is_stopped(fixture_data: Path, tmp_path):
+    """A file of the index that blocks whoever opens it (a FIFO with no writer) holds the
+    server before it is ready; the bench stops it rather than waiting forever."""
+    data = tmp_path / "data"
+    shutil.copytree(fixture_data, data)
+    checksums = generations.current(data / "index") / "checksums.json"
+    checksums.unlink()
+    os.mkfifo(checksums)
+    began = time.monotonic()
+    with pytest.raises(RuntimeError, match="stopped after 3 s"):
+        start_server(data, workers=1, timeout=3)
+    assert time.monotonic() - began < 30

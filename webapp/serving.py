@@ -118,6 +118,14 @@ class Loads:
         return connections <= min(self.slots)
 
 
+def say(line: str) -> None:
+    """One line on stderr in one write: workers share the stream, and `print` writes the
+    line and its end apart (two writes when stderr is unbuffered), so two workers' lines
+    could run together."""
+    sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
+
+
 def _serve(
     make_app: Callable[[], Callable],
     sock: socket.socket,
@@ -128,8 +136,7 @@ def _serve(
     began = time.monotonic()
     app = make_app()
     memory.release_free_memory()  # what opening the index needed only for a moment
-    print(f"talkseek: worker {os.getpid()} ready ({time.monotonic() - began:.1f} s)",
-          file=sys.stderr, flush=True)  # fmt: skip
+    say(f"talkseek: worker {os.getpid()} ready ({time.monotonic() - began:.1f} s)")
     server = create_server(
         memory.trimming(app), sockets=[sock], threads=threads, ident="talkseek",
         connection_limit=CONNECTIONS, channel_timeout=IDLE_SECONDS, cleanup_interval=1,
@@ -192,7 +199,7 @@ class _Supervisor:
                 signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
                 _serve(self.make_app, self.sock, self.threads, (self.loads, slot))
             except BaseException as error:  # reported by the parent's log line too
-                print(f"talkseek: worker {os.getpid()} failed: {error}", file=sys.stderr)
+                say(f"talkseek: worker {os.getpid()} failed: {error}")
                 code = 1
             finally:
                 os._exit(code)
@@ -202,7 +209,7 @@ class _Supervisor:
         now = time.monotonic()
         self.deaths = [t for t in self.deaths if now - t < RESPAWN_WINDOW] + [now]
         reason = os.waitstatus_to_exitcode(status)
-        print(f"talkseek: worker {pid} exited ({reason}); starting another", file=sys.stderr)
+        say(f"talkseek: worker {pid} exited ({reason}); starting another")
         if len(self.deaths) >= RESPAWN_LIMIT:
             self._stop()
             raise ServeError(f"workers keep dying ({len(self.deaths)} in a minute): stopping")
