@@ -3,13 +3,15 @@ mark where passages between two matching ones were left out."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 from pathlib import Path
 
 from indexer.engines.protocol import PassageHit
 from indexer.ingest.captions import Snippet
 from indexer.ingest.passages import _units, build_passages
-from indexer.search.results import moment_text
+from indexer.search.results import moment_text, new_words
 from tests.conftest import TEST_DATA
 
 
@@ -57,3 +59,28 @@ def test_real_transcripts_join_back_into_what_was_said(corpus):
     for path in sorted((corpus / "lenny" / "transcripts").glob("*.json"))[:25]:
         snippets = _transcript(path)
         assert moment_text(_hits(snippets)).split() == _spoken(snippets), path.name
+
+
+def _new_words_plainly(previous: str, text: str) -> str:
+    """The oracle: every overlap size tried, longest first."""
+    before, words = previous.split(), text.split()
+    for size in range(min(len(before), len(words)), 0, -1):
+        if before[-size:] == words[:size]:
+            return " ".join(words[size:])
+    return text
+
+
+def test_the_words_a_passage_repeats_are_found_as_the_plain_search_finds_them():
+    hits = _hits(_transcript(TEST_DATA / "transcripts" / "aaaaaaaaaaa.json"))
+    texts = [hit.text for hit in hits]
+    cases = list(itertools.pairwise(texts))  # real overlaps
+    cases += [(a, b) for a in texts[:4] for b in texts[:4]]  # none, or the whole passage
+    cases += [("a b a b a", "a b a c"), ("x a a", "a a a y"), ("a", "a"), ("", "a b"),
+              ("a b", ""), ("so so so", "so so"), ("end of it", "of it all of it")]
+    rng = random.Random(3)
+    for _ in range(2000):  # short texts of a few words, so that runs repeat
+        previous, text = (" ".join(rng.choice("abc") for _ in range(rng.randint(0, 7)))
+                          for _ in range(2))  # fmt: skip
+        cases.append((previous, text))
+    for previous, text in cases:
+        assert new_words(previous, text) == _new_words_plainly(previous, text), (previous, text)

@@ -94,9 +94,13 @@ def new_words(previous: str, text: str) -> str:
     read one after another, the transcript should say each sentence once.
     """
     before, words = previous.split(), text.split()
-    for size in range(min(len(before), len(words)), 0, -1):
-        if before[-size:] == words[:size]:
-            return " ".join(words[size:])
+    if not words:
+        return text
+    first = words[0]
+    # the longest shared run starts at the earliest place `before` says the first word
+    for at in range(max(0, len(before) - len(words)), len(before)):
+        if before[at] == first and before[at:] == words[: len(before) - at]:
+            return " ".join(words[len(before) - at :])
     return text
 
 
