@@ -14,7 +14,14 @@ def test_clean_text_drops_noise_but_keeps_meaningful_brackets():
     assert clean_text("<c.colorE5E5E5>we</c> <00:00:01.000><c>go</c>") == "we go"
     assert clean_text("the ISF [Impôt sur la Fortune]") == "the ISF [Impôt sur la Fortune]"
     assert clean_text("if 1 < 2 & 3 > 2, <3 it") == "if 1 < 2 & 3 > 2, <3 it"
-    assert clean_text("[MUSIC PLAYING]") == "MUSIC PLAYING" or clean_text("[Music]") == ""
+    assert clean_text("[MUSIC PLAYING]") == clean_text("[Music]") == clean_text("(Music ends)") == ""
+    assert clean_text("(Video) (Laughs) [NEW_PARAGRAPH] so") == "so"
+
+
+def test_a_dropped_label_leaves_no_space_before_the_punctuation_after_it():
+    said = "a Twitter person, Manuel [inaudible 01:11:52]. And he asked (Laughter), then"
+    assert clean_text(said) == "a Twitter person, Manuel. And he asked, then"
+    assert clean_text("we [inaudible] go . on") == "we go . on"  # (only where a label was)
 
 
 def test_passages_are_20_to_45_seconds_and_end_on_sentences():

@@ -27,10 +27,13 @@ ROLLING_MIN_WORDS = 3
 ROLLING_MAX_WORDS = 30  # a caption line is shorter; longer texts are not rolling repeats
 
 _SOUNDS = {
-    "music", "applause", "applauds", "applauding", "laughter", "laughs", "laughing",
+    "music", "applause", "applauds", "applauding", "laughter", "laughs", "laughing", "laugh",
     "cheering", "cheers", "silence", "inaudible", "crosstalk", "noise", "foreign",
-    "blank_audio", "no", "audio", "speaking", "in", "language", "background",
+    "blank_audio", "no", "audio", "speaking", "in", "language", "background", "playing",
+    "ends", "singing", "whistling", "beatboxing", "video", "sound", "new_paragraph",
 }  # fmt: skip
+_DROPPED = "\x00"  # where a sound label stood, until the spaces around it are settled
+_DROPPED_BEFORE_PUNCTUATION = re.compile(r"\s*\x00\s*(?=[.,;:!?\u2026])")
 _BRACKETED = re.compile(r"\[([^\]]{0,40})\]|\(([^)]{0,40})\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<\d{1,2}:\d{2}[:.\d]*>")  # tags and VTT cue timestamps
 _SENTENCE_END = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*$")
@@ -60,7 +63,7 @@ class _Unit:
 def _drop_sound(match: re.Match[str]) -> str:
     inner = (match.group(1) or match.group(2) or "").lower()
     words = re.findall(r"[a-z_]+", inner)
-    return " " if words and all(word in _SOUNDS for word in words) else match.group(0)
+    return _DROPPED if words and all(word in _SOUNDS for word in words) else match.group(0)
 
 
 def clean_text(text: str) -> str:
@@ -68,6 +71,7 @@ def clean_text(text: str) -> str:
     text = html.unescape(html.unescape(text))
     text = _TAG.sub(" ", text)
     text = _BRACKETED.sub(_drop_sound, text)
+    text = _DROPPED_BEFORE_PUNCTUATION.sub("", text).replace(_DROPPED, " ")
     text = text.replace("\u266a", " ").replace(">>", " ")
     return " ".join(text.split())
 
