@@ -21,6 +21,7 @@ from indexer.core.settings import load_settings
 from indexer.engines import open_engine
 from indexer.engines.protocol import IndexMissing, Match, Plan
 from indexer.engines.typesense.client import connect
+from indexer.engines.typesense.engine import LATEST_SECONDS
 from indexer.engines.typesense.published import alias_target, read_meta
 from indexer.ingest import ingest
 from tests.conftest import TEST_DATA
@@ -200,6 +201,60 @@ def test_a_node_that_lacks_the_published_collection_is_read_past(typesense_node,
         lagging.stop()
     assert titles == [[HOPPER]] * 6
     assert read == expected and expected[1]
+
+
+def _copy_collection(settings, source: str, target: str, name: str, alias: str) -> None:
+    """The collection `name` of node `source` created again on node `target`, with the alias
+    naming it: what replication gives a node that is up to date."""
+    origin, copy = connect(settings, (source,)), connect(settings, (target,))
+    schema = origin.collections[name].retrieve()
+    copy.collections.create({key: value for key, value in schema.items()
+                             if key not in ("num_documents", "created_at")})  # fmt: skip
+    lines = origin.collections[name].documents.export()
+    copy.collections[name].documents.import_(lines, {"action": "create"})
+    copy.aliases.upsert(alias, {"collection_name": name})
+
+
+def test_a_node_still_naming_an_older_build_is_outvoted(typesense_node, tmp_path):
+    """Three nodes: the first asked still publishes the build before (it was down during
+    the last one); the two others publish the last build. An engine opens, and keeps
+    reporting, the last build."""
+    others: list[LocalCluster] = []
+    try:
+        for n in (1, 2):  # one after the other: each takes the ports free when it starts
+            others.append(LocalCluster(tmp_path / f"node{n}", nodes=1))
+            others[-1].start()
+        lagging, current, copy = others[0].urls[0], typesense_node.urls[0], others[1].urls[0]
+        folder, old = indexed(others[0], tmp_path / "data")  # the build before, on one node
+        old_generation = old.generation()
+        old.close()
+        prefix = typesense_node.settings_file(folder.root, prefix=load_settings(
+            folder.root).typesense.collection_prefix)  # the same alias name on the others
+        new = open_engine(folder)
+        new.build(ingest(folder), full=True)
+        new_generation = new.generation()
+        new.close()
+        settings = load_settings(folder.root).typesense
+        _copy_collection(settings, current, copy, new_generation.split("#")[0], prefix)
+        (folder.root / "talkseek.toml").write_text(
+            (folder.root / "talkseek.toml").read_text(encoding="utf-8").replace(
+                f'nodes = ["{current}"]', f'nodes = ["{lagging}", "{current}", "{copy}"]'),
+            encoding="utf-8")  # fmt: skip
+        assert load_settings(folder.root).typesense.nodes == (lagging, current, copy)
+        assert old_generation != new_generation
+        engine = open_engine(folder)
+        try:
+            assert engine.generation() == new_generation
+            answers = set()
+            for _ in range(6):
+                time.sleep(LATEST_SECONDS * 1.1)
+                answers.add(engine.latest_generation())
+            assert answers == {new_generation}
+        finally:
+            engine.close()
+    finally:
+        for node in others:
+            node.stop()
 
 
 def test_the_index_outlives_a_restart_of_the_whole_cluster(cluster, tmp_path):

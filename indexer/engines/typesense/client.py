@@ -49,17 +49,19 @@ def node_config(url: str) -> dict:
 
 
 def connect(settings: TypesenseSettings, nodes: tuple[str, ...] | None = None,
-            patient: bool = False) -> typesense.Client:  # fmt: skip
+            patient: bool = False, retries: int | None = None) -> typesense.Client:  # fmt: skip
     """A client for the cluster (or for just `nodes`), retrying across nodes; a `patient`
     one (for builds) keeps retrying while a new leader is elected, which takes seconds."""
     if not settings.api_key:
         raise EngineUnavailable(f"set the Typesense API key in {API_KEY_VARIABLE}")
     listed = nodes or settings.nodes
+    if retries is None:
+        retries = int(PATIENT_SECONDS / RETRY_SECONDS) if patient else 2 * len(listed) + 2
     return typesense.Client({
         "nodes": [node_config(url) for url in listed],
         "api_key": settings.api_key,
         "connection_timeout_seconds": settings.timeout_seconds,
-        "num_retries": int(PATIENT_SECONDS / RETRY_SECONDS) if patient else 2 * len(listed) + 2,
+        "num_retries": retries,
         "retry_interval_seconds": RETRY_SECONDS,
         "healthcheck_interval_seconds": 5,
     })  # fmt: skip
@@ -90,8 +92,9 @@ def call(settings: TypesenseSettings, request: Callable[[], Any]) -> Any:
 
 @lru_cache(maxsize=64)
 def node_client(settings: TypesenseSettings, url: str) -> typesense.Client:
-    """A client for one node alone (kept: asked again whenever a node lags)."""
-    return connect(settings, (url,))
+    """A client for one node alone, trying once: asked when nodes may disagree, where a
+    node that does not answer is passed over, not waited for."""
+    return connect(settings, (url,), retries=0)
 
 
 def read_published(settings: TypesenseSettings, client: typesense.Client,

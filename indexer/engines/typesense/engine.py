@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from indexer.engines.protocol import (
     BuildProgress,
     BuildReport,
     EngineStats,
+    EngineUnavailable,
     FacetCount,
     IndexMissing,
     Kind,
@@ -38,7 +40,7 @@ from indexer.engines.protocol import (
 from indexer.engines.records import count_facets, doc_number, note_hit, passage_hit, transcribed
 from indexer.engines.typesense import published as builder
 from indexer.engines.typesense import schema
-from indexer.engines.typesense.client import connect, read_published
+from indexer.engines.typesense.client import connect, node_client, read_published
 from indexer.engines.typesense.queries import Searcher
 from indexer.engines.vocabulary import Vocabulary, record_vocabulary
 
@@ -76,19 +78,48 @@ class TypesenseEngine:
     # -- generations ------------------------------------------------------------------
 
     def _published(self) -> tuple[str, dict] | None:
+        """The collection the alias names and its summary, as the next node asked says."""
         target = builder.alias_target(self.client, self.settings, self.settings.collection_prefix)
         if target is None:
             return None
         meta = builder.read_meta(self.client, self.settings, target)
         return (target, meta) if builder.usable(meta) else None
 
+    def _agreed(self) -> tuple[str, dict] | None:
+        """What most of the nodes that answer publish (the newest on a tie).
+
+        A node catching up still names the collection or build it held before; asked
+        alone it could make a server open, and keep, an older generation than the cluster
+        publishes. Most nodes hold every write the cluster acknowledged, so their answer
+        only ever moves forward."""
+        if len(self.settings.nodes) < 2:
+            return self._published()
+        views: list[tuple[str | None, dict]] = []
+        for url in self.settings.nodes:
+            node = node_client(self.settings, url)
+            try:
+                target = builder.alias_target(node, self.settings, self.settings.collection_prefix)
+                views.append((target, builder.meta_here(node, self.settings, target)
+                              if target else {}))  # fmt: skip
+            except EngineUnavailable:
+                continue  # (down: the others decide)
+        if not views:
+            return self._published()  # (raises EngineUnavailable naming every node)
+        votes = Counter((target, meta.get("build")) for target, meta in views)
+        target, build = max(votes, key=lambda key: (  # most votes, then a build, then newest
+            votes[key], key[1] is not None, key[0] or "", key[1] or 0))
+        meta = next(meta for found, meta in views if (found, meta.get("build")) == (target, build))
+        return (target, meta) if target is not None and builder.usable(meta) else None
+
     def latest_generation(self) -> str | None:
         """Asked before every request by the web app: answered from the cluster at most
-        once a LATEST_SECONDS, so a new build is served within that time."""
+        once a LATEST_SECONDS, so a new build is served within that time. An answer that
+        differs from the last is checked with every node (`_agreed`)."""
         now = time.monotonic()
         if self._latest is None or now - self._latest[0] > LATEST_SECONDS:
-            published = self._published()
-            name = None if published is None else f"{published[0]}#{published[1]['build']}"
+            name = _generation_name(self._published())
+            if self._latest is None or name != self._latest[1]:
+                name = _generation_name(self._agreed())
             self._latest = (now, name)
         return self._latest[1]
 
@@ -104,7 +135,7 @@ class TypesenseEngine:
         """The collection this engine reads (chosen at first use)."""
         with self._lock:
             if self._collection is None:
-                published = self._published()
+                published = self._agreed()
                 if published is None:
                     raise IndexMissing(self._missing())
                 self._collection, self._meta = published
@@ -254,3 +285,7 @@ class TypesenseEngine:
 
     def close(self) -> None:
         self._client = None  # the client's connections are pooled per process
+
+
+def _generation_name(published: tuple[str, dict] | None) -> str | None:
+    return None if published is None else f"{published[0]}#{published[1]['build']}"

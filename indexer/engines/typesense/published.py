@@ -6,6 +6,8 @@ Kept apart from `build` so that searching never loads ingest.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import typesense
 from typesense import exceptions
@@ -31,10 +33,22 @@ def alias_target(client: typesense.Client, settings: TypesenseSettings, name: st
 
 
 def read_meta(client: typesense.Client, settings: TypesenseSettings, collection: str) -> dict:
-    """The build summary stored in a collection ({} when it has none)."""
+    """The build summary stored in a collection ({} when it has none), from any node."""
+    return _summary(lambda: read_published(settings, client, _meta_request(collection)))
+
+
+def meta_here(node: typesense.Client, settings: TypesenseSettings, collection: str) -> dict:
+    """The build summary as this one node holds it ({} when it lacks the collection)."""
+    return _summary(lambda: call(settings, lambda: _meta_request(collection)(node)))
+
+
+def _meta_request(collection: str) -> Callable[[typesense.Client], Any]:
+    return lambda node: node.collections[collection].documents[schema.META_ID].retrieve()
+
+
+def _summary(read: Callable[[], Any]) -> dict:
     try:
-        found = read_published(settings, client, lambda node: node.collections[collection]
-                               .documents[schema.META_ID].retrieve())  # fmt: skip
+        found = read()
     except exceptions.ObjectNotFound:
         return {}
     meta = json.loads(str(found.get("payload") or "{}"))
