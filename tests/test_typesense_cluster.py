@@ -219,11 +219,12 @@ def test_a_node_still_naming_an_older_build_is_outvoted(typesense_node, tmp_path
     """Three nodes: the first asked still publishes the build before (it was down during
     the last one); the two others publish the last build. An engine opens, and keeps
     reporting, the last build."""
-    others: list[LocalCluster] = []
+    others = [LocalCluster(tmp_path / f"node{n}", nodes=1) for n in (1, 2)]
+    started: list[LocalCluster] = []
     try:
-        for n in (1, 2):  # one after the other: each takes the ports free when it starts
-            others.append(LocalCluster(tmp_path / f"node{n}", nodes=1))
-            others[-1].start()
+        for node in others:
+            node.start()
+            started.append(node)
         lagging, current, copy = others[0].urls[0], typesense_node.urls[0], others[1].urls[0]
         folder, old = indexed(others[0], tmp_path / "data")  # the build before, on one node
         old_generation = old.generation()
@@ -253,7 +254,7 @@ def test_a_node_still_naming_an_older_build_is_outvoted(typesense_node, tmp_path
         finally:
             engine.close()
     finally:
-        for node in others:
+        for node in started:
             node.stop()
 
 

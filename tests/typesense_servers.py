@@ -28,10 +28,16 @@ def _free(port: int) -> bool:
     return True
 
 
+_handed_out: set[int] = set()  # ports given to a cluster of this process, started or not
+
+
 def free_ports(count: int, start: int = 18_100) -> int:
-    """A first port with `count` free ports from it (API ports, then peering ports)."""
+    """A first port with `count` free ports from it (API ports, then peering ports), none
+    of them handed out before: two clusters made before either starts get their own."""
     for base in range(start, 60_000, 2 * count + 3):
-        if all(_free(base + offset) for offset in range(count)):
+        ports = set(range(base, base + count))
+        if not ports & _handed_out and all(_free(port) for port in ports):
+            _handed_out.update(ports)
             return base
     raise RuntimeError("no free loopback ports")
 
