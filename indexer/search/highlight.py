@@ -98,11 +98,6 @@ def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
         beginning in beginnings or beginning[:1] in beginnings for beginning in found)
 
 
-def _may_analyse_to(tokens: set[str], beginnings: set[str]) -> list[str]:
-    """The tokens that can analyse to a term with one of these beginnings."""
-    return [token for token in tokens if not _cannot_be(token, beginnings)]
-
-
 class _Surfaces:
     """Tokens this process has met, and per term the tokens that analyse to it, so a
     text's marked tokens are found by set operations (in C, atomic under the GIL)
@@ -178,40 +173,47 @@ def _token_terms(token: str) -> frozenset[str]:
     return frozenset(term.text for term in word_terms(token)[1])
 
 
-def _phrase_words(text: str, phrases: tuple[tuple[str, ...], ...], beginnings: set[str]
-                  ) -> set[str] | None:  # fmt: skip
-    """The text's distinct tokens that may be a phrase's terms (see `_beginnings_of`),
-    judged once each; None when no phrase can stand in the text (one of each phrase's
-    terms is absent)."""
-    words = set(_may_analyse_to(set(_WORD.findall(text)), beginnings))
+def _phrase_words(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> set[str] | None:
+    """The distinct tokens that analyse to a phrase's term (found as `_marked_spans`
+    finds marked words); None when no phrase can stand in the text (one of each
+    phrase's terms is absent)."""
+    words = _marked_tokens(set(tokens), frozenset(term for phrase in phrases for term in phrase))
     present: set[str] = set()
     for token in words:
         present |= _token_terms(token)
     return words if any(present.issuperset(phrase) for phrase in phrases) else None
 
 
-def _sequence(text: str, words: AbstractSet[str]) -> list[tuple[str, int, int]]:
-    """The text's terms in reading order, compound joins left out (what a phrase follows);
-    a token not among `words` (it cannot be a phrase's term) stands as ""."""
-    found = []
-    for match in _WORD.finditer(text):
-        token = match.group()
-        if token not in words:
-            found.append(("", match.start(), match.end()))
-            continue
-        _, terms = word_terms(token)
+def _sequence(text: str, tokens: list[str], words: AbstractSet[str]
+              ) -> list[tuple[str, int, int]]:  # fmt: skip
+    """The terms of the text's tokens among `words`, in reading order, compound joins left
+    out (what a phrase follows), with ("", 0, 0) standing for every run of other tokens
+    (none of them can be a phrase's term, and a phrase never spans one)."""
+    held = [index for index, token in enumerate(tokens) if token in words]
+    if not held:
+        return []
+    starts = [found.start() for found in _WORD.finditer(text)]
+    sequence: list[tuple[str, int, int]] = []
+    after = 0  # the token index just after the last one held
+    for index in held:
+        if index != after:
+            sequence.append(("", 0, 0))
+        after = index + 1
+        _, terms = word_terms(tokens[index])
+        offset = starts[index]
         for term in terms[1:] if len(terms) > 1 else terms:
-            found.append((term.text, match.start() + term.start, match.start() + term.end))
-    return found
+            sequence.append((term.text, offset + term.start, offset + term.end))
+    return sequence
 
 
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
     if not phrases:
         return []
-    words = _phrase_words(text, phrases, _beginnings([t for phrase in phrases for t in phrase]))
+    tokens = _WORD.findall(text)
+    words = _phrase_words(tokens, phrases)
     if words is None:
         return []
-    sequence = _sequence(text, words)
+    sequence = _sequence(text, tokens, words)
     texts = [term for term, _, _ in sequence]
     spans = []
     for phrase in phrases:
