@@ -16,7 +16,6 @@ from indexer.search.highlight import (
     Marks,
     _beginnings,
     _beginnings_of,
-    _cannot_be,
     _first_match,
     _marked_spans,
     _matches,
@@ -147,6 +146,14 @@ def test_a_token_skipped_for_one_query_is_marked_for_the_next():
     assert mark(waits, {"a"}) == "Two <mark>AED</mark> kits, dying batteries"
 
 
+def _cannot_be(token: str, beginnings: set[str]) -> bool:
+    """The rule by which a query leaves a waiting token unanalysed: none of the beginnings
+    of its terms is one of the query's (or, for a one-letter term, its letter)."""
+    found = _beginnings_of(token)
+    return found is not None and not any(
+        beginning in beginnings or beginning[:1] in beginnings for beginning in found)
+
+
 def _check_never_skipped_for_its_own_terms(tokens: set[str]) -> None:
     """What skipping relies on: a token is judged unable to analyse to a query's terms
     only when it truly cannot, so a query holding any of its terms keeps it."""
@@ -222,7 +229,7 @@ def _phrase_spans_of_whole_text(text: str, phrases) -> list[tuple[int, int]]:
                               ("ete", "the"), ("1", "run"), ("die", "the"), ("a", "run")]),
              min_size=1, max_size=3),
 )  # fmt: skip
-def test_phrases_found_skipping_words_by_their_first_letter_match_the_whole_analysis(
+def test_phrases_found_through_the_tokens_of_their_terms_match_the_whole_analysis(
     text, phrases
 ):
     assert _phrase_spans(text, tuple(phrases)) == _phrase_spans_of_whole_text(text, phrases)

@@ -91,13 +91,6 @@ def _beginnings_of(token: str) -> tuple[str, ...] | None:
     return tuple(found)
 
 
-def _cannot_be(token: str, beginnings: AbstractSet[str]) -> bool:
-    """True when the token cannot analyse to a term with one of these beginnings."""
-    found = _beginnings_of(token)
-    return found is not None and not any(
-        beginning in beginnings or beginning[:1] in beginnings for beginning in found)
-
-
 class _Surfaces:
     """Tokens this process has met, and per term the tokens that analyse to it, so a
     text's marked tokens are found by set operations (in C, atomic under the GIL)
