@@ -10,7 +10,8 @@
 
 The corpus is written into a temporary data folder and indexed by the real
 `talkseek index`; `talkseek serve` answers the HTTP part. Queries come from a
-fixed seed. Figures are printed as a table, with the targets beside them.
+fixed seed; each is then timed once more stage by stage (`bench/stages.py`). Figures
+are printed as a table, with the targets beside them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench.meaning import measure as measure_meaning
 from bench.meaning import table as meaning_table
 from bench.queries import CLASSES, BenchQuery, make_queries
 from bench.relevance import measure as measure_relevance
+from bench.stages import stage_timings
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.whoosh import generations
@@ -116,6 +118,12 @@ def latency_figures(prefix: str, timings: dict[str, list[float]]) -> dict[str, f
     return figures
 
 
+def stage_figures(timings: dict[str, dict[str, list[float]]]) -> dict[str, float]:
+    """p95 of each stage of a search (`bench.stages`) per query class."""
+    return {f"stage_{stage}_{kind}_p95_ms": round(percentile(values, 0.95), 2)
+            for stage, by_kind in timings.items() for kind, values in by_kind.items()}  # fmt: skip
+
+
 def bench(corpus: Path, work: Path, quick: bool, talks_limit: int | None, http_seconds: float,
           per_class: int, engine_name: str = "whoosh", scale: int = 1,
           baseline: bool = True) -> dict:  # fmt: skip
@@ -174,6 +182,7 @@ def _measure(figures, corpus, data, work, talks, http_seconds, per_class, cluste
                 "query", time_queries(lambda q: search(engine, q.text), queries, warm_up)
             )
         )
+        figures.update(stage_figures(stage_timings(engine, queries)))
         print("relevance: titles, surnames and known items...", file=sys.stderr)
         figures.update(measure_relevance(engine, corpus))
     finally:

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.queries import CLASSES
+from bench.stages import STAGES, staged_search
+from indexer.engines.whoosh import WhooshEngine
+from indexer.search import search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,9 +35,25 @@ def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
     assert figures["http_rps_1"] > 0 and figures["http_rps_4"] > 0
     assert figures["server_rss_mb"] > 10
     assert 10 < figures["server_rss_idle_mb"] <= figures["server_rss_mb"] * 1.1
+    for stage in STAGES:
+        assert all(figures[f"stage_{stage}_{kind}_p95_ms"] > 0 for kind in CLASSES), stage
     assert 0 < figures["relevance_title_mrr"] <= 1
     assert 0 < figures["relevance_surname_precision"] <= 1
     assert "query_p95_ms" in done.stdout and "baseline_query_p95_ms" in done.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "nanosecond wire", '"inverted index"', "nanosecnd", "speaker:hopper wire",
+    "caching -invalidation", "in:slides wire", "nano*", "", "zzzqx nothing"])  # fmt: skip
+def test_a_search_timed_stage_by_stage_answers_what_search_answers(fixture_data, text):
+    engine = WhooshEngine(fixture_data / "index")
+    try:
+        staged, took = staged_search(engine, text)
+        answered = search(engine, text, mode="keyword")
+        assert staged == answered and (answered["total"] > 0 or text in ("", "zzzqx nothing"))
+    finally:
+        engine.close()
+    assert set(took) == set(STAGES) and all(ms >= 0 for ms in took.values())
 
 
 def test_both_engines_side_by_side_on_a_scaled_slice(corpus, tmp_path):
