@@ -7,7 +7,7 @@ import json
 import re
 from itertools import product
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer.core.analysis import WORD, analyze, word_terms
@@ -133,6 +133,40 @@ def test_an_excerpt_marked_in_one_reading_equals_marking_the_excerpt(text, words
     marks = Marks(frozenset(words), tuple(phrases))
     cut = excerpt(text, marks, size)
     assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["run", "Runs", "the", "of", "ab-c", "c", "\u2014", "zed."]),
+             min_size=3, max_size=120).map(" ".join),
+    st.sets(st.sampled_from(["run", "the", "ab", "c", "abc", "zed"]), max_size=3),
+    st.lists(st.sampled_from([("the", "run"), ("run", "of"), ("ab", "c"), ("c", "zed")]),
+             max_size=2),
+    st.integers(min_value=1, max_value=12),
+)  # fmt: skip
+@example("the run of c c c c c c", {"the"}, [("the", "run")], 2)  # a phrase and its word
+def test_an_excerpt_of_a_long_evenly_spaced_text_equals_marking_the_excerpt(
+    text, words, phrases, size
+):
+    marks = Marks(frozenset(words), tuple(phrases))
+    cut = excerpt(text, marks, size)
+    assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))
+
+
+def test_excerpts_of_real_speech_marked_in_one_reading_equal_marking_the_excerpt(corpus):
+    with gzip.open(corpus / "ted" / "transcripts.json.gz", "rt", encoding="utf-8") as handle:
+        talks = json.load(handle)
+    checked = 0
+    for snippets in list(talks.values())[::50]:
+        text = " ".join(" ".join(snippet["text"].split()) for snippet in snippets[:60])
+        terms = [term.text for term in analyze(text)]
+        for at in (3, 40, 150, len(terms) - 2):
+            if 0 <= at < len(terms):
+                marks = Marks(frozenset({terms[at], terms[(at * 7) % len(terms)], "zzz"}))
+                cut = excerpt(text, marks)
+                assert excerpt_marked(text, marks) == (cut, mark(cut, marks)), text[:80]
+                checked += 1
+    assert checked > 150
 
 
 def test_a_token_skipped_for_one_query_is_marked_for_the_next():
