@@ -91,28 +91,38 @@ def folder_mb(folder: Path) -> float:
 
 
 def time_queries(
-    run, queries: list[BenchQuery], warm_up: list[BenchQuery]
-) -> dict[str, list[float]]:
-    """Milliseconds per query by class, after an untimed pass of other queries.
+    run, queries: list[BenchQuery], warm_up: list[BenchQuery], found=bool
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Milliseconds per query by class, after an untimed pass of other queries, and per
+    class the share of queries answered with anything (`found` judges an answer).
 
     The warm-up queries differ from the timed ones, so caches help only as much as
-    they would between two different users' searches.
+    they would between two different users' searches. The shares tell a fast answer
+    from a fast empty one: a baseline that finds nothing for a typo is quick.
     """
     for query in warm_up:
         run(query)
     timings: dict[str, list[float]] = {kind: [] for kind in CLASSES}
+    answered: dict[str, int] = dict.fromkeys(CLASSES, 0)
     for query in queries:
         began = time.perf_counter()
-        run(query)
+        answer = run(query)
         timings[query.kind].append((time.perf_counter() - began) * 1000)
-    return timings
+        answered[query.kind] += bool(found(answer))
+    shares = {kind: round(answered[kind] / len(values), 2)
+              for kind, values in timings.items() if values}  # fmt: skip
+    return timings, shares
 
 
-def latency_figures(prefix: str, timings: dict[str, list[float]]) -> dict[str, float]:
+def latency_figures(prefix: str, timed: tuple[dict[str, list[float]], dict[str, float]]
+                    ) -> dict[str, float]:  # fmt: skip
+    timings, answered = timed
     figures = {}
     for kind, values in timings.items():
         for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
             figures[f"{prefix}_{kind}_{name}_ms"] = round(percentile(values, share), 2)
+        if kind in answered:
+            figures[f"{prefix}_{kind}_answered"] = answered[kind]
     every = [value for values in timings.values() for value in values]
     figures[f"{prefix}_p95_ms"] = round(percentile(every, 0.95), 2)
     return figures
@@ -179,7 +189,8 @@ def _measure(figures, corpus, data, work, talks, http_seconds, per_class, cluste
         figures["passages"] = engine.stats().passages
         figures.update(
             latency_figures(
-                "query", time_queries(lambda q: search(engine, q.text), queries, warm_up)
+                "query", time_queries(lambda q: search(engine, q.text), queries, warm_up,
+                                     found=lambda page: page["total"] > 0)
             )
         )
         figures.update(stage_figures(stage_timings(engine, queries)))

@@ -31,6 +31,10 @@ def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
     for kind in CLASSES:
         assert figures[f"query_{kind}_p95_ms"] >= figures[f"query_{kind}_p50_ms"] > 0
         assert figures[f"baseline_{kind}_p95_ms"] > 0
+        assert 0 <= figures[f"baseline_{kind}_answered"] <= figures[f"query_{kind}_answered"] <= 1
+    # words and phrases come from what the talks say: both find every one of them
+    for kind in ("one_word", "phrase"):
+        assert figures[f"query_{kind}_answered"] == figures[f"baseline_{kind}_answered"] == 1
     assert figures["http_errors_1"] == figures["http_errors_4"] == 0
     assert figures["http_rps_1"] > 0 and figures["http_rps_4"] > 0
     assert figures["server_rss_mb"] > 10
