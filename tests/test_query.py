@@ -193,6 +193,23 @@ def test_a_query_with_something_to_look_for_has_no_such_notice(typed):
     assert not any("nothing to look for" in notice for notice in parse_query(typed).notices)
 
 
+@pytest.mark.parametrize(("typed", "prefix", "word"), [
+    ("a*", "a*", "a"), ("wire x**", "x**", "x"), ("wire -Q*", "Q*", "q")])  # fmt: skip
+def test_a_prefix_too_short_to_be_one_is_read_as_a_word_and_says_so(typed, prefix, word):
+    query = parse_query(typed)
+    assert query.notices == [f"{prefix} read as the word {word}: a prefix needs 2 letters before *"]
+    clauses = [clause for group in query.groups for clause in group] + query.excluded
+    assert Clause("word", word) in clauses and not any(c.kind == "prefix" for c in clauses)
+
+
+def test_a_short_prefix_left_out_with_the_stop_words_says_so():
+    query = parse_query("wire a* a*")
+    assert query.groups == [[Clause("word", "wire")]]
+    assert query.notices == ["a* left out: a prefix needs 2 letters before *, "
+                             "and a alone is too common a word"]
+    assert parse_query("a*").groups == [[Clause("word", "a")]]  # nothing else: searched
+
+
 def test_a_capped_query_says_so():
     assert parse_query(" ".join(f"word{i}" for i in range(16))).notices == []
     assert "first 16 words" in parse_query(" ".join(f"w{i}" for i in range(17))).notices[0]

@@ -101,6 +101,7 @@ def parse_query(raw: str) -> Query:
         text = f"{head} {tail}"
     query = Query(raw=raw)
     pending_or = negate_next = False
+    too_short: list[tuple[str, Clause]] = []  # prefixes read as words (`a*`)
     for match in _TOKEN.finditer(text):
         quoted = match.group("quoted")
         bare = match.group("bare")
@@ -141,6 +142,8 @@ def parse_query(raw: str) -> Query:
         if clause is None:
             pending_or = False
             continue
+        if quoted is None and clause.kind == "word" and value.endswith("*"):
+            too_short.append((value, clause))
         if negate:
             query.excluded.append(clause)
             pending_or = False
@@ -155,9 +158,21 @@ def parse_query(raw: str) -> Query:
     _dedupe(query)
     _drop_stop_words(query)
     _cap(query)
+    query.notices.extend(_too_short(query, too_short))
     if text.strip() and not query.groups and not query.filters and not query.excluded_filters:
         query.notices.append(_nothing_to_find(query))
     return query
+
+
+def _too_short(query: Query, prefixes: list[tuple[str, Clause]]) -> list[str]:
+    """What became of prefixes too short to be one: searched as a word, or left out with
+    the stop words."""
+    kept = {clause for group in query.groups for clause in group} | set(query.excluded)
+    need = f"a prefix needs {MIN_PREFIX} letters before *"
+    return list(dict.fromkeys(
+        f"{typed} read as the word {clause.text}: {need}" if clause in kept
+        else f"{typed} left out: {need}, and {clause.text} alone is too common a word"
+        for typed, clause in prefixes))  # fmt: skip
 
 
 def _not_a_scope(typed: str, value: str) -> str:
