@@ -16,6 +16,8 @@ from indexer.core.analysis import is_stop_word
 
 CLASSES = ("one_word", "several_words", "phrase", "prefix", "filter", "typo")
 _WORD = re.compile(r"[a-z]+")
+#: a word as typed: contractions whole (`you're`, not `you` and `re`), numbers kept
+_TYPED_WORD = re.compile(r"\d+(?:[.,]\d+)+|[a-z0-9]+(?:['\u2019][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -55,18 +57,31 @@ def make_queries(talks: list[CorpusTalk], per_class: int, seed: int = 2024) -> l
     while any(len(found) < per_class for found in made.values()) and attempts < 500 * per_class:
         attempts += 1
         talk = rng.choice(usable)
-        words = _words(rng.choice(talk.snippets)["text"])
+        text = rng.choice(talk.snippets)["text"]
+        words = _words(text)
         content = _content(words)
         if len(words) < 4 or len(content) < 2:
             continue
         kind = rng.choice([k for k in kinds if len(made[k]) < per_class])
-        query = _make(kind, talk, words, content, rng)
+        query = _make(kind, talk, text, words, content, rng)
         if query is not None:
             made[kind].append(query)
     return [query for kind in kinds for query in made[kind]]
 
 
-def _make(kind, talk: CorpusTalk, words, content, rng: random.Random) -> BenchQuery | None:
+def typed_phrase(text: str, start: int, size: int) -> str:
+    """Words start..start+size of a text (as `_words` counts them), as someone types them:
+    a word cut from a contraction comes whole (`re trying` is typed `you're trying`), and
+    numbers between them stay (`send 1,000 people`, not `send people`)."""
+    lowered = text.lower()
+    chosen = list(_WORD.finditer(lowered))[start : start + size]
+    first, last = chosen[0].start(), chosen[-1].end()
+    return " ".join(typed.group().replace("\u2019", "'") for typed in _TYPED_WORD.finditer(lowered)
+                    if typed.end() > first and typed.start() < last)  # fmt: skip
+
+
+def _make(kind, talk: CorpusTalk, text: str, words, content, rng: random.Random
+          ) -> BenchQuery | None:  # fmt: skip
     if kind == "one_word":
         word = rng.choice(content)
         return BenchQuery(kind, word, f'"{word}"')
@@ -76,7 +91,7 @@ def _make(kind, talk: CorpusTalk, words, content, rng: random.Random) -> BenchQu
     if kind == "phrase":
         size = rng.choice((2, 3, 4))
         start = rng.randrange(0, len(words) - size + 1)
-        phrase = " ".join(words[start : start + size])
+        phrase = typed_phrase(text, start, size)
         return BenchQuery(kind, f'"{phrase}"', f'"{phrase}"')
     if kind == "prefix":
         word = rng.choice([w for w in content if len(w) >= 6] or content)

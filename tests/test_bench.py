@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.queries import CLASSES
+from bench.queries import CLASSES, typed_phrase
 from bench.stages import STAGES, staged_search
 from indexer.engines.whoosh import WhooshEngine
 from indexer.search import search
@@ -44,6 +44,16 @@ def test_quick_benchmark_on_a_slice_reports_every_figure(corpus, tmp_path):
     assert 0 < figures["relevance_title_mrr"] <= 1
     assert 0 < figures["relevance_surname_precision"] <= 1
     assert "query_p95_ms" in done.stdout and "baseline_query_p95_ms" in done.stdout
+
+
+@pytest.mark.parametrize(("start", "size", "typed"), [
+    (0, 2, "i'm"), (1, 3, "i'm sure we're"), (4, 4, "we're trying to imagine"),
+    (9, 2, "that that"), (11, 3, "works at 1,000 volts"), (13, 1, "volts")])  # fmt: skip
+def test_a_phrase_query_is_typed_with_whole_contractions(start, size, typed):
+    """The benchmark's phrases are cut at words as `[a-z]+` counts them; nobody types
+    `re trying to` for "we're trying to", nor `at volts` for "at 1,000 volts"."""
+    said = "I\u2019m sure we're trying to imagine it, that that works at 1,000 volts"
+    assert typed_phrase(said, start, size) == typed
 
 
 @pytest.mark.parametrize("text", [
