@@ -109,6 +109,36 @@ def test_filters_and_scopes(engine):
     assert spoken.talks and all(not talk.notes for talk in spoken.talks)
 
 
+def test_a_filter_naming_its_talks_keeps_those_whatever_its_match_says(engine):
+    """Planning may know a filter's talks better than its terms (a first name as written):
+    the engine keeps exactly them, or every other talk when negated."""
+    from dataclasses import replace
+
+    everyone = set(titles(engine, Plan(groups=(word("the"),))))
+    speakers = engine.vocabulary("speaker")
+    [hopper_talk] = speakers.holders("hopper") or ()
+    named = Filter("speaker", "hopper", Match(("nobodi",)), talks=frozenset({hopper_talk}))
+    assert titles(engine, Plan(groups=(word("the"),), filters=(named,))) == [
+        "Grace Hopper - Rear Admiral"]  # fmt: skip
+    left = titles(engine, Plan(groups=(word("the"),), filters=(replace(named, negate=True),)))
+    assert set(left) == everyone - {"Grace Hopper - Rear Admiral"}
+    none = Filter("speaker", "hopper", Match(("hopper",)), talks=frozenset())
+    assert titles(engine, Plan(groups=(word("the"),), filters=(none,))) == []
+
+
+def test_the_words_of_records_name_the_talks_holding_them(engine):
+    """A name field's words (`NAME_FIELDS`) name the talks holding each as written;
+    transcripts' words have no such list."""
+    talk_ids = set(engine.talk_ids())
+    vocabulary = engine.vocabulary("speaker")
+    assert vocabulary.words
+    for word, frequency in zip(vocabulary.words, vocabulary.frequencies, strict=True):
+        holders = vocabulary.holders(word)
+        assert holders is not None and len(holders) == frequency and holders <= talk_ids
+    assert vocabulary.holders("nobody") == frozenset()
+    assert engine.vocabulary("transcript").holders("moth") is None
+
+
 def test_a_negated_filter_leaves_out_the_talks_it_holds(engine):
     from dataclasses import replace
 

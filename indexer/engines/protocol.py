@@ -114,6 +114,9 @@ class Filter:
     value: str
     match: Match | None = None
     negate: bool = False
+    #: the talks it names, when planning already knows them better than `match` can say
+    #: (a first name that others' surnames stem to: `speaker:steven` is not Stevens)
+    talks: frozenset[str] | None = None
 
     def narrow(self, allowed: set[str] | None, holding: set[str], every: Iterable[str]
                ) -> set[str]:  # fmt: skip
@@ -340,7 +343,8 @@ class Engine(Protocol):
         ...
 
     def vocabulary(self, field: str) -> Vocabulary:
-        """The unstemmed words of a spelling field, for typos and prefixes."""
+        """The unstemmed words of a spelling field, for typos and prefixes; a name
+        field's (`NAME_FIELDS`) also name the talks holding each (`Vocabulary.holders`)."""
         ...
 
     def warm(self) -> None:

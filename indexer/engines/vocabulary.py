@@ -10,7 +10,7 @@ does. The sorted words and their document frequencies also answer prefixes.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,15 +18,19 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from indexer.core.analysis import spelling_words
+from indexer.engines.protocol import NAME_FIELDS
 
 
 class Vocabulary:
     """The words of one field, for near-miss lookups."""
 
-    def __init__(self, words: list[str], frequencies: np.ndarray) -> None:
-        """`words` sorted, each with its document frequency."""
+    def __init__(self, words: list[str], frequencies: np.ndarray,
+                 holders: dict[str, frozenset[str]] | None = None) -> None:  # fmt: skip
+        """`words` sorted, each with its document frequency; for a field of talk records,
+        `holders` gives the talks holding each word as written."""
         self.words = words
         self.frequencies = frequencies
+        self._holders = holders
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for word in words:
             if word:
@@ -35,6 +39,12 @@ class Vocabulary:
     def frequency(self, word: str) -> int:
         at = bisect_left(self.words, word)
         return int(self.frequencies[at]) if at < len(self.words) and self.words[at] == word else 0
+
+    def holders(self, word: str) -> frozenset[str] | None:
+        """The talks whose record holds the word as written (None: not a record field)."""
+        if self._holders is None:
+            return None
+        return self._holders.get(word, frozenset())
 
     def with_prefix(self, prefix: str) -> tuple[list[str], np.ndarray]:
         """The words starting with `prefix` and their document frequencies."""
@@ -68,9 +78,14 @@ class Vocabulary:
 
 def record_vocabulary(records: Iterable[dict], field: str) -> Vocabulary:
     """The words of one field of talk records (a title, a speaker's name), each with the
-    number of talks holding it: small fields every engine reads from its records."""
-    counts: Counter[str] = Counter()
+    number of talks holding it: small fields every engine reads from its records. A name
+    field's words also name those talks (filters by a name as written need them)."""
+    holding: defaultdict[str, set[str]] = defaultdict(set)
     for record in records:
-        counts.update(spelling_words(record.get(field) or ""))
-    words = sorted(counts)
-    return Vocabulary(words, np.array([counts[word] for word in words], dtype=np.int64))
+        for word in spelling_words(record.get(field) or ""):
+            holding[word].add(record["id"])
+    words = sorted(holding)
+    holders = ({word: frozenset(talks) for word, talks in holding.items()}
+               if field in NAME_FIELDS else None)  # fmt: skip
+    return Vocabulary(words, np.array([len(holding[word]) for word in words], dtype=np.int64),
+                      holders)

@@ -25,6 +25,7 @@ from indexer.engines.protocol import (
     Match,
     Plan,
 )
+from indexer.engines.vocabulary import Vocabulary
 from indexer.search.highlight import Marks
 from indexer.search.query import DATE_FIELDS, Clause, Query, parse_query, unparse
 
@@ -114,13 +115,19 @@ class Planner:
     # -- filters --------------------------------------------------------------------------
 
     def _filter(self, name: str, value: str, negate: bool) -> Filter:
-        """A filter; one naming a speaker by a word whose stem differs from it (Stevens,
-        not Steven) holds that word as written, so it keeps only the speakers it names."""
+        """A filter; one naming a speaker by one word keeps only the speakers it names as
+        written: a word whose stem differs from it (Stevens) is held as written, and one
+        that is its own stem (Steven) names the talks holding it as written, when others'
+        names stem to it too (the stem alone would keep the Stevenses)."""
         made = _filter(name, value, negate)
         if name in NAME_FIELDS and made.match is not None and not made.match.phrase:
             forms = name_forms(value)
-            if len(forms) == 1 and self.engine.vocabulary(name).frequency(forms[0].text):
+            vocabulary = self.engine.vocabulary(name)
+            if len(forms) == 1 and vocabulary.frequency(forms[0].text):
                 return replace(made, match=Match((forms[0].text,), name=True))
+            typed = words(value)
+            if not forms and len(typed) == 1 and _stem_shared(vocabulary, typed[0]):
+                return replace(made, talks=vocabulary.holders(typed[0]))
         return made
 
     def _corrected_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -251,6 +258,15 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _stem_shared(vocabulary: Vocabulary, word: str) -> bool:
+    """True when the field holds the word as written and other words that stem as it does
+    (`steven` beside `stevens`)."""
+    if not vocabulary.frequency(word):
+        return False
+    longer, _ = vocabulary.with_prefix(word)
+    return any(other != word and stem(other) == stem(word) for other in longer)
 
 
 def _filter(name: str, value: str, negate: bool = False) -> Filter:

@@ -154,6 +154,8 @@ class Searcher:
             elif condition.field == "video":
                 ids = (self._talks_found("*", f"video_id:={condition.value}")
                        if _SAFE_VALUE.fullmatch(condition.value) else set())  # fmt: skip
+            elif condition.talks is not None:
+                ids = set(condition.talks)
             elif condition.match is None:
                 ids = set()
             else:

@@ -236,6 +236,8 @@ class OpenGeneration:
                 with self.lock:
                     found = list(self.searcher.documents(video_id=condition.value))
                 ids = {fields["talk_id"] for fields in found}
+            elif condition.talks is not None:
+                ids = set(condition.talks)
             elif condition.match is None:
                 ids = set()
             else:
