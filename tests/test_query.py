@@ -206,7 +206,7 @@ def test_a_short_prefix_left_out_with_the_stop_words_says_so():
     query = parse_query("wire a* a*")
     assert query.groups == [[Clause("word", "wire")]]
     assert query.notices == ["a* left out: a prefix needs 2 letters before *, "
-                             "and a alone is too common a word"]
+                             "and the word a is too common to look for"]
     assert parse_query("a*").groups == [[Clause("word", "a")]]  # nothing else: searched
 
 

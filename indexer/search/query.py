@@ -171,7 +171,7 @@ def _too_short(query: Query, prefixes: list[tuple[str, Clause]]) -> list[str]:
     need = f"a prefix needs {MIN_PREFIX} letters before *"
     return list(dict.fromkeys(
         f"{typed} read as the word {clause.text}: {need}" if clause in kept
-        else f"{typed} left out: {need}, and {clause.text} alone is too common a word"
+        else f"{typed} left out: {need}, and the word {clause.text} is too common to look for"
         for typed, clause in prefixes))  # fmt: skip
 
 
