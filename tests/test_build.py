@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from indexer.cli import main
-from indexer.engines.protocol import IndexMissing
+from indexer.engines.protocol import FIELD_WEIGHTS, SPELLING_FIELDS, IndexMissing
 from indexer.engines.whoosh import generations
 from indexer.engines.whoosh.build import build_index
 from indexer.ingest import collect
@@ -51,6 +52,23 @@ def test_full_build_publishes_one_generation(data):
     folders = sorted(p.name for p in index.iterdir() if p.is_dir())
     assert len(folders) == 2 and folders[0].startswith("gen-") and folders[1] == "passages"
     assert titles(data, "nanosecond") == ["Grace Hopper - Rear Admiral"]
+
+
+def test_only_what_is_searched_or_looked_up_is_indexed(data):
+    """Times are shown and ranked by, never searched: they have no terms (a numeric
+    field's terms were most of an index's, and of a build's time), yet read back."""
+    lookups = {"doc_id", "kind", "talk_id", "video_id"}
+    searched = set(FIELD_WEIGHTS) | {f"spell_{field}" for field in SPELLING_FIELDS}
+    ix = whoosh_index.open_dir(str(generations.current(data / "index")))
+    with ix.reader() as reader:
+        with_terms = {field for field, _ in reader.all_terms()}
+        assert "transcript" in with_terms and with_terms <= searched | lookups
+        starts = list(reader.column_reader("start_ms"))
+        stored = [fields.get("start") for fields in reader.all_stored_fields()]
+    assert {"start", "start_ms"}.isdisjoint(with_terms)
+    assert [round(start * 1000) if start is not None and start >= 0 else -1
+            for start in stored] == starts  # fmt: skip
+    assert any(start > 0 for start in starts)
 
 
 def test_passages_are_cached_until_their_transcript_changes(data):

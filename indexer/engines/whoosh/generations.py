@@ -21,7 +21,9 @@ from indexer.engines.protocol import BuildLocked
 
 __all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish", "published"]
 
-FORMAT = 3  # 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema
+#: 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema; 4: times
+#: stored and in a column, not indexed
+FORMAT = 4
 POINTER = "CURRENT"
 KEEP = 2  # the current generation and the one before, for readers still on it
 

@@ -10,7 +10,8 @@ Text fields share the one analyzer; their weights are the protocol's FIELD_WEIGH
 
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from indexer.core.analysis import name_positions, term_positions
 from indexer.engines.whoosh.analyzer import ANALYZER
@@ -63,9 +64,12 @@ def make_schema() -> Schema:
         # (postings.py): a spelling field would analyse every passage a second time.
         transcript=_text(),
         text=STORED(),
-        start=NUMERIC(float, stored=True),
+        # Times are shown and ranked by, never searched: stored and in a column, not
+        # indexed (a NUMERIC field writes a term per precision level of every value:
+        # most of an index's terms, and of the time its writers take to finish).
+        start=STORED(),
         # A column for fast per-hit lookup (float columns are broken in Whoosh 2.7).
-        start_ms=NUMERIC(int, bits=64, sortable=True),
+        start_ms=COLUMN(NumericColumn("q", default=-1)),
         end=STORED(),
         line=STORED(),
         talk=STORED(),
