@@ -255,12 +255,17 @@ def phrase_parts(text: str) -> tuple[list[str], list[str]]:
     return [term.text for term in found], ordered
 
 
+@lru_cache(maxsize=200_000)
+def _spelling_terms(match: str) -> frozenset[str]:
+    return frozenset(term.text for term in word_terms(match, False)[1])
+
+
 def spelling_words(text: str) -> set[str]:
-    """The unstemmed words of a text that typo and prefix lookups offer (compound parts too)."""
-    found: set[str] = set()
-    for match in _WORD_PATTERN.findall(text):
-        found.update(term.text for term in word_terms(match, False)[1])
-    return found
+    """The unstemmed words of a text that typo and prefix lookups offer (compound parts too).
+
+    Each distinct token once, its words from a cache: counting every passage's words is
+    a tenth of a build."""
+    return set().union(*map(_spelling_terms, set(_WORD_PATTERN.findall(text))))
 
 
 def words(text: str) -> list[str]:
