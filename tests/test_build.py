@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
 
 from indexer.cli import main
-from indexer.engines.protocol import FIELD_WEIGHTS, SPELLING_FIELDS, IndexMissing
-from indexer.engines.whoosh import generations
-from indexer.engines.whoosh.build import build_index
+from indexer.engines.protocol import FIELD_WEIGHTS, INDEXING, SPELLING_FIELDS, IndexMissing
+from indexer.engines.whoosh import generations, postings
+from indexer.engines.whoosh.build import EXPORTING, WRITING_SEGMENTS, build_index
+from indexer.engines.whoosh.postings import _export_segment
 from indexer.ingest import collect
 from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
 from indexer.ingest.passage_cache import PassageCache
@@ -122,7 +124,7 @@ def test_full_rebuild_keeps_at_most_two_generations(data):
 
 
 def test_a_failing_build_leaves_the_previous_index_serving(data):
-    def explode(done, total):
+    def explode(done, total, stage=INDEXING):
         if done == 3:
             raise RuntimeError("disk on fire")
 
@@ -132,6 +134,60 @@ def test_a_failing_build_leaves_the_previous_index_serving(data):
     assert not list((data / "index").glob(".building-*"))  # its space is given back at once
     rebuild(data, full=True)
     assert not list((data / "index").glob(".building-*"))
+
+
+def _told(root: Path, bullets: int = 0) -> list[tuple[str, int, int]]:
+    """What a full build of the fixture data (and a talk of so many bullets) told its
+    progress: (stage, done, total)."""
+    shutil.copytree(TEST_DATA / "notes", root / "notes")
+    shutil.copytree(TEST_DATA / "transcripts", root / "transcripts")
+    if bullets:
+        lines = [f"* Bullet {number} about airships" for number in range(bullets)]
+        (root / "notes" / "airships.md").write_text("# Airships\n\n" + "\n".join(lines) + "\n",
+                                                   encoding="utf-8")  # fmt: skip
+    told: list[tuple[str, int, int]] = []
+
+    def progress(done: int, total: int, stage: str = INDEXING) -> None:
+        told.append((stage, done, total))
+
+    rebuild(root, full=True, progress=progress)
+    return told
+
+
+def test_a_full_build_says_how_far_each_of_its_stages_is(tmp_path):
+    told = _told(tmp_path)
+    stages = list(dict.fromkeys(stage for stage, _, _ in told))
+    assert stages == [INDEXING, WRITING_SEGMENTS, EXPORTING]
+    for stage in stages:
+        steps = [(done, total) for said, done, total in told if said == stage]
+        assert steps[-1][0] == steps[-1][1] > 0  # each stage ends complete
+        assert all(0 <= done <= total for done, total in steps)
+        assert [done for done, _ in steps] == sorted(done for done, _ in steps)
+    talks = len(read_talks(DataFolder(tmp_path)).talks)
+    assert [t for t in told if t[0] == INDEXING][-1] == (INDEXING, talks, talks)
+
+
+def _slow_export(generation: Path, number: int) -> None:
+    time.sleep(1.6)
+    _export_segment(generation, number)
+
+
+def test_a_build_waiting_on_its_workers_says_so_while_it_waits(tmp_path, monkeypatch):
+    """A log shows a long build alive: while the writers finish their segments and while
+    the arrays are exported, progress is told again and again, not only at the end."""
+    finish = SegmentWriter._finalize_segment
+
+    def slow_finish(self):
+        time.sleep(1.6)
+        return finish(self)
+
+    # the writers and the exporters are forked from this process: they run these
+    monkeypatch.setattr(SegmentWriter, "_finalize_segment", slow_finish)
+    monkeypatch.setattr(postings, "_export_segment", _slow_export)
+    told = _told(tmp_path, bullets=300)  # documents for both writers: two segments
+    for stage in (WRITING_SEGMENTS, EXPORTING):
+        waiting = [done for said, done, total in told if said == stage and done < total]
+        assert len(waiting) >= 2, (stage, told)
 
 
 def test_a_second_build_at_once_is_refused(data):

@@ -142,7 +142,7 @@ def _index(data: Path, engine_name: str | None, offline: bool, refresh: bool, fu
     from indexer.cli.render import print_summary, print_warnings
     from indexer.core.statuses import OK
     from indexer.core.talks import VideoRef
-    from indexer.engines.protocol import BuildLocked, EngineUnavailable
+    from indexer.engines.protocol import INDEXING, BuildLocked, EngineUnavailable
     from indexer.ingest import (
         ENGLISH_SHARES,
         read_talks,
@@ -181,9 +181,14 @@ def _index(data: Path, engine_name: str | None, offline: bool, refresh: bool, fu
         sync_transcripts(ingested, folder, fetcher, refresh=refresh, progress=advance)
         ingested.meaning, embedded = _embed(ingested, folder, engine_name, model, reporter, err,
                                             offline)
-        reporter.stage("indexing talks", len(ingested.talks))
+        reporter.stage(INDEXING, len(ingested.talks))
+        current = INDEXING
 
-        def indexed(done: int, total: int) -> None:
+        def indexed(done: int, total: int, stage: str = INDEXING) -> None:
+            nonlocal current
+            if stage != current:  # the engine finishing what it wrote
+                current = stage
+                reporter.stage(stage, total)
             reporter.update(done)
 
         try:

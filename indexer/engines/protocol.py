@@ -10,7 +10,7 @@ with its matching notes and its best moments, plus facet counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -293,8 +293,15 @@ class MeaningInfo:
     dimensions: int
 
 
-#: Called with (talks done, talks in all) while a build writes.
-BuildProgress = Callable[[int, int], None]
+#: The stage of a build that writes the talks; an engine may name later stages of its own.
+INDEXING = "indexing talks"
+
+
+class BuildProgress(Protocol):
+    """Told how far a build is: `done` of `total` steps of its `stage`, again and again
+    while a step takes long (a log then says the build is alive)."""
+
+    def __call__(self, done: int, total: int, stage: str = INDEXING) -> None: ...
 
 
 @runtime_checkable

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -34,6 +36,10 @@ POOL_MB = 256
 #: An update that would rewrite at least this many talks, and most of them, builds afresh.
 MOSTLY_CHANGED = 20
 HASHES = "talk-hashes.json"  # in each generation: what an update compares against
+#: What a full build does once every talk is handed to its writers (steps: writers done,
+#: then segments whose arrays are written): each takes a good share of the build.
+WRITING_SEGMENTS = "writing index segments"
+EXPORTING = "exporting posting arrays"
 
 
 def _stored_hashes(folder: Path) -> dict[str, str]:
@@ -100,7 +106,8 @@ def _build(collection, building, previous, records, hashes, stored, report, prog
     # (hundreds of MB per server process), separate files it reads from disk.
     options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
     if previous is None:
-        writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True, **options)
+        writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True,
+                                 progress=_stage(progress, WRITING_SEGMENTS), **options)
     else:
         writer = ix.writer(**options)
     try:
@@ -109,10 +116,15 @@ def _build(collection, building, previous, records, hashes, stored, report, prog
         writer.cancel()
         raise
     writer.commit()
-    export_postings(building, procs=WRITER_PROCS)
+    export_postings(building, procs=WRITER_PROCS, progress=_stage(progress, EXPORTING))
     export_vectors(building, collection.meaning)
     atomic_write(building / HASHES, json.dumps(hashes))
     checksums.record(building, previous)
+
+
+def _stage(progress: BuildProgress | None, stage: str) -> Callable[[int, int], None] | None:
+    """Progress of one of the stages after the talks are written."""
+    return None if progress is None else partial(progress, stage=stage)
 
 
 def _codec() -> W3Codec:

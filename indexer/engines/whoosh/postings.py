@@ -17,8 +17,8 @@ import os
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 from pickle import loads
 
@@ -37,6 +37,7 @@ from indexer.engines.whoosh.stored import export_stored
 
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 WORDS = "transcript-words"  # unstemmed transcript words, for typos and prefixes
+PROGRESS_SECONDS = 0.5  # how often an export says how far it is while segments are written
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -116,12 +117,14 @@ def _text_fields(schema) -> list[str]:
 # -- writing ---------------------------------------------------------------------------
 
 
-def export_postings(generation: Path, procs: int = 1) -> int:
+def export_postings(generation: Path, procs: int = 1,
+                    progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
     """Write arrays for every segment of a generation that lacks them; drop stale ones.
 
     Returns the number of segments written. Segments are written by up to
     `procs` processes, each to a temporary folder renamed when complete, so a
-    killed build never leaves half of one.
+    killed build never leaves half of one. `progress` is told (segments written,
+    segments to write) as they are, and again every few seconds while they are not.
     """
     ix = whoosh_index.open_dir(str(generation))
     root = generation / POSTINGS
@@ -138,13 +141,22 @@ def export_postings(generation: Path, procs: int = 1) -> int:
     for stale in root.iterdir():
         if stale.name not in wanted:
             shutil.rmtree(stale, ignore_errors=True)
+    tell = progress if progress is not None and missing else (lambda done, total: None)
+    tell(0, len(missing))
     if len(missing) > 1 and procs > 1:
         with ProcessPoolExecutor(min(procs, len(missing)), initializer=workers.start_worker,
                                  initargs=(os.getpid(),)) as pool:  # fmt: skip
-            list(pool.map(_export_segment, [generation] * len(missing), missing))
+            pending = {pool.submit(_export_segment, generation, number) for number in missing}
+            while pending:
+                finished, pending = wait(pending, timeout=PROGRESS_SECONDS,
+                                         return_when=FIRST_EXCEPTION)  # fmt: skip
+                for future in finished:
+                    future.result()  # a failed segment fails the build
+                tell(len(missing) - len(pending), len(missing))
     else:
-        for number in missing:
+        for done, number in enumerate(missing, start=1):
             _export_segment(generation, number)
+            tell(done, len(missing))
     return len(missing)
 
 

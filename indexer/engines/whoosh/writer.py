@@ -31,6 +31,19 @@ class _ReportingTask(SubWriterTask):
 
     errors: SimpleQueue | None = None  # written at once: the process ends right after
     parent: int | None = None
+    waiting: Callable[[], None] | None = None  # the parent's own, set once started
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait as a process's join does; a wait for the end calls `waiting` every poll
+        (a worker finishing its segment is most of a commit)."""
+        if timeout is not None or self.waiting is None:
+            super().join(timeout)
+            return
+        while True:
+            super().join(POLL_SECONDS)
+            if self.exitcode is not None:
+                return
+            self.waiting()
 
     def run(self) -> None:
         workers.start_worker(self.parent)
@@ -65,8 +78,9 @@ class _CheckedQueue:
 class CheckedMpWriter(MpWriter):
     """An MpWriter whose worker failures surface as WorkerFailed in the parent."""
 
-    def __init__(self, ix, **kwargs) -> None:
+    def __init__(self, ix, progress: Callable[[int, int], None] | None = None, **kwargs) -> None:
         super().__init__(ix, **kwargs)
+        self.progress = progress  # told (workers done, workers) while a commit waits
         self.errors: SimpleQueue = SimpleQueue()
         self.jobs: Queue = getattr(self, "jobqueue")  # noqa: B009 (workers read this one)
         self.jobqueue = _CheckedQueue(self.jobs, self.check_workers)
@@ -78,7 +92,13 @@ class CheckedMpWriter(MpWriter):
         task.parent = os.getpid()
         self.tasks.append(task)
         task.start()
+        task.waiting = self._waiting  # after start: the worker never calls it
         return task
+
+    def _waiting(self) -> None:
+        if self.progress is not None:
+            done = sum(task.exitcode is not None for task in self.tasks)
+            self.progress(done, len(self.tasks))
 
     def check_workers(self) -> None:
         """Raise WorkerFailed, with the worker's own error, if a worker has died."""
@@ -92,3 +112,5 @@ class CheckedMpWriter(MpWriter):
         # Whoosh commits without the segments of workers that died; such an
         # index must not be published.
         self.check_workers()
+        if self.progress is not None:
+            self.progress(len(self.tasks), len(self.tasks))
