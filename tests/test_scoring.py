@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh.formats import Positions
 from whoosh.query import Or, Phrase, Term
 from whoosh.util.numeric import length_to_byte
 
 from indexer.core.analysis import phrase_parts
 from indexer.engines.protocol import FIELD_WEIGHTS
 from indexer.engines.whoosh import checksums, compat, generations
-from indexer.engines.whoosh.postings import POSTINGS, Postings, export_postings
+from indexer.engines.whoosh.postings import POSTINGS, Postings, _unpacked, export_postings
+from indexer.engines.whoosh.schema import PackedPositions
 from indexer.engines.whoosh.scoring import BulkScorer
 from tests.searching import TalkIndex
 
@@ -184,6 +186,23 @@ def test_bulk_postings_equal_whoosh_postings(fixture_data):
             rows = np.arange(len(bulk))
             for mine, theirs in zip(bulk.occurrences(rows), slow.occurrences(rows), strict=True):
                 assert np.array_equal(mine, theirs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=40, unique=True).map(sorted),
+                max_size=30))  # fmt: skip
+def test_packed_positions_read_back_as_whooshs_own_and_in_bulk(postings):
+    """Packed positions decode, one posting at a time, to what Whoosh's pickled positions
+    decode to; the export reads the same counts and positions from all at once."""
+    packed, pickled = PackedPositions(), Positions()
+    values = [packed.encode(positions) for positions in postings]
+    for value, positions in zip(values, postings, strict=True):
+        theirs = pickled.encode(positions)
+        assert packed.decode_positions(value) == pickled.decode_positions(theirs) == positions
+        assert packed.decode_frequency(value) == pickled.decode_frequency(theirs)
+    counts, flat = _unpacked(values)
+    assert counts.tolist() == [len(positions) for positions in postings]
+    assert flat.tolist() == [position for positions in postings for position in positions]
 
 
 def test_transcript_words_count_the_passages_holding_them(fixture_data):

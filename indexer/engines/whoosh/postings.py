@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
-from pickle import loads
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -181,32 +180,24 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     offsets = [0]
     docs: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
-    counts: list[int] = []
-    deltas: list[int] = []
+    values: list[bytes] = []  # every posting's positions, packed (schema.PackedPositions)
     frequencies: list[int] = []  # Whoosh's document frequency, deleted documents included
     for term, info in leaf.iter_field(fieldname):
         frequencies.append(info.doc_frequency())
         matcher = leaf.postings(fieldname, term)
         total = 0
-        for ids, weights, values in compat.posting_blocks(matcher):
+        for ids, weights, block_values in compat.posting_blocks(matcher):
             docs.append(ids)
             tfs.append(weights)
             total += len(ids)
-            for value in values:
-                found = loads(value[4:]) if value else []
-                counts.append(len(found))
-                deltas.extend(found)
+            values.extend(block_values)
         terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
         offsets.append(offsets[-1] + total)
-    counts_array = np.array(counts, dtype=np.int64)
+    counts_array, positions = _unpacked(values)
     frequencies_of_postings = np.concatenate(tfs) if tfs else np.zeros(0, np.float32)
     if not np.array_equal(counts_array, frequencies_of_postings):
         raise ValueError(f"{fieldname}: term frequencies differ from position counts")
     ends = np.cumsum(counts_array)
-    positions = np.array(deltas, dtype=np.int64)
-    if len(positions):  # positions are delta-coded within each posting: undo per posting
-        running = np.cumsum(positions)
-        positions = running - np.repeat(np.r_[0, running][ends - counts_array], counts_array)
     arrays = {
         "offsets": np.array(offsets, dtype=np.int64),
         "dfs": np.array(frequencies, dtype=np.int32),
@@ -219,6 +210,19 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     for name, array in arrays.items():
         np.save(folder / f"{fieldname}.{name}.npy", array)
     (folder / f"{fieldname}.terms.json").write_text(json.dumps(terms), encoding="utf-8")
+
+
+def _unpacked(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's number of positions, and all positions in posting order, from the
+    values `PackedPositions` wrote (a count, then the positions: four bytes each)."""
+    if any(value is None for value in values):
+        raise ValueError("a posting without positions: not an index of this format")
+    words = np.frombuffer(b"".join(values), dtype="<u4")
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values)) // 4
+    counts = np.zeros(0, dtype=np.int64) if not len(sizes) else sizes - 1
+    positions = np.ones(len(words), dtype=bool)
+    positions[np.cumsum(sizes) - sizes] = False  # the counts' words
+    return counts, words[positions].astype(np.int64)
 
 
 def _export_words(leaf, folder: Path) -> None:

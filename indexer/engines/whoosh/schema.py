@@ -10,11 +10,30 @@ Text fields share the one analyzer; their weights are the protocol's FIELD_WEIGH
 
 from __future__ import annotations
 
+import struct
+
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 from indexer.core.analysis import name_positions, term_positions
 from indexer.engines.whoosh.analyzer import ANALYZER
+
+
+class PackedPositions(Positions):
+    """A posting's positions as their count, then each as a little-endian uint32.
+
+    Whoosh pickles each posting's position gaps; exporting the posting arrays
+    (`postings`) then unpickled every posting of the index one at a time, most of
+    the export. Packed, a field's positions are read in one pass.
+    """
+
+    def encode(self, poslist):
+        return pack_uint(len(poslist)) + struct.pack(f"<{len(poslist)}I", *poslist)
+
+    def decode_positions(self, valuestring):
+        return list(struct.unpack(f"<{len(valuestring) // 4 - 1}I", valuestring[4:]))
 
 
 class AnalyzedText(TEXT):
@@ -26,6 +45,10 @@ class AnalyzedText(TEXT):
     """
 
     positions = staticmethod(term_positions)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.format = PackedPositions(field_boost=kwargs.get("field_boost", 1.0))
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):

@@ -81,6 +81,7 @@ class CheckedMpWriter(MpWriter):
     def __init__(self, ix, progress: Callable[[int, int], None] | None = None, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.progress = progress  # told (workers done, workers) while a commit waits
+        self.committing = False  # (a process's exit joins its children too: not told then)
         self.errors: SimpleQueue = SimpleQueue()
         self.jobs: Queue = getattr(self, "jobqueue")  # noqa: B009 (workers read this one)
         self.jobqueue = _CheckedQueue(self.jobs, self.check_workers)
@@ -96,7 +97,7 @@ class CheckedMpWriter(MpWriter):
         return task
 
     def _waiting(self) -> None:
-        if self.progress is not None:
+        if self.progress is not None and self.committing:
             done = sum(task.exitcode is not None for task in self.tasks)
             self.progress(done, len(self.tasks))
 
@@ -108,7 +109,11 @@ class CheckedMpWriter(MpWriter):
             raise WorkerFailed(f"an indexing process failed: {reason}")
 
     def commit(self, *args, **kwargs) -> None:
-        super().commit(*args, **kwargs)
+        self.committing = True
+        try:
+            super().commit(*args, **kwargs)
+        finally:
+            self.committing = False
         # Whoosh commits without the segments of workers that died; such an
         # index must not be published.
         self.check_workers()
