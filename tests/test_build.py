@@ -19,7 +19,7 @@ from whoosh.writing import SegmentWriter
 from indexer.cli import main
 from indexer.engines.protocol import FIELD_WEIGHTS, INDEXING, SPELLING_FIELDS, IndexMissing
 from indexer.engines.whoosh import generations, postings
-from indexer.engines.whoosh.build import EXPORTING, WRITING_SEGMENTS, build_index
+from indexer.engines.whoosh.build import EXPORTING, WRITING_SEGMENTS, build_index, pool_mb
 from indexer.engines.whoosh.postings import _export_segment
 from indexer.ingest import collect
 from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
@@ -71,6 +71,14 @@ def test_only_what_is_searched_or_looked_up_is_indexed(data):
     assert [round(start * 1000) if start is not None and start >= 0 else -1
             for start in stored] == starts  # fmt: skip
     assert any(start > 0 for start in starts)
+
+
+def test_writers_sort_in_memory_a_bounded_share_of_the_machines():
+    gib = 2**30
+    assert pool_mb(4 * gib) == 512  # an eighth, each of two writers
+    assert pool_mb(1 * gib) == 256 and pool_mb(0) == 256  # small machines: the floor
+    assert pool_mb(64 * gib) == 1536  # the most a writer keeps
+    assert 256 <= pool_mb() <= 1536
 
 
 def test_passages_are_cached_until_their_transcript_changes(data):

@@ -9,6 +9,7 @@ that is swapped in atomically (see `generations`).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -30,9 +31,12 @@ from indexer.ingest import Ingested
 from indexer.ingest.documents import content_hash, talk_passages, talk_record
 
 WRITER_PROCS = 2
-#: Postings each writer process sorts in memory (Whoosh's estimate; the real size is
-#: higher) before it spills a sorted run to disk (see compat.py).
-POOL_MB = 256
+#: Postings each writer process sorts in memory (by Whoosh's estimate, close to the real
+#: size) before it spills a sorted run to disk (see compat.py): an eighth of the machine's
+#: memory, within these bounds. Spilled runs are merged back one posting at a time in
+#: Python, which took a third of a writer's time on the benchmark corpus.
+POOL_SHARE = 8
+POOL_MB_BOUNDS = (256, 1536)
 #: An update that would rewrite at least this many talks, and most of them, builds afresh.
 MOSTLY_CHANGED = 20
 HASHES = "talk-hashes.json"  # in each generation: what an update compares against
@@ -104,7 +108,7 @@ def _build(collection, building, previous, records, hashes, stored, report, prog
     # A fresh build analyses on both cores; an update touches few talks. Segments
     # stay separate files: Whoosh reads a compound segment file into memory
     # (hundreds of MB per server process), separate files it reads from disk.
-    options = {"limitmb": POOL_MB, "compound": False, "codec": _codec()}
+    options = {"limitmb": pool_mb(), "compound": False, "codec": _codec()}
     if previous is None:
         writer = CheckedMpWriter(ix, procs=WRITER_PROCS, multisegment=True,
                                  progress=_stage(progress, WRITING_SEGMENTS), **options)
@@ -120,6 +124,18 @@ def _build(collection, building, previous, records, hashes, stored, report, prog
     export_vectors(building, collection.meaning)
     atomic_write(building / HASHES, json.dumps(hashes))
     checksums.record(building, previous)
+
+
+def pool_mb(memory: int | None = None) -> int:
+    """Megabytes of postings a writer process sorts in memory, given the machine's memory
+    in bytes (None: this machine's, when the system tells)."""
+    low, high = POOL_MB_BOUNDS
+    if memory is None:
+        try:
+            memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            return low
+    return max(low, min(high, memory // POOL_SHARE // 2**20))
 
 
 def _stage(progress: BuildProgress | None, stage: str) -> Callable[[int, int], None] | None:
