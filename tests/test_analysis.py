@@ -20,6 +20,7 @@ from indexer.core.analysis import (
     stem,
     term_positions,
     terms,
+    unmarked,
     words,
 )
 from indexer.engines.whoosh.analyzer import ANALYZER
@@ -219,14 +220,19 @@ def test_every_word_of_the_real_transcripts_stems_as_when_trying_each_split(corp
     assert [w for w in found if stem(w) != _stem_by_scanning(w)] == []
 
 
-def test_a_name_keeps_its_words_as_written_where_they_differ_from_their_terms():
+def test_a_name_keeps_its_words_as_written_beside_their_terms():
     assert [form.text for form in name_forms("Molly Stevens")] == ["molly", "stevens"]
-    assert [form.text for form in name_forms("Steven Johnson")] == []  # already its own stem
+    # words that are their own stem are marked, else `adam` would be the term of `adams`
+    assert [form.text for form in name_forms("Steven Johnson")] == ["steven0", "johnson0"]
     assert [form.text for form in name_forms("Paul Kemp-Robertsons")] == [
-        "kemprobertsons", "robertsons"]  # fmt: skip
-    assert name_positions("Brian Greene") == {"brian": [0], "green": [1], "greene": [1]}
+        "paul0", "kemprobertsons", "kemp0", "robertsons"]  # fmt: skip
+    assert name_positions("Brian Greene") == {"brian": [0], "green": [1],
+                                              "brian0": [0], "greene": [1]}  # fmt: skip
     assert name_positions("Serena Williams and Gayle King") == {
-        **term_positions("Serena Williams and Gayle King"), "williams": [1], "gayle": [3]}
+        **term_positions("Serena Williams and Gayle King"),
+        "serena0": [0], "williams": [1], "and0": [2], "gayle": [3], "king0": [4]}  # fmt: skip
+    assert [unmarked(form) for form in ("adam0", "adams", "molly", "steven0")] == [
+        "adam", "adams", "molly", "steven"]  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None)
@@ -236,5 +242,7 @@ def test_name_forms_only_add_to_a_names_terms_at_their_words_positions(pieces):
     plain, named = term_positions(text), name_positions(text)
     assert all(set(positions) <= set(named[term]) for term, positions in plain.items())
     spelled = {form.text for form in name_forms(text)}
-    assert spelled <= spelling_words(text)
+    assert {unmarked(form) for form in spelled} <= spelling_words(text)
     assert set(named) == set(plain) | spelled
+    marked = {form for form in spelled if unmarked(form) != form}
+    assert not marked & set(plain)  # a marked word never passes for one of the name's terms

@@ -179,6 +179,8 @@ NAMED_NOTES = _notes(
     ("Is our universe the only one?", "Brian Greene", "GGGGGGGGGGG"),
     ("A warrior's cry against child marriage", "Memory Banda", "HHHHHHHHHHH"),
     ("How memory works", "Dana Holt", "IIIIIIIIIII"),
+    ("Growth teams that last", "Adam Fishman", "JJJJJJJJJJJ"),
+    ("Product strategy in the age of AI", "Paul Adams", "KKKKKKKKKKK"),
 )
 
 
@@ -191,7 +193,8 @@ def named_engine(request, tmp_path_factory):
     spoken = {"DDDDDDDDDDD": {}, "EEEEEEEEEEE": {20: "Steven here again"},
               "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city",
                               **{number: "from memory" for number in range(1, 400, 8)}},
-              "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory}  # fmt: skip
+              "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory,
+              "JJJJJJJJJJJ": {}, "KKKKKKKKKKK": {5: "I'm Paul Adams", 30: "Adams again"}}  # fmt: skip
     engine = _indexed(request, _write_talks(tmp_path_factory.mktemp("names"), NAMED_NOTES,
                                             spoken))  # fmt: skip
     yield engine
@@ -212,6 +215,20 @@ def test_a_surname_finds_its_speaker_first_though_it_stems_like_another_word(
     the stem's other bearers."""
     result = search(named_engine, query, mode="keyword")
     assert [item["talk"]["speaker"] for item in result["results"]][:1] == [speaker]
+
+
+@pytest.mark.parametrize(("query", "speaker"), [("adam", "Adam Fishman"), ("Adam", "Adam Fishman"),
+                                              ("adams", "Paul Adams"), ("adma", "Adam Fishman")])
+def test_a_first_name_finds_its_speaker_before_a_surname_that_stems_to_it(
+    named_engine, query, speaker
+):
+    """`adams` stems to `adam`, and Paul Adams says his name in his talk: a name's words
+    that are their own stem are indexed as written too (marked), so `adam` finds Adam
+    Fishman first, and a typo corrected to it too."""
+    result = search(named_engine, query, mode="keyword")
+    speakers = [item["talk"]["speaker"] for item in result["results"]]
+    assert speakers[:1] == [speaker]
+    assert sorted(speakers) == ["Adam Fishman", "Paul Adams"]  # the stem still finds both
 
 
 @pytest.mark.parametrize("query", ["stevens", "greene", "green"])
@@ -243,7 +260,8 @@ def test_a_word_said_far_more_often_than_it_names_a_speaker_is_read_as_a_word(na
      ("speaker:steven", ["Steven Johnson"]), ("speaker:Steven", ["Steven Johnson"]),
      ("bone -speaker:steven", ["Molly Stevens"]), ("steven -speaker:steven", ["Molly Stevens"]),
      # no speaker is written Green: the stem is all the filter has, and it finds Greene
-     ("speaker:green", ["Brian Greene"])],
+     ("speaker:green", ["Brian Greene"]),
+     ("speaker:adam", ["Adam Fishman"]), ("speaker:adams", ["Paul Adams"])],
 )  # fmt: skip
 def test_a_speaker_filter_naming_a_surname_keeps_only_that_surname(named_engine, query, speakers):
     """A speaker filter keeps the speakers named by the word as written, on either engine."""

@@ -31,7 +31,12 @@ _APOSTROPHES = "'\u2019"
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 4  # 2: split stems; 3: also where Snowball stops short; 4: name forms
+ANALYZER_VERSION = 5  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+# 5: a name's words that are their own stem, marked
+
+#: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
+#: since every engine's tokenizer keeps digits (Typesense drops most symbols).
+WRITTEN_MARK = "0"
 
 #: Snowball stems that join words of different meaning, and the beginnings that take a
 #: word out of them into a stem of its own: `experiments` no longer matches `experience`.
@@ -213,21 +218,28 @@ def term_positions(text: str) -> dict[str, list[int]]:
 
 
 def name_forms(text: str) -> list[Term]:
-    """The words of a name as written (folded, unstemmed) where they differ from their
-    terms, at their terms' positions: indexed beside the terms of a name field, so that
-    `stevens` finds Michael Stevens before Steven Johnson, and `greene` Brian Greene
-    before talks about green."""
+    """The words of a name as written (folded, unstemmed), at their terms' positions:
+    indexed beside the terms of a name field, so that `stevens` finds Michael Stevens
+    before Steven Johnson, and `greene` Brian Greene before talks about green. A word that
+    is its own stem carries `WRITTEN_MARK` (`adam0`): as itself it would be the very term
+    `adams` stems to, and `adam` could not find Adam Grant before Paul Adams."""
     found: list[Term] = []
     base = 0
     for match in _WORD_PATTERN.finditer(text):
         width, stemmed = word_terms(match.group())
         _, written = word_terms(match.group(), False)
         offset = match.start()
-        found.extend(Term(plain.text, base + plain.pos, offset + plain.start, offset + plain.end)
-                     for term, plain in zip(stemmed, written, strict=True)
-                     if plain.text != term.text)  # fmt: skip
+        found.extend(Term(plain.text if plain.text != term.text else plain.text + WRITTEN_MARK,
+                          base + plain.pos, offset + plain.start, offset + plain.end)
+                     for term, plain in zip(stemmed, written, strict=True))  # fmt: skip
         base += width
     return found
+
+
+def unmarked(form: str) -> str:
+    """A name form's word as written (`adam0` → `adam`, `stevens` as it is)."""
+    word = form.removesuffix(WRITTEN_MARK)
+    return word if word != form and stem(word) == word else form
 
 
 def name_positions(text: str) -> dict[str, list[int]]:

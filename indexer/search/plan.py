@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from indexer.core.analysis import name_forms, phrase_parts, stem, terms, words
+from indexer.core.analysis import name_forms, phrase_parts, stem, terms, unmarked, words
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
     NAME_FIELDS,
@@ -121,13 +121,15 @@ class Planner:
         names stem to it too (the stem alone would keep the Stevenses)."""
         made = _filter(name, value, negate)
         if name in NAME_FIELDS and made.match is not None and not made.match.phrase:
-            forms = name_forms(value)
+            forms = [form.text for form in name_forms(value)]
             vocabulary = self.engine.vocabulary(name)
-            if len(forms) == 1 and vocabulary.frequency(forms[0].text):
-                return replace(made, match=Match((forms[0].text,), name=True))
-            typed = words(value)
-            if not forms and len(typed) == 1 and _stem_shared(vocabulary, typed[0]):
-                return replace(made, talks=vocabulary.holders(typed[0]))
+            if len(forms) != 1:
+                return made
+            written = unmarked(forms[0])
+            if written == forms[0] and vocabulary.frequency(written):
+                return replace(made, match=Match((written,), name=True))
+            if written != forms[0] and _stem_shared(vocabulary, written):
+                return replace(made, talks=vocabulary.holders(written))
         return made
 
     def _corrected_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -192,15 +194,21 @@ class Planner:
         return [Match(tuple(found)), *self._name(word, fields)]
 
     def _name(self, word: str, fields: tuple[str, ...], boost: float = 1.0) -> list[Match]:
-        """The word as typed (or as corrected), when it stems to another word and names a
-        speaker: the speaker's talks then match it as well as the stem (`NAME_FIELDS`)."""
+        """The word as typed (or as corrected), when it names a speaker and others' names
+        share its stem: the speaker's talks then match it as well as the stem
+        (`NAME_FIELDS`). A word that is its own stem (`adam`) is a name only beside
+        another name that stems to it (`adams`): else its stem finds the same talks."""
         forms = name_forms(word)
         if len(forms) != 1:
             return []
         form = forms[0].text
-        named = sum(self.engine.vocabulary(name).frequency(form) for name in NAME_FIELDS
-                    if name in fields and name in SPELLING_FIELDS)  # fmt: skip
-        said = sum(self.engine.vocabulary(name).frequency(form) for name in SPELLING_FIELDS
+        written = unmarked(form)
+        names = [name for name in NAME_FIELDS if name in fields and name in SPELLING_FIELDS]
+        if form != written and not any(_stem_shared(self.engine.vocabulary(name), written)
+                                       for name in names):  # fmt: skip
+            return []
+        named = sum(self.engine.vocabulary(name).frequency(written) for name in names)
+        said = sum(self.engine.vocabulary(name).frequency(written) for name in SPELLING_FIELDS
                    if name not in NAME_FIELDS)  # fmt: skip
         if not named or named < NAME_SHARE * said:
             return []
