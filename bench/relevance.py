@@ -4,6 +4,9 @@
   the talk's rank, averaged (MRR; a talk with the same title counts as found);
 - a speaker's surname alone: the share of the first results (as many as the talks they
   gave, at most ten) that are theirs;
+- a name's word that another speaker's name stems to (`adam` beside `adams`), typed alone:
+  the share of the first results (as many as the talks of speakers writing it, at most
+  ten) that are talks of those speakers;
 - known items over the podcasts (`bench/known_items.py`): three rare words of a speaker
   turn, and the rank of its episode.
 
@@ -20,6 +23,7 @@ import statistics
 from pathlib import Path
 
 from bench.known_items import known_items
+from indexer.core.analysis import spelling_words, stem
 from indexer.engines.protocol import Engine
 from indexer.search import DEFAULT_MODE, search
 
@@ -68,6 +72,24 @@ def surname_precision(engine: Engine, count: int, seed: int, mode: str = DEFAULT
     return statistics.mean(shares)
 
 
+def shared_name_precision(engine: Engine, mode: str = DEFAULT_MODE) -> float | None:
+    """Every speaker's word that is its own stem and the stem of another speaker's word
+    (None when no speaker's name has one)."""
+    speakers = engine.vocabulary("speaker")
+    shares = []
+    for word in speakers.words:
+        if not word.isalpha() or stem(word) != word:
+            continue
+        longer, _ = speakers.with_prefix(word)
+        if not any(other != word and stem(other) == word for other in longer):
+            continue
+        wanted = min(10, speakers.frequency(word))
+        found = search(engine, word, mode=mode)["results"][:wanted]
+        shown = [spelling_words(item["talk"]["speaker"] or "") for item in found]
+        shares.append(sum(word in names for names in shown) / wanted)
+    return statistics.mean(shares) if shares else None
+
+
 def known_item_mrr(engine: Engine, corpus: Path, count: int) -> float | None:
     """None when the index holds none of the podcast episodes."""
     videos = {video["video_id"] for record in engine.records()
@@ -83,11 +105,15 @@ def _podcast_videos(corpus: Path) -> set[str]:
 
 
 def measure(engine: Engine, corpus: Path, count: int = 300, seed: int = 5) -> dict[str, float]:
-    """The three figures, rounded (known items left out when the index has no episode)."""
+    """The figures, rounded (known items left out when the index has no episode, shared
+    names when no speaker has one)."""
     figures = {
         "relevance_title_mrr": title_mrr(engine, count, seed),
         "relevance_surname_precision": surname_precision(engine, count, seed),
     }
+    shared = shared_name_precision(engine)
+    if shared is not None:
+        figures["relevance_shared_name_precision"] = shared
     known = known_item_mrr(engine, corpus, count // 2)
     if known is not None:
         figures["relevance_known_item_mrr"] = known

@@ -194,7 +194,7 @@ def _measure(figures, corpus, data, work, talks, http_seconds, per_class, cluste
             )
         )
         figures.update(stage_figures(stage_timings(engine, queries)))
-        print("relevance: titles, surnames and known items...", file=sys.stderr)
+        print("relevance: titles, surnames, shared names and known items...", file=sys.stderr)
         figures.update(measure_relevance(engine, corpus))
     finally:
         engine.close()

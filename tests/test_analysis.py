@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT
+from whoosh.filedb.filestore import RamStorage
 from whoosh.support.charset import accent_map
 
 from indexer.core.analysis import (
@@ -116,6 +117,33 @@ def test_indexed_terms_and_positions_are_what_the_analyzer_gives(pieces):
     through_chain = TEXT(analyzer=ANALYZER, phrase=True)
     through_chain.format = PackedPositions()  # positions written as the index writes them
     assert sorted(make_schema()["transcript"].index(text)) == sorted(through_chain.index(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PIECES)
+def test_a_names_forms_are_indexed_beside_its_terms_without_lengthening_it(pieces):
+    """A name field holds the text's terms as any text field does, and its words as
+    written at their positions; BM25 reads a field's length as the sum of the
+    frequencies indexed, which the forms leave as the words make it."""
+    text = " ".join(pieces)
+    schema = make_schema()
+    plain = {term: freq for term, freq, _, _ in schema["transcript"].index(text)}
+    named = {term: (freq, weight) for term, freq, weight, _ in schema["speaker"].index(text)}
+    assert sum(freq for freq, _ in named.values()) == sum(plain.values())
+    assert set(named) == set(plain) | {form.text.encode() for form in name_forms(text)}
+    positions = name_positions(text)
+    assert all(weight == len(positions[term.decode()]) for term, (_, weight) in named.items())
+
+
+def test_a_speakers_length_in_the_index_is_the_words_of_the_name():
+    index = RamStorage().create_index(make_schema())
+    with index.writer() as writer:
+        writer.add_document(doc_id="talk:a", kind="talk", speaker="Molly Stevens")
+        writer.add_document(doc_id="talk:b", kind="talk", speaker="Adam Grant")
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        assert [reader.doc_field_length(docnum, "speaker") for docnum in (0, 1)] == [2, 2]
+        assert [searcher.document_number(speaker=term) for term in ("stevens", "adam0")] == [0, 1]
 
 
 def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:

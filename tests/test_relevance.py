@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bench.relevance import shared_name_precision
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
@@ -229,6 +230,12 @@ def test_a_first_name_finds_its_speaker_before_a_surname_that_stems_to_it(
     speakers = [item["talk"]["speaker"] for item in result["results"]]
     assert speakers[:1] == [speaker]
     assert sorted(speakers) == ["Adam Fishman", "Paul Adams"]  # the stem still finds both
+
+
+def test_the_benchmark_counts_shared_names_found_first(named_engine):
+    """`bench/relevance.py`'s figure for names other names stem to: here `adam` (Paul
+    Adams) and `steven` (Molly Stevens), each finding its own speaker first."""
+    assert shared_name_precision(named_engine, mode="keyword") == 1.0
 
 
 @pytest.mark.parametrize("query", ["stevens", "greene", "green"])

@@ -60,9 +60,22 @@ class AnalyzedText(TEXT):
 
 
 class NameText(AnalyzedText):
-    """A name field (`NAME_FIELDS`): its words as written stand beside their terms."""
+    """A name field (`NAME_FIELDS`): its words as written stand beside their terms, at
+    their positions. They are other spellings of the same words, so they add nothing to
+    the field's length (Whoosh sums it from the frequencies it is given, and BM25 weighs
+    a field by its length against its peers'): a name is as long as its words."""
 
     positions = staticmethod(name_positions)
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost, encode = self.format.field_boost, self.format.encode
+        counted = term_positions(value)
+        for term, positions in self.positions(value).items():
+            yield (term.encode("utf-8"), len(counted.get(term, ())), len(positions) * boost,
+                   encode(positions))  # fmt: skip
 
 
 def _text(stored: bool = False, spelling: bool = False, name: bool = False) -> TEXT:
