@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from flask import render_template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,9 +136,19 @@ def test_facets_filter_by_event_section_and_speaker(client):
     assert "Grace Hopper" not in filtered.split("<aside")[0]
 
 
+def test_counts_of_talks_are_written_with_thousands_separators(client):
+    """A library of thousands reads "2,801 talks" on every page that counts them."""
+    app = client.application
+    with app.test_request_context("/"):
+        home = render_template("home.html", query="", examples=[], talk_count=2801,
+                               transcribed=2801, missing=0)  # fmt: skip
+        assert "Search 2,801 talks:" in home
+        assert app.jinja_env.from_string("{{ 12|count }}").render() == "12"
+
+
 def test_pagination(client):
     first = html_of(client.get("/search?q=the&per_page=2"))
-    total = int(re.search(r"(\d+) talks for", first).group(1))
+    total = int(re.search(r"([\d,]+) talks for", first).group(1).replace(",", ""))
     assert total > 2
     # every link of a page keeps its size: the next page starts where this one stopped
     following = re.search(r'rel="next" href="([^"]+)"', first).group(1)

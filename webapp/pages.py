@@ -31,6 +31,12 @@ def clock_filter(seconds: float | None) -> str:
     return clock(seconds) or "0:00:00"
 
 
+@bp.app_template_filter("count")
+def count_filter(number: int) -> str:
+    """A count as people read it: 2,801 talks, not 2801."""
+    return f"{number:,}"
+
+
 @bp.app_template_global()
 def moment_anchor(video_id: str | None, start: float | None) -> str:
     """The id of the talk page's passage at a second, so a link opens the page there
