@@ -16,6 +16,7 @@ from whoosh.util.numeric import length_to_byte
 from indexer.core.analysis import phrase_parts
 from indexer.engines.protocol import FIELD_WEIGHTS
 from indexer.engines.whoosh import checksums, compat, generations
+from indexer.engines.whoosh import postings as postings_module
 from indexer.engines.whoosh.postings import POSTINGS, Postings, _unpacked, export_postings
 from indexer.engines.whoosh.schema import PackedPositions
 from indexer.engines.whoosh.scoring import BulkScorer
@@ -150,6 +151,25 @@ def test_every_segment_gets_arrays_and_stale_ones_go(fixture_data, tmp_path):
     shutil.rmtree(root / sorted(segments)[0])
     assert export_postings(generation) == 1
     assert {folder.name for folder in root.iterdir()} == segments
+
+
+def test_arrays_unpacked_a_few_postings_at_a_time_are_those_of_one_pass(
+    fixture_data, tmp_path, monkeypatch
+):
+    """The export unpacks positions in slices to bound its memory: slices of a few
+    postings (one after nearly every term) write the very files of one slice."""
+    copy = tmp_path / "data"
+    shutil.copytree(fixture_data, copy)
+    root = generations.current(copy / "index") / POSTINGS
+    monkeypatch.setattr(postings_module, "UNPACK_POSTINGS", 10**9)
+    shutil.rmtree(root)
+    export_postings(root.parent)
+    whole = {path.relative_to(root): path.read_bytes() for path in root.rglob("*.npy")}
+    monkeypatch.setattr(postings_module, "UNPACK_POSTINGS", 3)
+    shutil.rmtree(root)
+    export_postings(root.parent)
+    sliced = {path.relative_to(root): path.read_bytes() for path in root.rglob("*.npy")}
+    assert len(whole) > 10 and sliced == whole
 
 
 def test_phrase_needs_the_words_in_order_and_adjacent(fixture_data):

@@ -37,6 +37,9 @@ from indexer.engines.whoosh.stored import export_stored
 POSTINGS = "postings"  # folder in a generation: one subfolder per Whoosh segment
 WORDS = "transcript-words"  # unstemmed transcript words, for typos and prefixes
 PROGRESS_SECONDS = 0.5  # how often an export says how far it is while segments are written
+#: An export unpacks positions this many postings at a time: one Python bytes object per
+#: posting of a whole field would hold a large segment's export in several GB.
+UNPACK_POSTINGS = 1 << 20
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 
 
@@ -180,7 +183,9 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     offsets = [0]
     docs: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
-    values: list[bytes] = []  # every posting's positions, packed (schema.PackedPositions)
+    values: list[bytes] = []  # postings' positions, packed (schema.PackedPositions)
+    counts: list[np.ndarray] = []  # ...and those unpacked so far
+    unpacked: list[np.ndarray] = []
     frequencies: list[int] = []  # Whoosh's document frequency, deleted documents included
     for term, info in leaf.iter_field(fieldname):
         frequencies.append(info.doc_frequency())
@@ -193,7 +198,11 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
             values.extend(block_values)
         terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
         offsets.append(offsets[-1] + total)
-    counts_array, positions = _unpacked(values)
+        if len(values) >= UNPACK_POSTINGS:
+            _unpack_into(values, counts, unpacked)
+    _unpack_into(values, counts, unpacked)
+    counts_array = np.concatenate(counts)
+    positions = np.concatenate(unpacked)
     frequencies_of_postings = np.concatenate(tfs) if tfs else np.zeros(0, np.float32)
     if not np.array_equal(counts_array, frequencies_of_postings):
         raise ValueError(f"{fieldname}: term frequencies differ from position counts")
@@ -210,6 +219,15 @@ def _export_field(leaf, fieldname: str, folder: Path) -> None:
     for name, array in arrays.items():
         np.save(folder / f"{fieldname}.{name}.npy", array)
     (folder / f"{fieldname}.terms.json").write_text(json.dumps(terms), encoding="utf-8")
+
+
+def _unpack_into(values: list[bytes], counts: list[np.ndarray], positions: list[np.ndarray]
+                 ) -> None:  # fmt: skip
+    """Unpack the values gathered so far onto `counts` and `positions`, and let them go."""
+    found, flat = _unpacked(values)
+    counts.append(found)
+    positions.append(flat.astype(np.uint32))  # (packed as four bytes each)
+    values.clear()
 
 
 def _unpacked(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
