@@ -42,6 +42,27 @@ def test_short_technical_terms_and_possessives():
     assert terms("don't") == ["dont"]
 
 
+def test_symbols_that_make_a_word_another_are_spelt_out():
+    """`c#` must not find every `c`, nor `.net` every net: the symbols are part of the word,
+    spelt out so that every engine's tokenizer keeps them."""
+    assert terms("C++ and C# on .NET") == ["cplusplus", "and", "csharp", "on", "dotnet"]
+    assert terms("C++'s F#\u2019s") == ["cplusplus", "fsharp"]
+    assert terms("the .com era, .NET-based") == [
+        "the", "dotcom", "era", "dotnetbas", "dotnet", "base"]  # fmt: skip
+    text = "use C++ and .NET"
+    assert [text[t.start : t.end] for t in analyze(text)] == ["use", "C++", "and", ".NET"]
+    assert words("C# .NET") == ["c#", ".net"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("ASP.NET", ["aspnet", "asp", "net"]), ("so...and", ["so", "and"]), (".5 s", ["5", "s"]),
+    ("a .5", ["a", "5"]), ("#1 hit", ["1", "hit"]), ("issue#42", ["issu", "42"]),
+    ("a+b", ["a", "b"]), ("C ++", ["c"]), ("x. net", ["x", "net"]),
+])  # fmt: skip
+def test_symbols_elsewhere_are_not_part_of_a_word(text, expected):
+    assert terms(text) == expected
+
+
 def test_lowercase_accents_and_snowball_stems():
     assert terms("Mélenchon CAFÉ") == ["melenchon", "cafe"]
     assert terms("running runs architectures") == ["run", "run", "architectur"]
@@ -102,9 +123,10 @@ def test_spelling_words_are_the_analyzer_without_its_stemmer(text):
     assert expected == {term.text for term in analyze(text, stemmed=False)}
 
 
-_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n"), max_size=60)
+_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n+#"), max_size=60)
 _PIECES = st.lists(
-    st.one_of(_TRICKY, st.sampled_from(["re:Invent", "Gall's", "U.S.A.", "event-driven"])),
+    st.one_of(_TRICKY, st.sampled_from(["re:Invent", "Gall's", "U.S.A.", "event-driven",
+                                        "C++", ".NET", "C#'s", "...and"])),
     max_size=6,
 )
 
@@ -155,6 +177,12 @@ def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:
         parts = [(p.group().replace("'", "").replace("\u2019", ""), p.start(), p.end())
                  for p in re.finditer(r"[^-.:/]+", raw[:end])]  # fmt: skip
         parts = [part for part in parts if part[0]]
+        if parts and raw.startswith("."):  # spelt out: a leading dot, a `++` or `#` ending
+            parts[0] = ("dot" + parts[0][0], 0, parts[0][2])
+        if parts and parts[-1][0].endswith("++"):
+            parts[-1] = (parts[-1][0][:-2] + "plusplus", *parts[-1][1:])
+        if parts and parts[-1][0].endswith("#"):
+            parts[-1] = (parts[-1][0][:-1] + "sharp", *parts[-1][1:])
         norm = [stem(fold(part)) for part, _, _ in parts]
         if len(parts) > 1:
             joined = stem(fold("".join(part for part, _, _ in parts)))

@@ -286,3 +286,60 @@ def test_a_word_written_far_more_often_in_notes_than_it_names_a_speaker_is_a_wor
     with TalkIndex(build_data_folder(tmp_path / "data", tmp_path / "notes") / "index") as index:
         assert _titles(index, "memory")[:1] == ["How memory works"]
         assert _titles(index, "banda") == ["A warrior's cry against child marriage"]
+
+
+SYMBOL_NOTES = _notes(
+    ("Modern C++ at scale", "Ann Lee", "LLLLLLLLLLL"),
+    ("Fighting viruses, defending the net", "Mikko Hypponen", "MMMMMMMMMMM"),
+    ("Serverless .NET", "Raj Patel", "NNNNNNNNNNN"),
+    ("The Airstream, restyled", "Christopher C. Deam", "OOOOOOOOOOO"),
+)
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def symbol_engine(request, tmp_path_factory):
+    """Talks about C++, C# and .NET beside a speaker with a middle initial C, a talk about
+    the net and one on Amazon.com: on each engine."""
+    spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time"},
+              "MMMMMMMMMMM": {30: "a safety net for the whole net"},
+              "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
+                              60: "with ASP.NET Core"},
+              "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com"}}  # fmt: skip
+    engine = _indexed(request, _write_talks(tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES,
+                                            spoken))  # fmt: skip
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize(("query", "titles"), [
+    ("c++", ["Modern C++ at scale"]), ("C#", ["Serverless .NET"]),
+    (".net", ["Serverless .NET"]), ("dotnet", ["Serverless .NET"]),
+    ('".net on lambda"', ["Serverless .NET"]),
+])  # fmt: skip
+def test_symbols_that_make_a_word_another_find_only_that_word(symbol_engine, query, titles):
+    """`c#` finds C#, not every talk with a C in it, and `.net` finds .NET, not the net."""
+    result = search(symbol_engine, query, mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]] == titles
+
+
+def test_a_word_without_its_symbols_still_finds_the_plain_word(symbol_engine):
+    result = search(symbol_engine, "net", mode="keyword")
+    titles = [item["talk"]["title"] for item in result["results"]]
+    assert titles[0] == "Fighting viruses, defending the net"
+    assert "Modern C++ at scale" not in titles
+
+
+def test_a_word_with_symbols_is_marked_whole(symbol_engine):
+    result = search(symbol_engine, "c++", mode="keyword")
+    talk = result["results"][0]
+    assert talk["talk"]["title_html"] == "Modern <mark>C++</mark> at scale"
+    assert "templates in <mark>C++</mark> are" in talk["moments"][0]["html"]
+    assert "<mark>.NET</mark>" in search(symbol_engine, ".net", mode="keyword")[
+        "results"][0]["moments"][0]["html"]  # fmt: skip
+
+
+def test_a_word_with_symbols_is_not_corrected_to_the_plain_word(symbol_engine):
+    """`f#` is one edit from `f` (plan F), but typed on purpose: nothing holds F#, and the
+    results say so rather than answer for `f`."""
+    result = search(symbol_engine, "f#", mode="keyword")
+    assert (result["total"], result["suggestion"]) == (0, None)

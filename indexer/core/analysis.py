@@ -3,7 +3,9 @@
 Words are split so that `S3`, `re:Invent`, `Gall's`, `event-driven` and
 `Amazon.com` are findable whole and by their parts: a compound yields its joined
 form and its parts, the parts at consecutive positions and the joined form at
-the first part's position. Then lowercase, accents folded, and nltk's Snowball
+the first part's position. Symbols that make a word another one are spelt out
+(`C++`, `C#`, `.NET` are `cplusplus`, `csharp`, `dotnet`), so `c#` never finds
+every `c`, nor `.net` every net. Then lowercase, accents folded, and nltk's Snowball
 stemmer (pure Python, no downloaded data). Stop words stay in the index, so
 quoted phrases can match them; plain query words drop them (see `is_stop_word`).
 
@@ -24,15 +26,26 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from nltk.stem.snowball import SnowballStemmer
 
-WORD = r"\w+(?:['\u2019]\w+)*(?:[-.:/]\w+(?:['\u2019]\w+)*)*"
+# A word: an optional leading dot before a letter and after no word (.NET, .com), the
+# body (apostrophes and compound joiners inside), an optional `++` or `#` ending (C++, C#).
+# The body's quantifiers are possessive only for speed: nothing after them matches a word
+# character, so giving one back never finds another match.
+_LEADING_DOT = r"(?:\.(?<![\w.]\.)(?=[^\W\d_]))?"
+_BODY = r"\w++(?:['\u2019]\w+)*+(?:[-.:/]\w+(?:['\u2019]\w+)*)*+"
+_ENDING = r"(?:(?=[+#])(?:\+\+|#(?!\w))(?:['\u2019]s\b)?)?"
+WORD = _LEADING_DOT + _BODY + _ENDING
 _WORD_PATTERN = re.compile(WORD)
 _PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
 _APOSTROPHES = "'\u2019"
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
+#: How a word's symbols are spelt out: its leading dot, and its ending.
+_DOT = "dot"
+_ENDINGS = (("++", "plusplus"), ("#", "sharp"))
+_SYMBOLS = re.compile(r"^\.|(?:\+\+|#)(?:['\u2019]s)?$")
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 5  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
-# 5: a name's words that are their own stem, marked
+ANALYZER_VERSION = 6  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+# 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET)
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -170,7 +183,21 @@ def _pieces(match: str) -> tuple[int, list[tuple[str, int, int]]]:
         text = "".join(c for c in found.group() if c not in _APOSTROPHES)
         if text:
             parts.append((text, found.start(), found.end()))
+    if parts and match.startswith("."):
+        text, _, stop = parts[0]
+        parts[0] = (_DOT + text, 0, stop)
+    if parts:
+        text, start, stop = parts[-1]
+        for ending, spelt in _ENDINGS:
+            if text.endswith(ending):
+                parts[-1] = (text.removesuffix(ending) + spelt, start, stop)
     return end, parts
+
+
+def spelt_out(word: str) -> bool:
+    """True for a word that symbols make another word (`c++`, `c#`, `.net`): typed on
+    purpose, so never corrected to a plain word it is one edit from (`c`, `net`)."""
+    return _SYMBOLS.search(word) is not None
 
 
 @lru_cache(maxsize=200_000)

@@ -47,9 +47,12 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
                 yield offset + term.start, offset + term.end
 
 
-#: A whole token starting here: no word character, nor one joined by `'`/`-`/`.`/`:`/`/`,
-#: just before it (else it continues an earlier token), then the token itself.
-_WHOLE_TOKEN = re.compile(r"(?<!\w)(?<!\w[-.:/'\u2019])" + WORD)
+#: A whole token starting here: no word character just before it; and for one starting
+#: with a word character, no word joined by `'`/`-`/`.`/`:`/`/` before it, nor a dot that
+#: would lead it (`.NET`: a lone dot before a letter). Else it continues an earlier token.
+_WHOLE_TOKEN = re.compile(
+    r"(?<!\w)(?:(?=\.)|(?<!\w[-.:/'\u2019])(?:(?<!\.)|(?<=\.\.)|(?=[\d_])))" + WORD
+)
 
 
 @lru_cache(maxsize=10_000)

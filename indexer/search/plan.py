@@ -15,7 +15,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from indexer.core.analysis import name_forms, phrase_parts, stem, terms, unmarked, words
+from indexer.core.analysis import (
+    name_forms,
+    phrase_parts,
+    spelt_out,
+    stem,
+    terms,
+    unmarked,
+    words,
+)
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
     NAME_FIELDS,
@@ -184,7 +192,7 @@ class Planner:
                     corrections[word] = fixed
                     found, parts = phrase_parts(fixed)
             return [Match((found[0],)), Match(tuple(parts), phrase=True)]
-        if self._frequency(fields, found[0]) == 0:
+        if self._frequency(fields, found[0]) == 0 and not spelt_out(word):
             suggestions = [s for s in self._suggest(word, fields) if s != word]
             if suggestions:
                 corrections[word] = suggestions[0]
