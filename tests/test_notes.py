@@ -411,9 +411,62 @@ def test_bad_files_are_reported_and_the_rest_of_the_folder_indexed(tmp_path: Pat
     titles = [t.title for t in parsed.talks]
     assert "Talk" in titles and "Deep" in titles and "Hallway track" in titles
     latin = next(t for t in parsed.talks if t.source == "latin1.md")
-    assert latin.notes[0].text == "caf\N{REPLACEMENT CHARACTER} notes"
+    assert latin.notes[0].text == "café notes"  # read as Windows-1252, nothing lost
     deep = next(t for t in parsed.talks if t.title == "Deep")
     assert [n.depth for n in deep.notes] == [0, 1, 2, 3]
+
+
+def test_lines_not_in_utf8_are_read_as_windows_1252_and_the_others_as_utf8(tmp_path):
+    """A file edited by tools of two eras: each line keeps its letters, and the warning
+    says where the first line that is not UTF-8 is and how many there are."""
+    (tmp_path / "mixed.md").write_bytes(
+        "# Talk\n\n* naïve — “quoted”\n".encode() + b"* caf\xe9 \x93r\xe9sum\xe9\x94\n"
+        b"* \x81 undefined in Windows-1252\n\n[v](https://youtu.be/zzzzzzzzzzz)\n"
+    )
+    parsed = read_notes_folder(tmp_path)
+    (talk,) = parsed.talks
+    assert [note.text for note in talk.notes] == [
+        "naïve — “quoted”", "café “résumé”", "\x81 undefined in Windows-1252"]  # fmt: skip
+    (warning,) = parsed.warnings
+    assert warning.line == 4 and "2 lines read as Windows-1252" in warning.message
+
+
+MOJIBAKE = """# TED
+
+## The power of vulnerability
+
+Speaker: BrenÃ© Brown
+
+- shame â€” and courage
+- SÃO PAULO and Zoë, as written
+
+[v](https://youtu.be/zzzzzzzzzzz)
+"""
+
+
+def test_text_once_mis_decoded_is_read_as_it_was_meant_with_a_warning():
+    """UTF-8 read once as Windows-1252 (`BrenÃ©`) and saved again: the talk is indexed as
+    `Brené`, so `brene` finds it, and the notes say where; text that only looks odd
+    (Portuguese `SÃO`) stays as written."""
+    parsed = parse_notes(MOJIBAKE, "ted.md")
+    (talk,) = parsed.talks
+    assert talk.speaker == "Brené Brown"
+    assert [note.text for note in talk.notes] == [
+        "shame — and courage", "SÃO PAULO and Zoë, as written"]  # fmt: skip
+    (warning,) = parsed.warnings
+    assert warning.line == 5
+    assert "2 lines" in warning.message and "'BrenÃ©' read as 'Brené'" in warning.message
+
+
+@pytest.mark.parametrize("text", [
+    "Zoë Keating, Brené Brown, Ångström, Ærøskøbing, Straße, Ça va, İstanbul",
+    "naïve café — “quotes” \u2018single\u2019 … €5 © 2023 ½",
+    "日本語のノート 🚀, Привет, مرحبا", "SÃO PAULO, AÇÃO, NÃO",
+])  # fmt: skip
+def test_text_written_right_is_never_repaired(text):
+    parsed = parse_notes(f"# Event\n\n## {text}\n\n- {text}\n", "notes.md")
+    (talk,) = parsed.talks
+    assert (talk.title, talk.notes[0].text, parsed.warnings) == (text, text, [])
 
 
 def test_duplicate_talk_ids_are_reported_and_both_kept(tmp_path):

@@ -29,6 +29,7 @@ from indexer.core.youtube import (
     written_urls,
 )
 from indexer.ingest.front_matter import read_front_matter, split_front_matter
+from indexer.ingest.mojibake import repair_mojibake
 from indexer.ingest.note_lines import (
     only_video_words,
     read_detail,
@@ -70,7 +71,10 @@ class _Heading:
 def parse_notes(text: str, path: str) -> ParsedNotes:
     """Read one notes file's text; `path` is only used to name talks and warnings."""
     result = ParsedNotes()
-    source, body, offset = split_front_matter(text)
+    repaired = repair_mojibake(text)
+    if repaired.lines:
+        result.warnings.append(NoteWarning(path, repaired.lines[0], repaired.message()))
+    source, body, offset = split_front_matter(repaired.text)
     meta: dict = {}
     if source is not None:
         meta, problems = read_front_matter(source)

@@ -27,7 +27,8 @@ FORMAT = 2  # 2: each file's metadata beside its digest and notes
 
 #: The code that turns notes into talks: the parser and every module of ours it imports.
 CODE_MODULES = ("indexer.ingest.notes", "indexer.ingest.note_lines", "indexer.ingest.front_matter",
-                "indexer.core.talks", "indexer.core.youtube")  # fmt: skip
+                "indexer.ingest.mojibake", "indexer.core.talks",
+                "indexer.core.youtube")  # fmt: skip
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 

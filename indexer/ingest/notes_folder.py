@@ -125,7 +125,26 @@ def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | Non
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        text = data.decode("utf-8", errors="replace")
-        return text, NoteWarning(
-            relative, line, f"invalid UTF-8 (byte {error.start}); bad bytes replaced"
-        )
+        text, legacy = _legacy_lines(data.removeprefix(b"\xef\xbb\xbf"))
+        where = "1 line" if legacy == 1 else f"{legacy} lines"
+        message = (f"invalid UTF-8 (byte {error.start}): {where} read as Windows-1252, "
+                   "the encoding such files mostly have; save the file as UTF-8")  # fmt: skip
+        return text, NoteWarning(relative, line, message)
+
+
+def _legacy_lines(data: bytes) -> tuple[str, int]:
+    """A file that is not all UTF-8, line by line: each line that is UTF-8 as such, the
+    others as Windows-1252 (Latin-1 where Windows-1252 leaves a byte undefined), so no
+    letter is lost. Returns the text and how many lines were not UTF-8."""
+    lines: list[str] = []
+    legacy = 0
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            legacy += 1
+            try:
+                lines.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                lines.append(line.decode("latin-1"))
+    return "\n".join(lines), legacy
