@@ -3,6 +3,7 @@ file and line, and the rest of the folder is indexed."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -154,6 +155,31 @@ def test_one_bad_cue_in_a_dropped_in_caption_file_costs_only_that_cue(tmp_path):
         capture_output=True, text=True, cwd=ROOT, check=True,
     )  # fmt: skip
     assert '"total": 1' in found.stdout
+
+
+def test_a_caption_file_saved_as_windows_1252_is_read_with_its_letters(tmp_path):
+    """Subtitle tools often save SubRip files as Windows-1252: the transcript is read,
+    accents and curly quotes as they were, with a warning at its first such line."""
+    data = tmp_path / "data"
+    (data / "notes").mkdir(parents=True)
+    (data / "transcripts").mkdir()
+    (data / "notes" / "talk.md").write_text(
+        "---\ntitle: Subtitled\nvideo_id: eeeeeeeeeee\n---\n\n* a bullet\n"
+    )
+    subtitles = (b"1\n00:00:01,000 --> 00:00:03,000\nthe plain opening\n\n"
+                 b"2\n00:00:03,000 --> 00:00:05,000\na caf\xe9 called \x93Zeppelin\x94\n")  # fmt: skip
+    (data / "transcripts" / "eeeeeeeeeee.srt").write_bytes(subtitles)
+    done = _index(data)
+    assert done.returncode == 0, done.stderr[-2000:]
+    at = subtitles.index(b"\xe9")
+    assert (f"transcripts/eeeeeeeeeee.srt:7: invalid UTF-8 (byte {at}): 1 line read as "
+            "Windows-1252") in done.stderr  # fmt: skip
+    found = subprocess.run(
+        [sys.executable, "-m", "indexer", "search", "--json", "--data", str(data), "cafe"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    (result,) = json.loads(found.stdout)["results"]
+    assert "a <mark>café</mark> called “Zeppelin”" in result["moments"][0]["html"]
 
 
 @pytest.mark.parametrize("address", ["[video](https://youtu.be/ddddddddddd)", "youtu.be/ddddddddddd"])

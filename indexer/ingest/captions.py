@@ -4,7 +4,8 @@ JSON is the shape youtube-transcript-api gives (`to_raw_data()`, JSONFormatter),
 so users can drop in transcripts fetched elsewhere. A file that cannot be read
 raises `CaptionError` with a location; in WebVTT and SubRip files, which people
 edit by hand, one broken cue is skipped and named in `Captions.skipped` rather
-than losing the whole transcript.
+than losing the whole transcript; what the reader did to the whole file (read
+lines not in UTF-8 as Windows-1252) is in `Captions.problems`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ class CaptionError(ValueError):
 
 
 class Captions(list["Snippet"]):
-    """Snippets read from a file, and the cues skipped as unreadable: (line, why)."""
+    """Snippets read from a file, the cues skipped as unreadable: (line, why), and what
+    the whole file warns of: (line, message)."""
 
-    def __init__(self, snippets: Iterable[Snippet] = (), skipped: Iterable[tuple[int, str]] = ()):
+    def __init__(self, snippets: Iterable[Snippet] = (), skipped: Iterable[tuple[int, str]] = (),
+                 problems: Iterable[tuple[int, str]] = ()) -> None:  # fmt: skip
         super().__init__(snippets)
         self.skipped = list(skipped)
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

@@ -136,10 +136,10 @@ def sync_transcripts(
             if status is not None and cached is None:
                 cached = cutter.next()
                 if cached is not None:
-                    collection.warnings += _skipped_cues(store, video_id, cached.skipped)
+                    collection.warnings += _transcript_warnings(store, video_id, cached.warned)
             if status is None or cached is None:
                 status, snippets = sync_video(store, video, guarded, refresh=refresh)
-                collection.warnings += _skipped_cues(store, video_id, skipped_of(snippets))
+                collection.warnings += _transcript_warnings(store, video_id, warned_of(snippets))
                 cut = build_passages(snippets)
                 source = store.cached_file(video_id)
                 if status.status == OK and source is not None and snippets:
@@ -188,21 +188,23 @@ class _Cached(NamedTuple):
     digest: str
     passages: int
     load: Callable[[], list[Passage]]
-    skipped: tuple[tuple[int, str], ...] = ()  # cues of the transcript file that were unreadable
+    warned: tuple[tuple[int, str], ...] = ()  # what reading the transcript file warned of
 
 
-def skipped_of(snippets: list) -> list[tuple[int, str]]:
-    """The cues a caption reader skipped (none for JSON or fetched transcripts)."""
-    return list(getattr(snippets, "skipped", []))
+def warned_of(snippets: list) -> list[tuple[int, str]]:
+    """What a caption reader warned of, as (line, message): how it read the file, and
+    each cue it skipped (nothing for fetched transcripts)."""
+    skipped = [(line, f"{why}: cue skipped") for line, why in getattr(snippets, "skipped", [])]
+    return [*getattr(snippets, "problems", []), *skipped]
 
 
-def _skipped_cues(
-    store: TranscriptStore, video_id: str, skipped: Sequence[tuple[int, str]]
+def _transcript_warnings(
+    store: TranscriptStore, video_id: str, warned: Sequence[tuple[int, str]]
 ) -> list[NoteWarning]:
-    """A warning per skipped cue, at its line in the transcript file."""
+    """A warning per problem, at its line in the transcript file."""
     source = store.cached_file(video_id)
     name = f"{store.folder.name}/{source.name}" if source is not None else video_id
-    return [NoteWarning(name, line, f"{why}: cue skipped") for line, why in skipped]
+    return [NoteWarning(name, line, message) for line, message in warned]
 
 
 class _Cutter:
@@ -231,11 +233,11 @@ class _Cutter:
         result = next(self.results)
         if result is None:
             return None
-        video_id, cut, digest, key, skipped = result
+        video_id, cut, digest, key, warned = result
         source = self.store.cached_file(video_id)
         if source is not None:  # the manifest lives in this process
             self.cache.remember(video_id, source, key, digest, len(cut))
-        return _Cached(digest, len(cut), lambda: cut, tuple(skipped))
+        return _Cached(digest, len(cut), lambda: cut, tuple(warned))
 
     def __enter__(self) -> _Cutter:
         return self
@@ -259,7 +261,7 @@ def _cut_cached(
         return None
     cut = build_passages(snippets)
     digest, key = PassageCache(passages).put(video_id, source, cut)
-    return video_id, cut, digest, key, skipped_of(snippets)
+    return video_id, cut, digest, key, warned_of(snippets)
 
 
 def _cached_passages(

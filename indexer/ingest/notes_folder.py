@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from indexer.core.talks import NoteWarning, ParsedNotes, Talk
 from indexer.ingest.notes import parse_notes
+from indexer.ingest.text_decoding import decode_text
 
 if TYPE_CHECKING:
     from indexer.ingest.notes_cache import NotesCache
@@ -108,8 +109,8 @@ def _stat(file: Path, relative: str) -> tuple[os.stat_result | None, NoteWarning
 
 
 def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | None]:
-    """The file as text, or None with a warning saying why (unreadable, huge, binary, not
-    UTF-8); `_stat` has found it may be notes."""
+    """The file as text, or None, with a warning saying why (unreadable, huge, binary) or
+    how it was read (not all UTF-8); `_stat` has found it may be notes."""
     limit = MAX_NOTES_BYTES // 2**20
     try:
         with file.open("rb") as stream:  # the size can lie (a file growing): read the cap
@@ -121,30 +122,5 @@ def _read_text(file: Path, relative: str) -> tuple[str | None, NoteWarning | Non
         return None, NoteWarning(relative, 0, message)
     if b"\x00" in data[:8192]:
         return None, NoteWarning(relative, 0, "binary file, not markdown; skipped")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        text, legacy = _legacy_lines(data.removeprefix(b"\xef\xbb\xbf"))
-        where = "1 line" if legacy == 1 else f"{legacy} lines"
-        message = (f"invalid UTF-8 (byte {error.start}): {where} read as Windows-1252, "
-                   "the encoding such files mostly have; save the file as UTF-8")  # fmt: skip
-        return text, NoteWarning(relative, line, message)
-
-
-def _legacy_lines(data: bytes) -> tuple[str, int]:
-    """A file that is not all UTF-8, line by line: each line that is UTF-8 as such, the
-    others as Windows-1252 (Latin-1 where Windows-1252 leaves a byte undefined), so no
-    letter is lost. Returns the text and how many lines were not UTF-8."""
-    lines: list[str] = []
-    legacy = 0
-    for line in data.split(b"\n"):
-        try:
-            lines.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            legacy += 1
-            try:
-                lines.append(line.decode("cp1252"))
-            except UnicodeDecodeError:
-                lines.append(line.decode("latin-1"))
-    return "\n".join(lines), legacy
+    text, problem = decode_text(data)
+    return text, NoteWarning(relative, *problem) if problem else None

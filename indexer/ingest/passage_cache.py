@@ -24,8 +24,10 @@ from indexer.ingest.file_trust import signature, unchanged
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passages import Passage
 
-#: The code that reads captions and cuts passages, and every module of ours it imports.
-CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages")
+#: The code that reads captions and cuts passages, and every module of ours it imports
+#: (with how the store decodes a caption file's bytes).
+CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages",
+                "indexer.ingest.text_decoding")  # fmt: skip
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 MANIFEST = "manifest.json"

@@ -17,7 +17,15 @@ from pathlib import Path
 from indexer.core.files import atomic_write
 from indexer.core.statuses import OK
 from indexer.core.talks import SAFE_ID
-from indexer.ingest.captions import FORMATS, CaptionError, Snippet, parse_captions, snippets_to_json
+from indexer.ingest.captions import (
+    FORMATS,
+    CaptionError,
+    Captions,
+    Snippet,
+    parse_captions,
+    snippets_to_json,
+)
+from indexer.ingest.text_decoding import decode_text
 
 
 def now() -> str:
@@ -70,13 +78,16 @@ class TranscriptStore:
         if path is None:
             raise CaptionError(f"no transcript file for {video_id} in {self.folder}")
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            text, problem = decode_text(path.read_bytes())
+        except OSError as error:
             raise CaptionError(f"{path.name}: cannot read: {error}") from None
         try:
-            return parse_captions(text, path.suffix[1:])
+            snippets = parse_captions(text, path.suffix[1:])
         except CaptionError as error:
             raise CaptionError(f"{path.name}: {error}") from None
+        if problem is None:
+            return snippets
+        return Captions(snippets, getattr(snippets, "skipped", ()), [problem])
 
     def status(self, video_id: str) -> TranscriptStatus | None:
         """The last recorded status, or None if the video was never seen."""
