@@ -54,6 +54,13 @@ def test_symbols_that_make_a_word_another_are_spelt_out():
     assert words("C# .NET") == ["c#", ".net"]
 
 
+def test_a_soft_hyphen_inside_a_word_is_no_break():
+    """Text copied from web pages carries soft hyphens where a word may break."""
+    text = "on Kuber\u00adnetes and \u00adsoft\u00ad"
+    assert terms(text) == ["on", "kubernet", "and", "soft"]
+    assert [text[t.start : t.end] for t in analyze(text)][1] == "Kuber\u00adnetes"
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("ASP.NET", ["aspnet", "asp", "net"]), ("so...and", ["so", "and"]), (".5 s", ["5", "s"]),
     ("a .5", ["a", "5"]), ("#1 hit", ["1", "hit"]), ("issue#42", ["issu", "42"]),
@@ -123,7 +130,8 @@ def test_spelling_words_are_the_analyzer_without_its_stemmer(text):
     assert expected == {term.text for term in analyze(text, stemmed=False)}
 
 
-_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n+#"), max_size=60)
+_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n+#\u00ad"),
+                  max_size=60)
 _PIECES = st.lists(
     st.one_of(_TRICKY, st.sampled_from(["re:Invent", "Gall's", "U.S.A.", "event-driven",
                                         "C++", ".NET", "C#'s", "...and"])),
@@ -174,7 +182,7 @@ def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:
     for match in re.finditer(WORD, text):
         raw, begin = match.group(), match.start()
         end = len(raw) - 2 if re.search(r"['\u2019]s$", raw, re.I) else len(raw)
-        parts = [(p.group().replace("'", "").replace("\u2019", ""), p.start(), p.end())
+        parts = [(re.sub("['\u2019\u00ad]", "", p.group()), p.start(), p.end())
                  for p in re.finditer(r"[^-.:/]+", raw[:end])]  # fmt: skip
         parts = [part for part in parts if part[0]]
         if parts and raw.startswith("."):  # spelt out: a leading dot, a `++` or `#` ending

@@ -299,8 +299,9 @@ SYMBOL_NOTES = _notes(
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def symbol_engine(request, tmp_path_factory):
     """Talks about C++, C# and .NET beside a speaker with a middle initial C, a talk about
-    the net and one on Amazon.com: on each engine."""
-    spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time"},
+    the net and one on Amazon.com, and a word with a soft hyphen: on each engine."""
+    spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time",
+                              50: "deployed on Kuber\u00adnetes clusters"},
               "MMMMMMMMMMM": {30: "a safety net for the whole net"},
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
                               60: "with ASP.NET Core"},
@@ -343,3 +344,9 @@ def test_a_word_with_symbols_is_not_corrected_to_the_plain_word(symbol_engine):
     results say so rather than answer for `f`."""
     result = search(symbol_engine, "f#", mode="keyword")
     assert (result["total"], result["suggestion"]) == (0, None)
+
+
+def test_a_word_with_a_soft_hyphen_is_found_and_marked_whole(symbol_engine):
+    result = search(symbol_engine, "kubernetes", mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]] == ["Modern C++ at scale"]
+    assert "on <mark>Kuber\u00adnetes</mark> clusters" in result["results"][0]["moments"][0]["html"]

@@ -27,16 +27,18 @@ if TYPE_CHECKING:
     from nltk.stem.snowball import SnowballStemmer
 
 # A word: an optional leading dot before a letter and after no word (.NET, .com), the
-# body (apostrophes and compound joiners inside), an optional `++` or `#` ending (C++, C#).
+# body (apostrophes, soft hyphens and compound joiners inside), an optional `++` or `#`
+# ending (C++, C#). A soft hyphen only says where a word may break (text copied from web
+# pages has them): `Kuber\u00adnetes` is Kubernetes.
 # The body's quantifiers are possessive only for speed: nothing after them matches a word
 # character, so giving one back never finds another match.
 _LEADING_DOT = r"(?:\.(?<![\w.]\.)(?=[^\W\d_]))?"
-_BODY = r"\w++(?:['\u2019]\w+)*+(?:[-.:/]\w+(?:['\u2019]\w+)*)*+"
+_BODY = r"\w++(?:['\u2019\u00ad]\w+)*+(?:[-.:/]\w+(?:['\u2019\u00ad]\w+)*)*+"
 _ENDING = r"(?:(?=[+#])(?:\+\+|#(?!\w))(?:['\u2019]s\b)?)?"
 WORD = _LEADING_DOT + _BODY + _ENDING
 _WORD_PATTERN = re.compile(WORD)
 _PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
-_APOSTROPHES = "'\u2019"
+_DROPPED = "'\u2019\u00ad"  # inside a word: apostrophes and soft hyphens
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 #: How a word's symbols are spelt out: its leading dot, and its ending.
 _DOT = "dot"
@@ -44,8 +46,9 @@ _ENDINGS = (("++", "plusplus"), ("#", "sharp"))
 _SYMBOLS = re.compile(r"^\.|(?:\+\+|#)(?:['\u2019]s)?$")
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 6  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
-# 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET)
+ANALYZER_VERSION = 7  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+# 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
+# 7: soft hyphens inside words
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -176,11 +179,11 @@ def is_stop_word(word: str) -> bool:
 
 def _pieces(match: str) -> tuple[int, list[tuple[str, int, int]]]:
     """How a tokenizer match splits: its end without a possessive `'s`, and its parts
-    (apostrophes dropped) with their character spans in the match."""
+    (apostrophes and soft hyphens dropped) with their character spans in the match."""
     end = len(match) - 2 if _POSSESSIVE.search(match) else len(match)
     parts = []
     for found in re.finditer(r"[^-.:/]+", match[:end]):
-        text = "".join(c for c in found.group() if c not in _APOSTROPHES)
+        text = "".join(c for c in found.group() if c not in _DROPPED)
         if text:
             parts.append((text, found.start(), found.end()))
     if parts and match.startswith("."):

@@ -48,10 +48,11 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
 
 
 #: A whole token starting here: no word character just before it; and for one starting
-#: with a word character, no word joined by `'`/`-`/`.`/`:`/`/` before it, nor a dot that
-#: would lead it (`.NET`: a lone dot before a letter). Else it continues an earlier token.
+#: with a word character, no word joined by `'`/`-`/`.`/`:`/`/` or a soft hyphen before it,
+#: nor a dot that would lead it (`.NET`: a lone dot before a letter). Else it continues an
+#: earlier token.
 _WHOLE_TOKEN = re.compile(
-    r"(?<!\w)(?:(?=\.)|(?<!\w[-.:/'\u2019])(?:(?<!\.)|(?<=\.\.)|(?=[\d_])))" + WORD
+    r"(?<!\w)(?:(?=\.)|(?<!\w[-.:/'\u2019\u00ad])(?:(?<!\.)|(?<=\.\.)|(?=[\d_])))" + WORD
 )
 
 
