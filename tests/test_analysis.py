@@ -22,6 +22,7 @@ from indexer.core.analysis import (
     term_positions,
     terms,
     unmarked,
+    word_pattern,
     words,
 )
 from indexer.engines.whoosh.analyzer import ANALYZER
@@ -137,6 +138,20 @@ _PIECES = st.lists(
                                         "C++", ".NET", "C#'s", "...and"])),
     max_size=6,
 )
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PIECES)
+def test_the_tokenizer_chosen_for_a_text_finds_what_the_whole_pattern_finds(pieces):
+    """The fast path: a text where no dot leads a word is read without that branch."""
+    text = " ".join(pieces)
+    assert [(m.start(), m.group()) for m in word_pattern(text).finditer(text)] == [
+        (m.start(), m.group()) for m in re.finditer(WORD, text)]  # fmt: skip
+
+
+def test_a_text_where_a_dot_leads_a_word_is_read_by_the_whole_pattern():
+    assert word_pattern("we use .NET").findall("we use .NET") == ["we", "use", ".NET"]
+    assert word_pattern("so...and v1.2 .5").pattern != WORD  # no dot leads a word here
 
 
 @settings(max_examples=300, deadline=None)

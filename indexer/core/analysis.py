@@ -37,6 +37,11 @@ _BODY = r"\w++(?:['\u2019\u00ad]\w+)*+(?:[-.:/]\w+(?:['\u2019\u00ad]\w+)*)*+"
 _ENDING = r"(?:(?=[+#])(?:\+\+|#(?!\w))(?:['\u2019]s\b)?)?"
 WORD = _LEADING_DOT + _BODY + _ENDING
 _WORD_PATTERN = re.compile(WORD)
+#: WORD without its leading dot, which costs a fifth of tokenizing (a pattern that may
+#: start with a dot is tried at every character): the same matches in any text where no
+#: dot could lead a word, as `_DOT_LEADS` finds by a fast scan for dots.
+_UNDOTTED_PATTERN = re.compile(_BODY + _ENDING)
+_DOT_LEADS = re.compile(r"\.(?<![\w.]\.)(?=[^\W\d_])")
 _PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
 _DROPPED = "'\u2019\u00ad"  # inside a word: apostrophes and soft hyphens
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
@@ -44,6 +49,14 @@ _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 _DOT = "dot"
 _ENDINGS = (("++", "plusplus"), ("#", "sharp"))
 _SYMBOLS = re.compile(r"^\.|(?:\+\+|#)(?:['\u2019]s)?$")
+
+
+
+def word_pattern(text: str) -> re.Pattern[str]:
+    """The tokenizer for this text: WORD, or the same without a leading dot where no dot
+    can lead a word (nearly every text), which finds the same words faster."""
+    return _WORD_PATTERN if _DOT_LEADS.search(text) else _UNDOTTED_PATTERN
+
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
 ANALYZER_VERSION = 7  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
@@ -224,7 +237,7 @@ def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]
 def analyze(text: str, stemmed: bool = True) -> Iterator[Term]:
     """Every term of a text in order, with positions and character spans."""
     base = 0
-    for found in _WORD_PATTERN.finditer(text):
+    for found in word_pattern(text).finditer(text):
         width, found_terms = word_terms(found.group(), stemmed)
         offset = found.start()
         for term in found_terms:
@@ -236,7 +249,7 @@ def term_positions(text: str) -> dict[str, list[int]]:
     """Each index term of a text with its positions: what indexing a text field needs."""
     positions: dict[str, list[int]] = {}
     base = 0
-    for found in _WORD_PATTERN.finditer(text):
+    for found in word_pattern(text).finditer(text):
         width, found_terms = word_terms(found.group())
         for term in found_terms:
             if term.text in positions:
@@ -255,7 +268,7 @@ def name_forms(text: str) -> list[Term]:
     `adams` stems to, and `adam` could not find Adam Grant before Paul Adams."""
     found: list[Term] = []
     base = 0
-    for match in _WORD_PATTERN.finditer(text):
+    for match in word_pattern(text).finditer(text):
         width, stemmed = word_terms(match.group())
         _, written = word_terms(match.group(), False)
         offset = match.start()
@@ -307,10 +320,10 @@ def spelling_words(text: str) -> set[str]:
 
     Each distinct token once, its words from a cache: counting every passage's words is
     a tenth of a build."""
-    return set().union(*map(_spelling_terms, set(_WORD_PATTERN.findall(text))))
+    return set().union(*map(_spelling_terms, set(word_pattern(text).findall(text))))
 
 
 def words(text: str) -> list[str]:
     """Lowercase, accent-folded, unstemmed words, compounds whole: the query side's units."""
-    return [fold(word) for word in _WORD_PATTERN.findall(text)]
+    return [fold(word) for word in word_pattern(text).findall(text)]
 

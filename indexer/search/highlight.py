@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from indexer.core.analysis import WORD, word_terms
+from indexer.core.analysis import WORD, word_pattern, word_terms
 
 EXCERPT_WORDS = 60
-_WORD = re.compile(WORD)
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
     The same spans as `analyze(text)` gives, read from the per-word cache without
     building a term for every word. The plain version: `_marked_spans` must agree.
     """
-    for found in _WORD.finditer(text):
+    for found in word_pattern(text).finditer(text):
         for term in word_terms(found.group())[1]:
             if term.text in terms:
                 offset = found.start()
@@ -153,7 +152,7 @@ def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     come from one `findall`, the marked ones among them by set operations, and only
     those are looked for again, kept where they stand as whole tokens."""
     spans: list[tuple[int, int]] = []
-    for token in _marked_tokens(set(_WORD.findall(text)), terms):
+    for token in _marked_tokens(set(word_pattern(text).findall(text)), terms):
         relative = _token_marks(token, terms)
         at = text.find(token)
         while at >= 0:
@@ -189,7 +188,7 @@ def _sequence(text: str, tokens: list[str], words: AbstractSet[str]
     held = [index for index, token in enumerate(tokens) if token in words]
     if not held:
         return []
-    starts = [found.start() for found in _WORD.finditer(text)]
+    starts = [found.start() for found in word_pattern(text).finditer(text)]
     sequence: list[tuple[str, int, int]] = []
     after = 0  # the token index just after the last one held
     for index in held:
@@ -206,7 +205,7 @@ def _sequence(text: str, tokens: list[str], words: AbstractSet[str]
 def _phrase_spans(text: str, phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
     if not phrases:
         return []
-    tokens = _WORD.findall(text)
+    tokens = word_pattern(text).findall(text)
     words = _phrase_words(tokens, phrases)
     if words is None:
         return []
