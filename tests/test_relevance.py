@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,14 @@ def _indexed(request, root: Path, *options: str) -> Engine:
     result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root), *options])
     assert result.exit_code == 0, result.output
     return open_engine(DataFolder(root), request.param)
+
+
+def _engine_of(request, root: Path, notes: str, spoken: dict[str, dict[int, str]]
+               ) -> Iterator[Engine]:  # fmt: skip
+    """A module fixture's engine: the talks written under `root` and indexed, closed after."""
+    engine = _indexed(request, _write_talks(root, notes, spoken))
+    yield engine
+    engine.close()
 
 
 def _sources(tmp_path_factory) -> Path:
@@ -196,10 +205,7 @@ def named_engine(request, tmp_path_factory):
                               **{number: "from memory" for number in range(1, 400, 8)}},
               "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory,
               "JJJJJJJJJJJ": {}, "KKKKKKKKKKK": {5: "I'm Paul Adams", 30: "Adams again"}}  # fmt: skip
-    engine = _indexed(request, _write_talks(tmp_path_factory.mktemp("names"), NAMED_NOTES,
-                                            spoken))  # fmt: skip
-    yield engine
-    engine.close()
+    yield from _engine_of(request, tmp_path_factory.mktemp("names"), NAMED_NOTES, spoken)
 
 
 @pytest.mark.parametrize(
@@ -306,10 +312,7 @@ def symbol_engine(request, tmp_path_factory):
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
                               60: "with ASP.NET Core"},
               "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com"}}  # fmt: skip
-    engine = _indexed(request, _write_talks(tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES,
-                                            spoken))  # fmt: skip
-    yield engine
-    engine.close()
+    yield from _engine_of(request, tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES, spoken)
 
 
 @pytest.mark.parametrize(("query", "titles"), [
