@@ -1,5 +1,6 @@
 """Known-item queries over the podcasts: the three rarest words of a random long speaker
-turn, with the episodes it belongs to and the second it starts.
+turn, with the episodes it belongs to and the second it starts; and phrases remembered
+as said, typed without quotes.
 
 Shared by the corpus tests (keyword search must find the episode and the moment) and the
 meaning benchmark (hybrid search must not find fewer of them).
@@ -63,3 +64,27 @@ def known_items(corpus: Path, count: int, seed: int = 11,
 def with_typo(word: str) -> str:
     """The word with its third and fourth letters swapped."""
     return word[:2] + word[3] + word[2] + word[4:]
+
+
+def remembered_phrases(corpus: Path, count: int, seed: int = 13,
+                       videos: set[str] | None = None) -> list[str]:  # fmt: skip
+    """`count` runs of two to four words said one after the other in a podcast caption
+    (letters only, at least two of them not stop words), as someone remembering them
+    types them: the same for the same corpus and seed (from `videos` only, when given)."""
+    paths = sorted(path for path in (corpus / "lenny" / "transcripts").glob("*.json")
+                   if videos is None or path.stem in videos)  # fmt: skip
+    rng = random.Random(seed)
+    phrases: list[str] = []
+    while paths and len(phrases) < count:
+        snippet = rng.choice(json.loads(rng.choice(paths).read_text(encoding="utf-8")))
+        said = [word.strip(".,:;!?\"()") for word in snippet["text"].split()]
+        size = rng.choice((2, 3, 4))
+        if len(said) < size + 2:
+            continue
+        start = rng.randrange(len(said) - size)
+        phrase = " ".join(said[start : start + size])
+        if re.fullmatch(r"[A-Za-z' -]+", phrase) and sum(
+            not is_stop_word(word) for word in words(phrase)
+        ) >= 2:
+            phrases.append(phrase)
+    return phrases

@@ -9,6 +9,8 @@
   ten) that are talks of those speakers;
 - known items over the podcasts (`bench/known_items.py`): three rare words of a speaker
   turn, and the rank of its episode.
+- phrases remembered from the podcasts (`bench/known_items.py`), typed without quotes:
+  the share whose first result's first moment says them, side by side as typed.
 
 Queries come from the engine's own records with a fixed seed, so every engine and every
 version is measured on the same ones; searches use the default mode (hybrid where the
@@ -22,8 +24,8 @@ import re
 import statistics
 from pathlib import Path
 
-from bench.known_items import known_items
-from indexer.core.analysis import spelling_words, stem
+from bench.known_items import known_items, remembered_phrases
+from indexer.core.analysis import spelling_words, stem, words
 from indexer.engines.protocol import Engine
 from indexer.search import DEFAULT_MODE, search
 
@@ -92,12 +94,37 @@ def shared_name_precision(engine: Engine, mode: str = DEFAULT_MODE) -> float | N
 
 def known_item_mrr(engine: Engine, corpus: Path, count: int) -> float | None:
     """None when the index holds none of the podcast episodes."""
-    videos = {video["video_id"] for record in engine.records()
-              for video in record.get("videos", []) if video.get("video_id")}  # fmt: skip
-    if not (corpus / "lenny").is_dir() or not videos & _podcast_videos(corpus):
+    videos = _indexed_podcasts(engine, corpus)
+    if not videos:
         return None
     items = known_items(corpus, count, videos=videos)
     return statistics.mean(_rank_of(engine, " ".join(rare), talks) for rare, talks, _ in items)
+
+
+def said_together_share(engine: Engine, corpus: Path, count: int) -> float | None:
+    """None when the index holds none of the podcast episodes."""
+    videos = _indexed_podcasts(engine, corpus)
+    if not videos:
+        return None
+    said = 0
+    for phrase in remembered_phrases(corpus, count, videos=videos):
+        results = search(engine, phrase, mode="keyword")["results"]
+        moments = results[0]["moments"] if results else []
+        said += bool(moments) and _holds_in_order(words(moments[0]["text"]), words(phrase))
+    return said / count
+
+
+def _holds_in_order(text: list[str], phrase: list[str]) -> bool:
+    return any(text[at : at + len(phrase)] == phrase for at in range(len(text)))
+
+
+def _indexed_podcasts(engine: Engine, corpus: Path) -> set[str]:
+    """The podcast episodes the index holds (none without the corpus's podcasts)."""
+    if not (corpus / "lenny").is_dir():
+        return set()
+    videos = {video["video_id"] for record in engine.records()
+              for video in record.get("videos", []) if video.get("video_id")}  # fmt: skip
+    return videos & _podcast_videos(corpus)
 
 
 def _podcast_videos(corpus: Path) -> set[str]:
@@ -117,4 +144,7 @@ def measure(engine: Engine, corpus: Path, count: int = 300, seed: int = 5) -> di
     known = known_item_mrr(engine, corpus, count // 2)
     if known is not None:
         figures["relevance_known_item_mrr"] = known
+    together = said_together_share(engine, corpus, count)
+    if together is not None:
+        figures["relevance_said_together"] = together
     return {name: round(value, 3) for name, value in figures.items()}

@@ -132,3 +132,27 @@ def test_a_meaning_run_without_a_work_folder_leaves_nothing_behind(tmp_path, mon
     assert meaning.main(["--corpus", str(corpus), "--model", "m", "--engine", "typesense"]) == 0
     assert used and used[0].is_relative_to(scratch)
     assert list(scratch.iterdir()) == []
+
+
+def test_phrases_remembered_from_the_podcasts_are_found_where_they_are_said(lenny_data, corpus):
+    """The benchmark's figure for words typed together: each phrase is said in a caption,
+    and on the podcasts most find first the moment that says them."""
+    from bench.known_items import remembered_phrases
+    from bench.relevance import said_together_share
+    from indexer.core.analysis import words
+    from indexer.core.data_folder import DataFolder
+    from indexer.engines import open_engine
+
+    phrases = remembered_phrases(corpus, 20)
+    assert phrases == remembered_phrases(corpus, 20) and len(set(phrases)) > 15
+    said = {" ".join(words(snippet["text"]))
+            for path in (corpus / "lenny" / "transcripts").glob("*.json")
+            for snippet in json.loads(path.read_text(encoding="utf-8"))}  # fmt: skip
+    for phrase in phrases:
+        typed = " ".join(words(phrase))
+        assert any(f" {typed} " in f" {text} " for text in said), phrase
+    engine = open_engine(DataFolder(lenny_data))
+    try:
+        assert said_together_share(engine, corpus, 40) > 0.5
+    finally:
+        engine.close()

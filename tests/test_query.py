@@ -18,6 +18,20 @@ def test_phrases_keep_stop_words():
     assert groups('"and then it was" cold') == [['"and then it was"'], ["cold"]]
 
 
+@pytest.mark.parametrize(("typed", "together"), [
+    ("jobs to be done", ["jobs to be done"]),
+    ("series a", ["series a"]),  # a stop word left out of the groups stays in the run
+    ("machine", []),
+    ('"x y" north star metric -foo bar baz', ["north star metric", "bar baz"]),
+    ("a b OR c d e", ["d e"]),  # b and c are choices, not words typed together
+    ("speaker:vogels event driven", ["event driven"]),
+    ("learn* deep learning NOT x y z", ["deep learning", "y z"]),
+    ("re:Invent keynote", ["re:Invent keynote"]),
+])  # fmt: skip
+def test_plain_words_typed_side_by_side_are_kept_as_runs(typed, together):
+    assert parse_query(typed).together == together
+
+
 def test_or_not_minus_and_prefix():
     query = parse_query("lambda OR fargate -ec2 NOT kubernetes architect*")
     assert [[str(c) for c in g] for g in query.groups] == [["lambda", "fargate"], ["architect*"]]

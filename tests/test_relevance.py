@@ -353,3 +353,44 @@ def test_a_word_with_a_soft_hyphen_is_found_and_marked_whole(symbol_engine):
     result = search(symbol_engine, "kubernetes", mode="keyword")
     assert [item["talk"]["title"] for item in result["results"]] == ["Modern C++ at scale"]
     assert "on <mark>Kuber\u00adnetes</mark> clusters" in result["results"][0]["moments"][0]["html"]
+
+
+TOGETHER_NOTES = _notes(
+    ("Workshop notes", "Pia Rowe", "PPPPPPPPPPP"),
+    ("Model week", "Quin Tate", "QQQQQQQQQQQ"),
+    ("Funding rounds", "Rex Uhl", "RRRRRRRRRRR"),
+    ("Broadcast seasons", "Sue Vail", "SSSSSSSSSSS"),
+)
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def together_engine(request, tmp_path_factory):
+    """One talk saying "machine" and "learning" often but apart (and once "learning
+    machine"), one saying "machine learning" once; one saying "series A" once, one saying
+    "series" often: on each engine."""
+    spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
+                              60: "the machine and its learning rate", 61: "more learning",
+                              120: "each machine needs learning", 200: "a learning machine"},
+              "QQQQQQQQQQQ": {50: "the machine first", 52: "learning later",
+                              300: "we trained a machine learning model"},
+              "RRRRRRRRRRR": {100: "then we raised our series A round"},
+              "SSSSSSSSSSS": {20: "a series of storms", 21: "the series ended",
+                              70: "series after series", 71: "the new series began"}}  # fmt: skip
+    yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
+
+
+@pytest.mark.parametrize(("query", "title", "said"), [
+    ("machine learning", "Model week", "a machine learning model"),
+    ("machne learning", "Model week", "a machine learning model"),
+    ("learning machine", "Workshop notes", "a learning machine"),
+    ("series a", "Funding rounds", "our series A round"),
+])  # fmt: skip
+def test_words_typed_side_by_side_find_first_where_they_are_said_so(
+    together_engine, query, title, said
+):
+    """Without quotes too: the talk and the moment saying the words together, as typed,
+    come before those saying them more often but apart."""
+    result = search(together_engine, query, mode="keyword")
+    first = result["results"][0]
+    assert first["talk"]["title"] == title
+    assert said in first["moments"][0]["text"]

@@ -186,6 +186,26 @@ def test_phrase_needs_the_words_in_order_and_adjacent(fixture_data):
         assert _bulk(index.scorer, forward)
 
 
+def test_a_phrase_checked_within_some_documents_is_whooshs_phrase_among_them(fixture_data):
+    """The check of words typed together (`phrase_within`) against Whoosh's own phrase
+    search, over every sampled phrase and candidates drawn from all documents."""
+    rng = np.random.default_rng(7)
+    with TalkIndex(fixture_data / "index") as index:
+        phrases = [query for query in _sample_queries(index, per_field=6)
+                   if isinstance(query, Phrase)]  # fmt: skip
+        everything = np.arange(index.reader.doc_count_all())
+        checked = 0
+        for query in phrases:
+            holding = np.array(sorted(_whoosh(index, query)), dtype=np.int64)
+            some = np.sort(rng.choice(everything, len(everything) // 2, replace=False))
+            for within in (everything, some,
+                           holding[::2], holding[:0]):  # fmt: skip
+                found = index.scorer.phrase_within(query.fieldname, list(query.words), within)
+                assert np.array_equal(found, np.intersect1d(holding, within)), query
+                checked += len(found)
+        assert checked > 20
+
+
 def test_bulk_scores_equal_whoosh_scores_on_the_podcasts(lenny_data):
     with TalkIndex(lenny_data / "index") as index:
         assert len(list(index.reader.leaf_readers())) > 1  # postings gathered across segments

@@ -40,6 +40,15 @@ FIELD_WEIGHTS: dict[str, float] = {
     "note": 2.0,
     "transcript": 1.0,
 }
+#: The fields of notes and of passages; every other field is a talk record's.
+_FIELD_KINDS = {"note": Kind.NOTE, "transcript": Kind.PASSAGE}
+
+
+def field_kind(name: str) -> Kind:
+    """The kind of document that holds a searched field."""
+    return _FIELD_KINDS.get(name, Kind.TALK)
+
+
 #: Fields holding people's names: their words are indexed as written too, where that
 #: differs from their terms (`indexer.core.analysis.name_forms`).
 NAME_FIELDS = ("speaker",)
@@ -149,6 +158,10 @@ class Plan:
     #: the query's unit vector, from the model of the engine's `meaning()`: a future of a
     #: numpy float32 array, still being embedded while the engine starts on the keywords
     vector: Future[Any] | None = field(default=None, compare=False, repr=False)
+    #: words typed side by side, as phrases (`Match.phrase`): required of no talk, but a
+    #: document holding one as typed ranks above those holding its words apart (an
+    #: engine whose own ranking already favours words close together may rely on that)
+    together: tuple[Match, ...] = ()
 
     @property
     def is_empty(self) -> bool:

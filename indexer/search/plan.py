@@ -112,7 +112,8 @@ class Planner:
                      for group in query.groups]  # fmt: skip
             suggestion = unparse(replace(query, groups=fixed, filters=kept,
                                          excluded_filters=left_out))  # fmt: skip
-        plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields)
+        plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields,
+                    together=_together(query.together, corrections))
         highlight = _highlight(query, corrections, expansions)
         phrases = tuple(dict.fromkeys(
             tuple(phrase_parts(clause.text)[1]) for group in query.groups for clause in group
@@ -274,6 +275,16 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _together(runs: list[str], corrections: dict[str, str]) -> tuple[Match, ...]:
+    """Each run of words typed side by side, as corrected, as a phrase."""
+    found = []
+    for run in runs:
+        _, parts = phrase_parts(" ".join(corrections.get(word, word) for word in words(run)))
+        if len(parts) > 1:
+            found.append(Match(tuple(parts), phrase=True))
+    return tuple(dict.fromkeys(found))
 
 
 def _stem_shared(vocabulary: Vocabulary, word: str) -> bool:

@@ -60,6 +60,9 @@ class Query:
     #: the query's plain words as typed, stop words included, without phrases,
     #: exclusions and filters: what a meaning search embeds
     free_text: str = ""
+    #: runs of two or more plain words typed side by side (stop words included): where
+    #: they are said together as typed, a document ranks higher (`Plan.together`)
+    together: list[str] = field(default_factory=list)
     #: what of the query was left out, and why, for the user to read
     notices: list[str] = field(default_factory=list)
 
@@ -102,6 +105,7 @@ def parse_query(raw: str) -> Query:
     query = Query(raw=raw)
     pending_or = negate_next = False
     too_short: list[tuple[str, Clause]] = []  # prefixes read as words (`a*`)
+    run = _Run(query)
     for match in _TOKEN.finditer(text):
         quoted = match.group("quoted")
         bare = match.group("bare")
@@ -111,10 +115,14 @@ def parse_query(raw: str) -> Query:
         negate_next = False
         if quoted is None and not name and bare in ("OR", "|"):
             pending_or = bool(query.groups)
+            run.end(drop_last=True)  # the word before OR is one of two choices
             continue
         if quoted is None and not name and bare in ("NOT", "AND", "&&"):
             negate_next = bare == "NOT"
+            run.end()
             continue
+        if name in ("in", *DATE_FIELDS, *FILTER_FIELDS) and value and value.strip():
+            run.end()
         if name == "in" and value and value.strip():
             if value.lower() not in SCOPES:
                 query.notices.append(_not_a_scope(match.group(0).strip().lstrip("-"), value))
@@ -147,14 +155,21 @@ def parse_query(raw: str) -> Query:
         if negate:
             query.excluded.append(clause)
             pending_or = False
+            run.end()
             continue
         if quoted is None:
             query.free_text = f"{query.free_text} {value.replace('*', ' ')}".strip()
         if pending_or:
             query.groups[-1].append(clause)
+            run.end()
         else:
             query.groups.append([clause])
+            if quoted is None and clause.kind != "prefix":
+                run.add(value)
+            else:
+                run.end()
         pending_or = False
+    run.end()
     _dedupe(query)
     _drop_stop_words(query)
     _cap(query)
@@ -162,6 +177,24 @@ def parse_query(raw: str) -> Query:
     if text.strip() and not query.groups and not query.filters and not query.excluded_filters:
         query.notices.append(_nothing_to_find(query))
     return query
+
+
+class _Run:
+    """Collects the plain words typed side by side into `Query.together`."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.typed: list[str] = []
+
+    def add(self, value: str) -> None:
+        self.typed.append(value)
+
+    def end(self, drop_last: bool = False) -> None:
+        if drop_last and self.typed:
+            self.typed.pop()
+        if len(self.typed) > 1:
+            self.query.together.append(" ".join(self.typed))
+        self.typed = []
 
 
 def _too_short(query: Query, prefixes: list[tuple[str, Clause]]) -> list[str]:

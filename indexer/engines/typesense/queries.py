@@ -217,12 +217,15 @@ class Searcher:
         if plan.by_meaning:
             return self._hybrid(plan, wanted, doc_filter, first, last, budget)
         order, hits, fallback, groups = self._keyword(plan, wanted, doc_filter, last, budget)
+        together = {} if fallback else self._said_together(plan, order, doc_filter)
+        order = _holders_first(order, together)
         if groups is not None:  # (the one-request path read what its page shows)
             order = self._sorted(order, plan.sort)
             page = order[first:last]
             if not all(talk_id in hits for talk_id in page):
                 hits = self._best_documents(plan, groups, page, doc_filter)
-        return self._answer(plan, order, hits, first, last, fallback, budget)
+        return self._answer(plan, order, _held_first(hits, together), first, last, fallback,
+                            budget)  # fmt: skip
 
     def _keyword(self, plan: Plan, wanted: set[str], doc_filter: str, last: int,
                  budget: Budget | None) -> _Keyword:  # fmt: skip
@@ -246,6 +249,24 @@ class Searcher:
         order, hits = self._ranked(plan, groups, candidates, doc_filter, last)
         return order, hits, fallback, groups
 
+    def _said_together(self, plan: Plan, order: list[str], doc_filter: str
+                       ) -> dict[str, list[dict]]:  # fmt: skip
+        """Of the talks in `order`, those holding words typed side by side as they were
+        typed (`Plan.together`), with the documents holding them, best first: one request.
+
+        Typesense's own ranking favours words close together but only among the words it
+        is asked for, and stop words are not: "series a" would rank as "series"."""
+        if not plan.together or not order:
+            return {}
+        searches = [{**self._ranking(plan, [(match,)], doc_filter, order, len(self.talks), PAGE),
+                     "group_limit": DETAIL_HITS, "per_page": PAGE, "drop_tokens_threshold": 0,
+                     "include_fields": SHOWN_FIELDS} for match in plan.together]  # fmt: skip
+        found: dict[str, list[dict]] = {}
+        for result in self._run(searches):
+            for group in result.get("grouped_hits", []):
+                found.setdefault(group["group_key"][0], []).extend(group["hits"])
+        return found
+
     # -- by meaning ------------------------------------------------------------------------
 
     def _hybrid(self, plan: Plan, wanted: set[str], doc_filter: str, first: int, last: int,
@@ -259,6 +280,9 @@ class Searcher:
             keyword_plan = replace(plan, sort="relevance")
             keyword_order, hits, fallback, _ = self._keyword(keyword_plan, wanted, doc_filter,
                                                              HYBRID_TALKS, budget)  # fmt: skip
+            together = {} if fallback else self._said_together(plan, keyword_order, doc_filter)
+            keyword_order = _holders_first(keyword_order, together)
+            hits = _held_first(hits, together)
         near = set(wanted)
         for group in plan.phrase_groups:  # a talk must hold each phrase
             near &= self._group_talks(group, plan.fields, doc_filter)
@@ -506,6 +530,24 @@ def _pinned(groups: tuple[Group, ...], hits: list[dict]) -> bool:
         if minute == everything:
             return True
     return False
+
+
+def _holders_first(order: list[str], together: dict[str, list[dict]]) -> list[str]:
+    """The talks holding words as typed first, each part in its own order."""
+    return ([talk_id for talk_id in order if talk_id in together]
+            + [talk_id for talk_id in order if talk_id not in together])  # fmt: skip
+
+
+def _held_first(hits: dict[str, list[dict]], together: dict[str, list[dict]]
+                ) -> dict[str, list[dict]]:  # fmt: skip
+    """Each talk's hits with the documents holding words as typed first: its first moment
+    is where they are said so."""
+    merged = dict(hits)
+    for talk_id, held in together.items():
+        first = {hit["document"]["id"] for hit in held}
+        merged[talk_id] = held + [hit for hit in hits.get(talk_id, [])
+                                  if hit["document"]["id"] not in first]  # fmt: skip
+    return merged
 
 
 def _round_robin(lists: list[list[dict]]) -> list[dict]:

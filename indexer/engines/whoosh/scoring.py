@@ -91,7 +91,7 @@ def union_by_counting(parts: list[Scores], doc_count: int) -> Scores:
     return Scores(matched, totals[matched])
 
 
-def _common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def common(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The values two sorted arrays share (each array without repeats), sorted."""
     if len(first) > len(second):
         first, second = second, first
@@ -115,7 +115,7 @@ def shared_rows(lists: list[np.ndarray], doc_count: int) -> tuple[np.ndarray, li
         candidates = rarest
         for docs in lists:
             if docs is not rarest:
-                candidates = _common(candidates, docs)
+                candidates = common(candidates, docs)
         return candidates, [np.searchsorted(docs, candidates) for docs in lists]
     tables = []
     inside = np.ones(len(rarest), dtype=bool)
@@ -188,6 +188,20 @@ class BulkScorer:
             return NOTHING
         return Scores(postings.docs, self._bm25(fieldname, text, postings) * boost)
 
+    def phrase_within(self, fieldname: str, words: list[str], within: np.ndarray) -> np.ndarray:
+        """Those of the documents `within` (sorted docnums) where the words stand next to
+        each other, in order: a check of a few candidates, not a search."""
+        postings_of = {word: self.postings.term(fieldname, word) for word in dict.fromkeys(words)}
+        if any(not len(postings) for postings in postings_of.values()):
+            return NOTHING.docs
+        doc_lists = [found.docs for found in postings_of.values()]
+        candidates, word_rows = shared_rows([*doc_lists, within], self.doc_count)
+        if not len(candidates):
+            return candidates
+        rows_of = dict(zip(postings_of, word_rows[:-1], strict=True))
+        found = self._in_order(postings_of, rows_of, words)
+        return candidates[found] if found is not None else NOTHING.docs
+
     def _phrase(
         self, fieldname: str, words: list[str], boost: float, budget: Budget | None = None
     ) -> Scores:
@@ -205,28 +219,36 @@ class BulkScorer:
                                             self.doc_count)  # fmt: skip
         if not len(candidates):
             return NOTHING
-        keys: np.ndarray | None = None
         rows_of = dict(zip(postings_of, word_rows, strict=True))
-        rows_per_word = [rows_of[word] for word in words]
+        found = self._in_order(postings_of, rows_of, words, budget)
+        if found is None:
+            return NOTHING  # unchecked: nothing is claimed to hold the phrase
+        scores = np.zeros(len(found))
+        for word, postings in zip(words, lists, strict=True):
+            scores += self._bm25(fieldname, word, postings, rows_of[word][found])
+        return Scores(candidates[found], scores * boost)
+
+    @staticmethod
+    def _in_order(postings_of: dict[str, TermPostings], rows_of: dict[str, np.ndarray],
+                  words: list[str], budget: Budget | None = None) -> np.ndarray | None:
+        """The candidates (indexes into each word's `rows_of`) where the words stand next
+        to each other, in order; None when the budget ran out first."""
+        keys: np.ndarray | None = None
         starts: dict[str, np.ndarray] = {}  # per word: (candidate, position) keys
         for offset, word in enumerate(words):
             if budget is not None and budget.spent():
-                return NOTHING  # unchecked: nothing is claimed to hold the phrase
+                return None
             if word not in starts:
                 owner, positions = postings_of[word].occurrences(rows_of[word])
                 starts[word] = owner * _POSITION_SPAN + (positions + len(words))
             # (candidate, where the phrase would start): sorted, as owners and positions are
             word_keys = starts[word] - offset
-            keys = word_keys if keys is None else _common(keys, word_keys)
+            keys = word_keys if keys is None else common(keys, word_keys)
             if not len(keys):
-                return NOTHING
+                return keys
         assert keys is not None  # a phrase has words
         owners = keys // _POSITION_SPAN
-        found = owners[run_starts(owners)]
-        scores = np.zeros(len(found))
-        for word, postings, rows in zip(words, lists, rows_per_word, strict=True):
-            scores += self._bm25(fieldname, word, postings, rows[found])
-        return Scores(candidates[found], scores * boost)
+        return owners[run_starts(owners)]
 
     def _through_whoosh(self, query: Query) -> Scores:
         """Any other query: Whoosh's own matchers (slower, same scores)."""

@@ -37,6 +37,7 @@ from indexer.engines.protocol import (
     Plan,
     TalkContent,
     TalkMatch,
+    field_kind,
 )
 from indexer.engines.records import (
     DATE_FILTERS,
@@ -53,7 +54,7 @@ from indexer.engines.whoosh.columns import segment_columns
 from indexer.engines.whoosh.hybrid import HybridRanking
 from indexer.engines.whoosh.postings import Postings, segment_folder
 from indexer.engines.whoosh.ranking import KIND_CODES, DocTable, Hit, RankedTalk, Ranking, rank
-from indexer.engines.whoosh.scoring import BulkScorer, Scores, union
+from indexer.engines.whoosh.scoring import BulkScorer, Scores, common, union
 from indexer.engines.whoosh.stored import StoredFields
 from indexer.engines.whoosh.vectors import Vectors, read_info
 from indexer.engines.whoosh.weighting import PeerLengthBM25F
@@ -63,6 +64,9 @@ from indexer.engines.whoosh.weighting import PeerLengthBM25F
 #: Ranking costs about this many (document, group) cells per millisecond; a budgeted
 #: search stops adding groups before ranking alone would spend the whole budget.
 RANK_CELLS_PER_MS = 15_000
+#: A document holding words typed side by side as they were typed (`Plan.together`):
+#: its scores count this many times, so the moment saying them together comes first.
+TOGETHER = 10.0
 
 
 #: Computes query similarities beside the thread scoring keywords (one per process: a
@@ -306,7 +310,31 @@ class OpenGeneration:
                 keep = ~np.isin(scores.docs, excluded)
                 scores = Scores(scores.docs[keep], scores.scores[keep])
             groups.append(scores)
+        if plan.together and not (budget is not None and budget.spent()):
+            groups = self._said_together(plan, groups)
         return groups
+
+    def _said_together(self, plan: Plan, groups: list[Scores]) -> list[Scores]:
+        """Each group's scores raised where the words typed side by side stand so: only
+        documents holding every group can, so only they are checked."""
+        holding = groups[0].docs
+        for group in groups[1:]:
+            holding = common(holding, group.docs)
+        kinds = self.table.kind[holding]
+        together = []
+        for name in plan.fields:  # each field where documents of its kind are candidates
+            candidates = holding[kinds == KIND_CODES[field_kind(name)]]
+            if len(candidates):
+                together += [self.scorer.phrase_within(name, list(match.terms), candidates)
+                             for match in plan.together]  # fmt: skip
+        found = np.unique(np.concatenate(together)) if together else holding[:0]
+        if not len(found):
+            return groups
+        raised = []
+        for group in groups:
+            at = np.isin(group.docs, found, assume_unique=True)
+            raised.append(Scores(group.docs, np.where(at, group.scores * TOGETHER, group.scores)))
+        return raised
 
     def _nearest(self, similarity: np.ndarray, plan: Plan, allowed_talks: np.ndarray,
                  excluded: np.ndarray) -> np.ndarray:  # fmt: skip
