@@ -32,6 +32,11 @@ def test_plain_words_typed_side_by_side_are_kept_as_runs(typed, together):
     assert parse_query(typed).together == together
 
 
+def test_a_run_is_no_longer_than_the_words_a_query_searches():
+    pasted = " ".join(f"word{number}" for number in range(3 * MAX_CLAUSES))
+    assert parse_query(pasted).together == [" ".join(pasted.split()[:MAX_CLAUSES])]
+
+
 def test_or_not_minus_and_prefix():
     query = parse_query("lambda OR fargate -ec2 NOT kubernetes architect*")
     assert [[str(c) for c in g] for g in query.groups] == [["lambda", "fargate"], ["architect*"]]

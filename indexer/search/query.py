@@ -192,8 +192,8 @@ class _Run:
     def end(self, drop_last: bool = False) -> None:
         if drop_last and self.typed:
             self.typed.pop()
-        if len(self.typed) > 1:
-            self.query.together.append(" ".join(self.typed))
+        if len(self.typed) > 1:  # no longer than the words a query searches
+            self.query.together.append(" ".join(self.typed[:MAX_CLAUSES]))
         self.typed = []
 
 

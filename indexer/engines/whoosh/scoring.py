@@ -188,9 +188,11 @@ class BulkScorer:
             return NOTHING
         return Scores(postings.docs, self._bm25(fieldname, text, postings) * boost)
 
-    def phrase_within(self, fieldname: str, words: list[str], within: np.ndarray) -> np.ndarray:
+    def phrase_within(self, fieldname: str, words: list[str], within: np.ndarray,
+                      budget: Budget | None = None) -> np.ndarray:  # fmt: skip
         """Those of the documents `within` (sorted docnums) where the words stand next to
-        each other, in order: a check of a few candidates, not a search."""
+        each other, in order: a check of a few candidates, not a search (none once the
+        budget is spent)."""
         postings_of = {word: self.postings.term(fieldname, word) for word in dict.fromkeys(words)}
         if any(not len(postings) for postings in postings_of.values()):
             return NOTHING.docs
@@ -199,7 +201,7 @@ class BulkScorer:
         if not len(candidates):
             return candidates
         rows_of = dict(zip(postings_of, word_rows[:-1], strict=True))
-        found = self._in_order(postings_of, rows_of, words)
+        found = self._in_order(postings_of, rows_of, words, budget)
         return candidates[found] if found is not None else NOTHING.docs
 
     def _phrase(

@@ -311,10 +311,11 @@ class OpenGeneration:
                 scores = Scores(scores.docs[keep], scores.scores[keep])
             groups.append(scores)
         if plan.together and not (budget is not None and budget.spent()):
-            groups = self._said_together(plan, groups)
+            groups = self._said_together(plan, groups, budget)
         return groups
 
-    def _said_together(self, plan: Plan, groups: list[Scores]) -> list[Scores]:
+    def _said_together(self, plan: Plan, groups: list[Scores], budget: Budget | None
+                       ) -> list[Scores]:  # fmt: skip
         """Each group's scores raised where the words typed side by side stand so: only
         documents holding every group can, so only they are checked."""
         holding = groups[0].docs
@@ -324,9 +325,8 @@ class OpenGeneration:
         together = []
         for name in plan.fields:  # each field where documents of its kind are candidates
             candidates = holding[kinds == KIND_CODES[field_kind(name)]]
-            if len(candidates):
-                together += [self.scorer.phrase_within(name, list(match.terms), candidates)
-                             for match in plan.together]  # fmt: skip
+            together += [self.scorer.phrase_within(name, list(match.terms), candidates, budget)
+                         for match in plan.together if len(candidates)]  # fmt: skip
         found = np.unique(np.concatenate(together)) if together else holding[:0]
         if not len(found):
             return groups
