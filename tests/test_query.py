@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.search.query import MAX_CLAUSES, Clause, parse_query, unparse
+from indexer.search.query import MAX_CLAUSES, Clause, parse_query, respelt, unparse
 
 
 def groups(text):
@@ -235,3 +235,16 @@ def test_a_capped_query_says_so():
     many_filters = " ".join(f"-speaker:s{i}" for i in range(20))
     capped = parse_query(f"x {many_filters}")
     assert sum(map(len, capped.excluded_filters.values())) == 16 and capped.notices
+
+
+@pytest.mark.parametrize(("typed", "replacements", "respelt_as"), [
+    ("will guidra", {"guidra": "guidara"}, "will guidara"),  # the stop word stays
+    ("Will Guidra", {"guidra": "guidara"}, "Will Guidara"),
+    ("NANOSECNOD wire", {"nanosecnod": "nanosecond"}, "NANOSECOND wire"),
+    ('storms -speaker:lnid year:2023', {"lnid": "lind"}, 'storms -speaker:lind year:2023'),
+    ('speaker:"cara lnid" "exact words"', {"lnid": "lind"}, 'speaker:"cara lind" "exact words"'),
+    ("product-markt fit", {"product-markt": "product-market"}, "product-market fit"),
+    ("Mélenchn", {"melenchn": "melenchon"}, "Melenchon"),
+])  # fmt: skip
+def test_a_correction_is_shown_in_the_query_as_typed(typed, replacements, respelt_as):
+    assert respelt(typed, replacements) == respelt_as

@@ -114,11 +114,10 @@ def test_notes_matches_link_to_their_aligned_second(client):
     assert re.search(r'data-talk-href="/talk/' + HOPPER + r"\?t=\d+&amp;v=aaaaaaaaaaa", page)
 
 
-def test_did_you_mean_fallback_and_empty_state(client):
-    page = html_of(client.get("/search?q=compiler+nanosecnod"))
-    assert (
-        'Did you mean\n    <a href="/search?q=compiler+nanosecond">compiler nanosecond</a>' in page
-    )
+def test_a_correction_a_fallback_and_the_empty_state_are_said(client):
+    page = html_of(client.get("/search?q=the+compiler+Nanosecnod"))
+    assert ('Showing results for\n    <a href="/search?q=the+compiler+Nanosecond">'
+            'the compiler Nanosecond</a>' in page)  # fmt: skip
     page = html_of(client.get("/search?q=zeppelins+moth"))
     assert "No talk has all of these words" in page
     page = html_of(client.get("/search?q=xylophonequartz"))

@@ -35,7 +35,7 @@ from indexer.engines.protocol import (
 )
 from indexer.engines.vocabulary import Vocabulary
 from indexer.search.highlight import Marks
-from indexer.search.query import DATE_FIELDS, Clause, Query, parse_query, unparse
+from indexer.search.query import DATE_FIELDS, Clause, Query, parse_query, respelt, unparse
 
 #: A prefix expands to at most this many words (the most frequent ones).
 MAX_EXPANSIONS = 48
@@ -108,10 +108,14 @@ class Planner:
         )  # fmt: skip
         suggestion = None
         if corrections or kept != query.filters or left_out != query.excluded_filters:
-            fixed = [[Clause(c.kind, corrections.get(c.text, c.text)) for c in group]
-                     for group in query.groups]  # fmt: skip
-            suggestion = unparse(replace(query, groups=fixed, filters=kept,
-                                         excluded_filters=left_out))  # fmt: skip
+            replaced = {**_replaced(query.filters, kept),
+                        **_replaced(query.excluded_filters, left_out), **corrections}  # fmt: skip
+            suggestion = respelt(query.raw, replaced)
+            if suggestion == query.raw:  # nowhere to put them: the query as searched
+                fixed = [[Clause(c.kind, corrections.get(c.text, c.text)) for c in group]
+                         for group in query.groups]  # fmt: skip
+                suggestion = unparse(replace(query, groups=fixed, filters=kept,
+                                             excluded_filters=left_out))  # fmt: skip
         plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields,
                     together=_together(query.together, corrections))
         highlight = _highlight(query, corrections, expansions)
@@ -275,6 +279,17 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _replaced(typed: dict[str, list[str]], corrected: dict[str, list[str]]) -> dict[str, str]:
+    """The words a filter correction replaced (`speaker:lnid` → `lnid`: `lind`)."""
+    found: dict[str, str] = {}
+    for name, values in typed.items():
+        for value, fixed in zip(values, corrected.get(name, values), strict=False):
+            before, after = words(value), words(fixed)
+            if len(before) == len(after):
+                found.update((b, a) for b, a in zip(before, after, strict=True) if b != a)
+    return found
 
 
 def _together(runs: list[str], corrections: dict[str, str]) -> tuple[Match, ...]:

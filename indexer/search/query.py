@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.core.analysis import is_stop_word, words
+from indexer.core.analysis import fold, is_stop_word, word_pattern, words
 
 FILTER_FIELDS = ("speaker", "event", "section", "title", "video")
 #: Filters on a talk's date: `year:2023`, `after:2023-06`, `before:2024`.
@@ -28,6 +28,7 @@ SCOPES = {"notes": "notes", "note": "notes", "transcript": "transcript",
 MAX_CLAUSES = 16
 MIN_PREFIX = 2
 
+_PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
 )
@@ -292,8 +293,25 @@ def _drop_stop_words(query: Query) -> None:
     query.excluded = [clause for clause in query.excluded if not _is_stop(clause)]
 
 
+def respelt(raw: str, replacements: dict[str, str]) -> str:
+    """The query as typed with each word of `replacements` (keyed as `words` reads them)
+    replaced, in the case it was typed in: everything else, stop words and syntax
+    included, stays as it was (`Will Guidra` → `Will Guidara`)."""
+    def replace(match: re.Match[str]) -> str:
+        written = match.group(0)
+        new = replacements.get(fold(written))
+        if new is None:
+            return written
+        if len(written) > 1 and written.isupper():
+            return new.upper()
+        return new[:1].upper() + new[1:] if written[:1].isupper() else new
+
+    whole = word_pattern(raw).sub(replace, raw)  # compounds whole, then their parts:
+    return _PART.sub(replace, whole)  # a filter's value is part of `speaker:value`
+
+
 def unparse(query: Query) -> str:
-    """A query back as text (used to show "did you mean")."""
+    """A query back as text, as searched (what a correction shows when `respelt` cannot)."""
     parts = [" OR ".join(str(clause) for clause in group) for group in query.groups]
     parts += [f"-{clause}" for clause in query.excluded]
     for sign, filters in (("", query.filters), ("-", query.excluded_filters)):
