@@ -312,6 +312,17 @@ def test_slash_focuses_the_search_box_and_find_counts_matches(server, open_page)
     assert page.locator("mark.found").count() == 0
 
 
+def test_the_words_searched_for_stay_marked_once_a_find_is_cleared(server, open_page):
+    page = open_page(f"{server}/talk/{HOPPER}?q=wire")
+    searched = page.locator(".passages mark:not(.found)").count()
+    assert searched >= 2
+    page.fill("#find-text", "nanosecond")
+    assert page.locator("mark.found").count() >= 1
+    page.press("#find-text", "Escape")
+    assert page.locator("mark.found").count() == 0
+    assert page.locator(".passages mark:not(.found)").count() == searched
+
+
 def test_phone_width_has_no_sideways_scrolling(server, open_page):
     for path, name in (("/search?q=nanosecond+OR+caching", "results-phone"),
                        (f"/talk/{HOPPER}", "talk-phone")):  # fmt: skip

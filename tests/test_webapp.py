@@ -222,6 +222,21 @@ def test_api_search_matches_the_cli_json(client, web_data):
         assert api.get_json() == json.loads(cli.stdout)
 
 
+def test_the_talk_page_marks_the_words_searched_for(client):
+    """Opened from a result (its link carries the query), the talk page marks the words
+    that search found, in the notes and the transcript; opened alone, nothing."""
+    page = html_of(client.get(f"/talk/{HOPPER}", query_string={"q": "nanosecond wire", "t": 5}))
+    assert "<mark>Nanoseconds</mark> explained with a length of <mark>wire</mark>" in page
+    transcript = page[page.index('class="passages"'):]
+    assert "how small a <mark>nanosecond</mark> really is" in transcript
+    assert "pieces of <mark>wire</mark>." in transcript
+    assert "<mark>" not in html_of(client.get(f"/talk/{HOPPER}?t=5"))
+    found = client.get(f"/api/talks/{HOPPER}", query_string={"q": '"length of wire"'}).get_json()
+    assert found["notes"][0]["html"] == (
+        "Nanoseconds explained with a <mark>length of wire</mark>")  # fmt: skip
+    assert "html" not in client.get(f"/api/talks/{HOPPER}").get_json()["notes"][0]
+
+
 def test_api_talk(client):
     detail = client.get(f"/api/talks/{HOPPER}").get_json()
     assert detail["talk"]["title"] == "Grace Hopper - Rear Admiral"
@@ -350,6 +365,8 @@ def test_any_input_gives_no_server_error_and_no_markup(client, q, page, per_page
             assert "<b>" not in part["html"]
     response = client.get("/talk/" + quote(talk_id, safe=""), query_string={"t": q})
     assert response.status_code < 500
+    response = client.get(f"/talk/{HOPPER}", query_string={"q": q})
+    assert response.status_code == 200 and "<b>x</b>" not in html_of(response)
     response = client.get("/api/talks/x", query_string=params)
     assert response.status_code == 404
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import NotFound
 
+from indexer.search import query_marks, talk_detail
 from indexer.search import search as run_search
-from indexer.search import talk_detail
 from indexer.search.library import browse
 from webapp import params
 from webapp.engine_cache import using_engine
@@ -40,9 +40,10 @@ def talks() -> Response:
 
 @bp.get("/api/talks/<talk_id>")
 def talk(talk_id: str) -> Response:
-    """A talk with all its notes, passages and transcript status."""
+    """A talk with all its notes, passages and transcript status; with `q`, each note and
+    passage also as `html` with the words that search marks."""
     with using_engine() as engine:
-        detail = talk_detail(engine, talk_id)
+        detail = talk_detail(engine, talk_id, query_marks(engine, params.query_text(request.args)))
     if detail is None:
         raise NotFound(f"No talk with id {talk_id[:100]!r}.")
     return jsonify(detail)

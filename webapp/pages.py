@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from indexer.engines.protocol import MODES, SORTS
+from indexer.search import query_marks, talk_detail
 from indexer.search import search as run_search
-from indexer.search import talk_detail
 from indexer.search.examples import examples
+from indexer.search.highlight import mark
 from indexer.search.library import FILTERS as LIBRARY_FILTERS
 from indexer.search.library import PER_PAGE as LIBRARY_PER_PAGE
 from indexer.search.library import SORTS as LIBRARY_SORTS
@@ -169,8 +170,10 @@ def library():
 @bp.get("/talk/<talk_id>")
 def talk(talk_id: str):
     """A talk: its player at `t`, its notes and its whole transcript."""
+    query = params.query_text(request.args)
     with using_engine() as engine:
-        detail = talk_detail(engine, talk_id)
+        marks = query_marks(engine, query)
+        detail = talk_detail(engine, talk_id, marks)
     if detail is None:
         raise NotFound(f"There is no talk with the id {talk_id[:100]!r}.")
     videos = detail["talk"]["videos"]
@@ -186,6 +189,8 @@ def talk(talk_id: str):
     for passage in detail["passages"]:
         previous = by_video.get(passage["video_id"], [None])[-1]
         passage["shown"] = new_words(previous["text"] if previous else "", passage["text"])
+        if marks is not None:  # the words searched for, marked where they stand
+            passage["shown_html"] = mark(passage["shown"], marks)
         by_video.setdefault(passage["video_id"], []).append(passage)
         anchor = moment_anchor(passage["video_id"], passage["start"])
         passage["anchor"] = anchor if anchor not in anchors else None
@@ -198,7 +203,7 @@ def talk(talk_id: str):
         "talk.html",
         now=now,
         now_anchor=now_anchor,
-        query=params.query_text(request.args),
+        query=query,
         detail=detail,
         talk=detail["talk"],
         player=player,

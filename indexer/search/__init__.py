@@ -11,6 +11,7 @@ from dataclasses import replace
 from indexer.core.analysis import load_stemmer
 from indexer.core.talks import SAFE_ID
 from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Plan
+from indexer.search.highlight import Marks, mark
 from indexer.search.meaning import query_vector
 from indexer.search.plan import Planner
 from indexer.search.results import search_json, talk_json
@@ -77,9 +78,26 @@ def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
     return replace(plan, mode=mode, vector=vector), []
 
 
-def talk_detail(engine: Engine, talk_id: str) -> dict | None:
-    """A talk with all its notes and passages, or None for an unknown (or malformed) id."""
+def talk_detail(engine: Engine, talk_id: str, marks: Marks | None = None) -> dict | None:
+    """A talk with all its notes and passages, or None for an unknown (or malformed) id;
+    with `marks` (`query_marks`), each note and passage also as HTML with them marked."""
     if not SAFE_ID.fullmatch(talk_id or ""):
         return None
     content = engine.talk(talk_id)
-    return talk_json(content) if content is not None else None
+    if content is None:
+        return None
+    detail = talk_json(content)
+    if marks is not None:
+        for item in (*detail["notes"], *detail["passages"]):
+            item["html"] = mark(item["text"], marks)
+    return detail
+
+
+def query_marks(engine: Engine, text: str) -> Marks | None:
+    """What a search for `text` marks in what it finds (its words as searched: stems,
+    corrections, prefixes as expanded, phrases whole); None when it has nothing to mark."""
+    if not (text or "").strip():
+        return None
+    warm(engine)
+    marks = Planner(engine).plan(text).marks
+    return marks if marks.words or marks.phrases else None

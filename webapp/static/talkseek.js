@@ -157,13 +157,15 @@
   var count = document.getElementById("find-count");
   var texts = Array.prototype.slice.call(document.querySelectorAll(".findable"));
   var originals = texts.map(function (el) { return el.textContent; });
+  // as served: the words of the search that led here stay marked once a find is cleared
+  var served = texts.map(function (el) { return el.innerHTML; });
   var marks = [];
   var currentMark = -1;
   findForm.hidden = false;
 
   function clearMarks() {
     texts.forEach(function (el, i) {
-      if (el.querySelector("mark")) { el.textContent = originals[i]; }
+      if (el.querySelector("mark.found")) { el.innerHTML = served[i]; }
     });
     marks = [];
     currentMark = -1;
