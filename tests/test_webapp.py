@@ -116,8 +116,8 @@ def test_notes_matches_link_to_their_aligned_second(client):
 
 def test_a_correction_a_fallback_and_the_empty_state_are_said(client):
     page = html_of(client.get("/search?q=the+compiler+Nanosecnod"))
-    assert ('Showing results for\n    <a href="/search?q=the+compiler+Nanosecond">'
-            'the compiler Nanosecond</a>' in page)  # fmt: skip
+    assert ('Did you mean\n    <a href="/search?q=the+compiler+Nanosecond">'
+            'the compiler Nanosecond</a>?' in page)  # fmt: skip
     page = html_of(client.get("/search?q=zeppelins+moth"))
     assert "No talk has all of these words" in page
     page = html_of(client.get("/search?q=xylophonequartz"))

@@ -53,8 +53,8 @@ def _terminal(html: str) -> str:
 def print_results(result: dict) -> None:
     """Talks with their notes and moments; marks become bold."""
     if result["suggestion"]:
-        click.echo(f"Showing results for: {result['suggestion']} (the talks have no word "
-                   "as typed)")
+        click.echo(f"Did you mean: {result['suggestion']}? (no talk has a word as typed: the "
+                   "results are for the closest words the talks have)")
     for notice in result.get("notices", []):
         click.echo(notice)
     if result.get("partial"):
