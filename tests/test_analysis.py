@@ -131,11 +131,12 @@ def test_spelling_words_are_the_analyzer_without_its_stemmer(text):
     assert expected == {term.text for term in analyze(text, stemmed=False)}
 
 
-_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n+#\u00ad"),
+_TRICKY = st.text(alphabet=st.sampled_from("abcéR's-:./ \u2019\u0301ǅ1_\n+#\u00ad,"),
                   max_size=60)
 _PIECES = st.lists(
     st.one_of(_TRICKY, st.sampled_from(["re:Invent", "Gall's", "U.S.A.", "event-driven",
-                                        "C++", ".NET", "C#'s", "...and"])),
+                                        "C++", ".NET", "C#'s", "...and", "10,000,",
+                                        "1,000,000", "2.5", "9/11", "1,0000"])),
     max_size=6,
 )
 
@@ -152,6 +153,20 @@ def test_the_tokenizer_chosen_for_a_text_finds_what_the_whole_pattern_finds(piec
 def test_a_text_where_a_dot_leads_a_word_is_read_by_the_whole_pattern():
     assert word_pattern("we use .NET").findall("we use .NET") == ["we", "use", ".NET"]
     assert word_pattern("so...and v1.2 .5").pattern != WORD  # no dot leads a word here
+
+
+def test_a_number_grouped_by_commas_is_one_number_and_digits_are_never_joined():
+    """`10,000` is what people also type as `10000`; `2.5` is not 25, `9/11` not 911."""
+    assert terms("10,000 hours, 1,000,000 users, 10,000, and") == [
+        "10000", "hour", "1000000", "user", "10000", "and"]  # fmt: skip
+    assert terms("1,2,3 and 10,0000 and 1,000.50") == [
+        "1", "2", "3", "and", "10", "0000", "and", "1000", "50"]  # fmt: skip
+    assert phrase_parts("2.5 million at 10:30 after 9/11") == (
+        ["2", "5", "million", "at", "10", "30", "after", "9", "11"],) * 2
+    assert terms("covid-19 v2.0") == ["covid19", "covid", "19", "v20", "v2", "0"]
+    assert word_pattern("we had 10,000 users").pattern != WORD  # no dot leads a word
+    assert word_pattern("we had 10000 users").findall("we had 10000 users") == [
+        "we", "had", "10000", "users"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -197,7 +212,7 @@ def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:
     for match in re.finditer(WORD, text):
         raw, begin = match.group(), match.start()
         end = len(raw) - 2 if re.search(r"['\u2019]s$", raw, re.I) else len(raw)
-        parts = [(re.sub("['\u2019\u00ad]", "", p.group()), p.start(), p.end())
+        parts = [(re.sub("['\u2019\u00ad,]", "", p.group()), p.start(), p.end())
                  for p in re.finditer(r"[^-.:/]+", raw[:end])]  # fmt: skip
         parts = [part for part in parts if part[0]]
         if parts and raw.startswith("."):  # spelt out: a leading dot, a `++` or `#` ending
@@ -208,8 +223,9 @@ def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:
             parts[-1] = (parts[-1][0][:-1] + "sharp", *parts[-1][1:])
         norm = [stem(fold(part)) for part, _, _ in parts]
         if len(parts) > 1:
-            joined = stem(fold("".join(part for part, _, _ in parts)))
-            found.append((joined, position, begin, begin + end))
+            if not all(part.isdigit() for part, _, _ in parts):  # digits are never joined
+                joined = stem(fold("".join(part for part, _, _ in parts)))
+                found.append((joined, position, begin, begin + end))
             for offset, ((_, start, stop), term) in enumerate(zip(parts, norm, strict=True)):
                 found.append((term, position + offset, begin + start, begin + stop))
             position += len(parts)

@@ -307,11 +307,14 @@ def symbol_engine(request, tmp_path_factory):
     """Talks about C++, C# and .NET beside a speaker with a middle initial C, a talk about
     the net and one on Amazon.com, and a word with a soft hyphen: on each engine."""
     spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time",
-                              50: "deployed on Kuber\u00adnetes clusters"},
-              "MMMMMMMMMMM": {30: "a safety net for the whole net"},
+                              50: "deployed on Kuber\u00adnetes clusters",
+                              100: "a 2.5 million line codebase", 150: "so call 911 first"},
+              "MMMMMMMMMMM": {30: "a safety net for the whole net",
+                              70: "we logged 10,000 hours of flight"},
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
                               60: "with ASP.NET Core"},
-              "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com"}}  # fmt: skip
+              "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com",
+                              90: "revenue grew to 25 million", 120: "after 9/11 it changed"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES, spoken)
 
 
@@ -324,6 +327,21 @@ def test_symbols_that_make_a_word_another_find_only_that_word(symbol_engine, que
     """`c#` finds C#, not every talk with a C in it, and `.net` finds .NET, not the net."""
     result = search(symbol_engine, query, mode="keyword")
     assert [item["talk"]["title"] for item in result["results"]] == titles
+
+
+@pytest.mark.parametrize(("query", "titles", "marked"), [
+    ("10000 hours", ["Fighting viruses, defending the net"], "<mark>10,000</mark> <mark>hours</mark>"),
+    ("10,000", ["Fighting viruses, defending the net"], "logged <mark>10,000</mark> hours"),
+    ("2.5 million", ["Modern C++ at scale"], "a <mark>2.5</mark> <mark>million</mark> line"),
+    ("25 million", ["The Airstream, restyled"], "to <mark>25</mark> <mark>million</mark>"),
+    ("9/11", ["The Airstream, restyled"], "after <mark>9/11</mark> it"),
+    ("911", ["Modern C++ at scale"], "call <mark>911</mark> first"),
+])  # fmt: skip
+def test_numbers_are_found_as_written_and_as_typed(symbol_engine, query, titles, marked):
+    """`10,000` is the 10000 people type; `2.5` is not 25, nor `9/11` the number 911."""
+    result = search(symbol_engine, query, mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]] == titles
+    assert marked in result["results"][0]["moments"][0]["html"]
 
 
 def test_a_word_without_its_symbols_still_finds_the_plain_word(symbol_engine):

@@ -3,7 +3,9 @@
 Words are split so that `S3`, `re:Invent`, `Gall's`, `event-driven` and
 `Amazon.com` are findable whole and by their parts: a compound yields its joined
 form and its parts, the parts at consecutive positions and the joined form at
-the first part's position. Symbols that make a word another one are spelt out
+the first part's position. Digits joined by a dot, colon or slash are only their parts
+(`2.5` is not 25, nor `9/11` 911), and a number grouped by commas is one number
+(`10,000` is 10000). Symbols that make a word another one are spelt out
 (`C++`, `C#`, `.NET` are `cplusplus`, `csharp`, `dotnet`), so `c#` never finds
 every `c`, nor `.net` every net. Then lowercase, accents folded, and nltk's Snowball
 stemmer (pure Python, no downloaded data). Stop words stay in the index, so
@@ -27,23 +29,28 @@ if TYPE_CHECKING:
     from nltk.stem.snowball import SnowballStemmer
 
 # A word: an optional leading dot before a letter and after no word (.NET, .com), the
-# body (apostrophes, soft hyphens and compound joiners inside), an optional `++` or `#`
-# ending (C++, C#). A soft hyphen only says where a word may break (text copied from web
-# pages has them): `Kuber\u00adnetes` is Kubernetes.
+# body (a number grouped by commas, or letters and digits with apostrophes, soft hyphens
+# and compound joiners inside), an optional `++` or `#` ending (C++, C#). A soft hyphen
+# only says where a word may break (text copied from web pages has them):
+# `Kuber\u00adnetes` is Kubernetes. `10,000` is the number people also type as `10000`.
 # The body's quantifiers are possessive only for speed: nothing after them matches a word
 # character, so giving one back never finds another match.
 _LEADING_DOT = r"(?:\.(?<![\w.]\.)(?=[^\W\d_]))?"
-_BODY = r"\w++(?:['\u2019\u00ad]\w+)*+(?:[-.:/]\w+(?:['\u2019\u00ad]\w+)*)*+"
+_GROUPED = r"\d{1,3}(?:,\d{3})++(?!\d|,\d)"
+_WORDLIKE = r"\w++(?:['\u2019\u00ad]\w+)*+(?:[-.:/]\w+(?:['\u2019\u00ad]\w+)*)*+"
 _ENDING = r"(?:(?=[+#])(?:\+\+|#(?!\w))(?:['\u2019]s\b)?)?"
-WORD = _LEADING_DOT + _BODY + _ENDING
+WORD = f"{_LEADING_DOT}(?:{_GROUPED}|{_WORDLIKE}){_ENDING}"
 _WORD_PATTERN = re.compile(WORD)
-#: WORD without its leading dot, which costs a fifth of tokenizing (a pattern that may
-#: start with a dot is tried at every character): the same matches in any text where no
-#: dot could lead a word, as `_DOT_LEADS` finds by a fast scan for dots.
-_UNDOTTED_PATTERN = re.compile(_BODY + _ENDING)
+#: WORD without its leading dot and grouped numbers, which cost two fifths of tokenizing
+#: (a pattern that may start with a dot is tried at every character, and one with two
+#: bodies tries both): the same matches in any text where no dot could lead a word and
+#: no digit is followed by a comma and three digits, as two fast scans find.
+_PLAIN_WORD_PATTERN = re.compile(_WORDLIKE + _ENDING)
+_UNDOTTED_PATTERN = re.compile(f"(?:{_GROUPED}|{_WORDLIKE}){_ENDING}")
 _DOT_LEADS = re.compile(r"\.(?<![\w.]\.)(?=[^\W\d_])")
+_COMMA_GROUPS = re.compile(r",(?<=\d,)\d{3}")  # each scan starts at a literal: fast
 _PLAIN = re.compile(r"\w+")  # no compound separators or apostrophes
-_DROPPED = "'\u2019\u00ad"  # inside a word: apostrophes and soft hyphens
+_DROPPED = "'\u2019\u00ad,"  # inside a word: apostrophes, soft hyphens, a number's commas
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.I)
 #: How a word's symbols are spelt out: its leading dot, and its ending.
 _DOT = "dot"
@@ -53,15 +60,17 @@ _SYMBOLS = re.compile(r"^\.|(?:\+\+|#)(?:['\u2019]s)?$")
 
 
 def word_pattern(text: str) -> re.Pattern[str]:
-    """The tokenizer for this text: WORD, or the same without a leading dot where no dot
-    can lead a word (nearly every text), which finds the same words faster."""
-    return _WORD_PATTERN if _DOT_LEADS.search(text) else _UNDOTTED_PATTERN
+    """The tokenizer for this text: WORD, or the same without a leading dot and grouped
+    numbers where the text has neither (most texts), which finds the same words faster."""
+    if _DOT_LEADS.search(text):
+        return _WORD_PATTERN
+    return _UNDOTTED_PATTERN if _COMMA_GROUPS.search(text) else _PLAIN_WORD_PATTERN
 
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 7  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+ANALYZER_VERSION = 8  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
-# 7: soft hyphens inside words
+# 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -228,9 +237,11 @@ def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]
     if len(parts) <= 1:
         text = parts[0][0] if parts else match[:end]
         return 1, (Term(normalize(text), 0, 0, end),)
-    joined = Term(normalize("".join(text for text, _, _ in parts)), 0, 0, end)
     found = [Term(normalize(text), offset, start, stop)
              for offset, (text, start, stop) in enumerate(parts)]  # fmt: skip
+    if all(text.isdigit() for text, _, _ in parts):  # `2.5`, `10:30`, `9/11`: not one number
+        return len(parts), tuple(found)
+    joined = Term(normalize("".join(text for text, _, _ in parts)), 0, 0, end)
     return len(parts), (joined, *found)
 
 
@@ -265,7 +276,8 @@ def name_forms(text: str) -> list[Term]:
     indexed beside the terms of a name field, so that `stevens` finds Michael Stevens
     before Steven Johnson, and `greene` Brian Greene before talks about green. A word that
     is its own stem carries `WRITTEN_MARK` (`adam0`): as itself it would be the very term
-    `adams` stems to, and `adam` could not find Adam Grant before Paul Adams."""
+    `adams` stems to, and `adam` could not find Adam Grant before Paul Adams. A number has
+    no form: digits never stem, and a marked `10` would be the number 100."""
     found: list[Term] = []
     base = 0
     for match in word_pattern(text).finditer(text):
@@ -274,7 +286,8 @@ def name_forms(text: str) -> list[Term]:
         offset = match.start()
         found.extend(Term(plain.text if plain.text != term.text else plain.text + WRITTEN_MARK,
                           base + plain.pos, offset + plain.start, offset + plain.end)
-                     for term, plain in zip(stemmed, written, strict=True))  # fmt: skip
+                     for term, plain in zip(stemmed, written, strict=True)
+                     if not plain.text.isdigit())  # fmt: skip
         base += width
     return found
 

@@ -197,7 +197,8 @@ def _sequence(text: str, tokens: list[str], words: AbstractSet[str]
         after = index + 1
         _, terms = word_terms(tokens[index])
         offset = starts[index]
-        for term in terms[1:] if len(terms) > 1 else terms:
+        joined = len(terms) > 1 and terms[1].pos == terms[0].pos  # (digits have none: `2.5`)
+        for term in terms[1:] if joined else terms:
             sequence.append((term.text, offset + term.start, offset + term.end))
     return sequence
 

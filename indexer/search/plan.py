@@ -121,7 +121,7 @@ class Planner:
         highlight = _highlight(query, corrections, expansions)
         phrases = tuple(dict.fromkeys(
             tuple(phrase_parts(clause.text)[1]) for group in query.groups for clause in group
-            if clause.kind == "phrase" and len(phrase_parts(clause.text)[1]) > 1
+            if _marked_whole(clause)
         ))  # fmt: skip
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
 
@@ -190,6 +190,8 @@ class Planner:
         found, parts = phrase_parts(word)
         if not found:
             return []
+        if found == parts and len(parts) > 1:  # digits (`2.5`, `9/11`): their parts in order
+            return [Match(tuple(parts), phrase=True)]
         if len(found) > 1:  # a compound: its joined form, or its parts in order
             if self._frequency(fields, found[0]) == 0:
                 fixed = self._fix_parts(word, fields)
@@ -319,6 +321,15 @@ def _filter(name: str, value: str, negate: bool = False) -> Filter:
     return Filter(name, value, match, negate)
 
 
+def _marked_whole(clause: Clause) -> bool:
+    """A phrase, or digits joined by symbols (`2.5`): marked only where it stands whole,
+    not each of its words wherever it stands."""
+    found, parts = phrase_parts(clause.text)
+    if clause.kind == "phrase":
+        return len(parts) > 1
+    return clause.kind == "word" and len(parts) > 1 and found == parts
+
+
 def _highlight(
     query: Query, corrections: dict[str, str], expansions: dict[str, list[str]]
 ) -> frozenset[str]:
@@ -330,7 +341,7 @@ def _highlight(
             if clause.kind == "prefix":  # the words searched for, not every expansion
                 marked.update(expansions.get(clause.text, ()))
                 marked.add(stem(text))
-            elif clause.kind == "phrase" and len(phrase_parts(text)[1]) > 1:
+            elif _marked_whole(clause):
                 continue  # marked as a whole where it stands (PlannedQuery.phrases)
             else:
                 marked.update(terms(text))
