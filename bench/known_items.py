@@ -71,20 +71,40 @@ def remembered_phrases(corpus: Path, count: int, seed: int = 13,
     """`count` runs of two to four words said one after the other in a podcast caption
     (letters only, at least two of them not stop words), as someone remembering them
     types them: the same for the same corpus and seed (from `videos` only, when given)."""
+    return [" ".join(run) for run in _said_runs(corpus, count, (2, 3, 4), 2, seed, videos)]
+
+
+def slipped_phrases(corpus: Path, count: int, seed: int = 17,
+                    videos: set[str] | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """`count` runs of six to eight words said in a podcast caption (letters only, at
+    least three of them not stop words), each as typed by someone who remembers it with
+    one word missing, and as said: the same for the same corpus and seed."""
+    rng = random.Random(seed)
+    slipped = []
+    for run in _said_runs(corpus, count, (6, 7, 8), 3, seed, videos):
+        missing = rng.randrange(1, len(run) - 1)  # the first and last words are remembered
+        slipped.append((" ".join(run[:missing] + run[missing + 1 :]), " ".join(run)))
+    return slipped
+
+
+def _said_runs(corpus: Path, count: int, sizes: tuple[int, ...], content: int, seed: int,
+               videos: set[str] | None) -> list[list[str]]:  # fmt: skip
+    """`count` runs of words (of one of `sizes`) said one after the other in a podcast
+    caption, letters only, at least `content` of them not stop words."""
     paths = sorted(path for path in (corpus / "lenny" / "transcripts").glob("*.json")
                    if videos is None or path.stem in videos)  # fmt: skip
     rng = random.Random(seed)
-    phrases: list[str] = []
-    while paths and len(phrases) < count:
+    runs: list[list[str]] = []
+    while paths and len(runs) < count:
         snippet = rng.choice(json.loads(rng.choice(paths).read_text(encoding="utf-8")))
         said = [word.strip(".,:;!?\"()") for word in snippet["text"].split()]
-        size = rng.choice((2, 3, 4))
+        size = rng.choice(sizes)
         if len(said) < size + 2:
             continue
         start = rng.randrange(len(said) - size)
-        phrase = " ".join(said[start : start + size])
-        if re.fullmatch(r"[A-Za-z' -]+", phrase) and sum(
-            not is_stop_word(word) for word in words(phrase)
-        ) >= 2:
-            phrases.append(phrase)
-    return phrases
+        run = said[start : start + size]
+        if re.fullmatch(r"[A-Za-z' -]+", " ".join(run)) and sum(
+            not is_stop_word(word) for word in words(" ".join(run))
+        ) >= content:
+            runs.append(run)
+    return runs

@@ -10,7 +10,9 @@
 - known items over the podcasts (`bench/known_items.py`): three rare words of a speaker
   turn, and the rank of its episode.
 - phrases remembered from the podcasts (`bench/known_items.py`), typed without quotes:
-  the share whose first result's first moment says them, side by side as typed.
+  the share whose first result's first moment says them, side by side as typed;
+- longer runs remembered with a word missing, typed without quotes: the share whose first
+  result's first moment says the whole run.
 
 Queries come from the engine's own records with a fixed seed, so every engine and every
 version is measured on the same ones; searches use the default mode (hybrid where the
@@ -24,7 +26,7 @@ import re
 import statistics
 from pathlib import Path
 
-from bench.known_items import known_items, remembered_phrases
+from bench.known_items import known_items, remembered_phrases, slipped_phrases
 from indexer.core.analysis import spelling_words, stem, words
 from indexer.engines.protocol import Engine
 from indexer.search import DEFAULT_MODE, search
@@ -106,12 +108,24 @@ def said_together_share(engine: Engine, corpus: Path, count: int) -> float | Non
     videos = _indexed_podcasts(engine, corpus)
     if not videos:
         return None
-    said = 0
-    for phrase in remembered_phrases(corpus, count, videos=videos):
-        results = search(engine, phrase, mode="keyword")["results"]
-        moments = results[0]["moments"] if results else []
-        said += bool(moments) and _holds_in_order(words(moments[0]["text"]), words(phrase))
-    return said / count
+    phrases = remembered_phrases(corpus, count, videos=videos)
+    return sum(_first_moment_says(engine, phrase, phrase) for phrase in phrases) / count
+
+
+def said_with_a_slip_share(engine: Engine, corpus: Path, count: int) -> float | None:
+    """None when the index holds none of the podcast episodes."""
+    videos = _indexed_podcasts(engine, corpus)
+    if not videos:
+        return None
+    slipped = slipped_phrases(corpus, count, videos=videos)
+    return sum(_first_moment_says(engine, typed, said) for typed, said in slipped) / count
+
+
+def _first_moment_says(engine: Engine, query: str, said: str) -> bool:
+    """Whether the first result's first moment says the words `said`, in order."""
+    results = search(engine, query, mode="keyword")["results"]
+    moments = results[0]["moments"] if results else []
+    return bool(moments) and _holds_in_order(words(moments[0]["text"]), words(said))
 
 
 def _holds_in_order(text: list[str], phrase: list[str]) -> bool:
@@ -147,4 +161,5 @@ def measure(engine: Engine, corpus: Path, count: int = 300, seed: int = 5) -> di
     together = said_together_share(engine, corpus, count)
     if together is not None:
         figures["relevance_said_together"] = together
+        figures["relevance_said_with_a_slip"] = said_with_a_slip_share(engine, corpus, count)
     return {name: round(value, 3) for name, value in figures.items()}

@@ -156,3 +156,31 @@ def test_phrases_remembered_from_the_podcasts_are_found_where_they_are_said(lenn
         assert said_together_share(engine, corpus, 40) > 0.5
     finally:
         engine.close()
+
+
+def test_runs_remembered_with_a_word_missing_are_found_where_they_are_said(
+    lenny_data, corpus, monkeypatch
+):
+    """The benchmark's figure for longer runs typed with a word missing: each is said in a
+    caption without its gap, and on the podcasts most find first the moment that says
+    them, which the words typed side by side in pairs do (`Plan.pairs`)."""
+    from bench.known_items import slipped_phrases
+    from bench.relevance import said_with_a_slip_share
+    from indexer.core.data_folder import DataFolder
+    from indexer.engines import open_engine
+    from indexer.search import plan
+
+    slipped = slipped_phrases(corpus, 20)
+    assert slipped == slipped_phrases(corpus, 20) and len(set(slipped)) > 15
+    for typed, said in slipped:
+        typed_words, said_words = typed.split(), said.split()
+        assert len(typed_words) == len(said_words) - 1 and 6 <= len(said_words) <= 8
+        assert typed_words[0] == said_words[0] and typed_words[-1] == said_words[-1]
+    engine = open_engine(DataFolder(lenny_data))
+    try:
+        with_pairs = said_with_a_slip_share(engine, corpus, 40)
+        monkeypatch.setattr(plan, "PAIRS_SHARE", 0.0)
+        without = said_with_a_slip_share(engine, corpus, 40)
+        assert with_pairs > 0.6 > without  # 0.85 and 0.35 when written
+    finally:
+        engine.close()

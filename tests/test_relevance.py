@@ -20,7 +20,7 @@ from indexer.cli import main
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.protocol import Engine
-from indexer.search import search
+from indexer.search import plan, search
 from tests.conftest import build_data_folder
 from tests.searching import TalkIndex
 
@@ -378,6 +378,8 @@ TOGETHER_NOTES = _notes(
     ("Model week", "Quin Tate", "QQQQQQQQQQQ"),
     ("Funding rounds", "Rex Uhl", "RRRRRRRRRRR"),
     ("Broadcast seasons", "Sue Vail", "SSSSSSSSSSS"),
+    ("Shipping habits", "Tom Wale", "TTTTTTTTTTT"),
+    ("Release trains", "Uma Yost", "UUUUUUUUUUU"),
 )
 
 
@@ -385,7 +387,8 @@ TOGETHER_NOTES = _notes(
 def together_engine(request, tmp_path_factory):
     """One talk saying "machine" and "learning" often but apart (and once "learning
     machine"), one saying "machine learning" once; one saying "series A" once, one saying
-    "series" often: on each engine."""
+    "series" often; one saying a sentence once, one saying its words often but apart: on
+    each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
@@ -393,7 +396,10 @@ def together_engine(request, tmp_path_factory):
                               300: "we trained a machine learning model"},
               "RRRRRRRRRRR": {100: "then we raised our series A round"},
               "SSSSSSSSSSS": {20: "a series of storms", 21: "the series ended",
-                              70: "series after series", 71: "the new series began"}}  # fmt: skip
+                              70: "series after series", 71: "the new series began"},
+              "TTTTTTTTTTT": {30: "we always ship the smallest thing that works"},
+              "UUUUUUUUUUU": {40: "it always works, ship it, ship it again, a thing always "
+                                  "works, one thing works always, ship"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
 
 
@@ -412,3 +418,22 @@ def test_words_typed_side_by_side_find_first_where_they_are_said_so(
     first = result["results"][0]
     assert first["talk"]["title"] == title
     assert said in first["moments"][0]["text"]
+
+
+def test_a_sentence_remembered_with_a_word_missing_finds_where_it_was_said(
+    together_engine, monkeypatch
+):
+    """The words typed side by side in pairs as said (`Plan.pairs`) find the sentence
+    once said before the talk saying its words more often, apart; without pairs, the
+    words said apart would come first."""
+    remembered = "always ship the thing that works"  # said: "...the smallest thing..."
+
+    def first(result: dict) -> tuple[str, str]:
+        talk = result["results"][0]
+        return talk["talk"]["title"], talk["moments"][0]["text"]
+
+    title, moment = first(search(together_engine, remembered, mode="keyword"))
+    assert title == "Shipping habits"
+    assert "we always ship the smallest thing that works" in moment
+    monkeypatch.setattr(plan, "PAIRS_SHARE", 0.0)
+    assert first(search(together_engine, remembered, mode="keyword"))[0] == "Release trains"

@@ -206,6 +206,31 @@ def test_a_phrase_checked_within_some_documents_is_whooshs_phrase_among_them(fix
         assert checked > 20
 
 
+def test_phrases_checked_together_are_each_checked_alone(fixture_data):
+    """`phrases_within` reads a word's positions once for every phrase holding it: each
+    phrase's documents are Whoosh's phrase search among the candidates, as checked alone."""
+    rng = np.random.default_rng(11)
+    with TalkIndex(fixture_data / "index") as index:
+        by_field: dict[str, list[Phrase]] = {}
+        for query in _sample_queries(index, per_field=6):
+            if isinstance(query, Phrase):
+                by_field.setdefault(query.fieldname, []).append(query)
+        everything = np.arange(index.reader.doc_count_all())
+        checked = 0
+        for name, queries in by_field.items():
+            words = [list(query.words) for query in queries]
+            shared = [*words, words[0][::-1], [words[0][-1], *words[-1]], ["absentword"]]
+            some = np.sort(rng.choice(everything, len(everything) // 2, replace=False))
+            for within in (everything, some, everything[:0]):
+                found = index.scorer.phrases_within(name, shared, within)
+                assert len(found) == len(shared)
+                for phrase, docs in zip(shared, found, strict=True):
+                    alone = np.array(sorted(_whoosh(index, Phrase(name, phrase))), dtype=np.int64)
+                    assert np.array_equal(docs, np.intersect1d(alone, within)), phrase
+                    checked += len(docs)
+        assert checked > 10
+
+
 def test_bulk_scores_equal_whoosh_scores_on_the_podcasts(lenny_data):
     with TalkIndex(lenny_data / "index") as index:
         assert len(list(index.reader.leaf_readers())) > 1  # postings gathered across segments

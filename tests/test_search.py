@@ -287,6 +287,25 @@ def test_wildcards_and_typos_expand_to_a_bounded_number_of_terms(index):
     assert result["total"] >= 1
 
 
+def test_runs_of_three_words_or_more_are_also_searched_in_pairs(index):
+    """Each pair of neighbouring words, as corrected, but those of two stop words; worth
+    less together than the whole run."""
+    from indexer.search.plan import PAIRS_SHARE, Planner
+
+    planner = Planner(index.engine)
+    pairs = planner.plan("how to hire a head of product").plan.pairs
+    assert [match.terms for match in pairs] == [
+        ("to", "hire"), ("hire", "a"), ("a", "head"), ("head", "of"), ("of", "product")]
+    assert all(match.phrase for match in pairs)
+    assert sum(match.boost for match in pairs) == pytest.approx(PAIRS_SHARE)
+    assert PAIRS_SHARE < 1
+    corrected = planner.plan("the compiler nanosecnod grace").plan.pairs
+    assert [match.terms for match in corrected] == [
+        ("the", "compil"), ("compil", "nanosecond"), ("nanosecond", "grace")]
+    assert planner.plan("compiler nanosecond").plan.pairs == ()  # the run is its pair
+    assert planner.plan('compiler "grace hopper" nanosecond').plan.pairs == ()
+
+
 def _index_of_one_file(tmp_path, name: str, text: str):
     """The index of a data folder whose notes are one file."""
     notes = tmp_path / "notes"

@@ -162,6 +162,12 @@ class Plan:
     #: document holding one as typed ranks above those holding its words apart (an
     #: engine whose own ranking already favours words close together may rely on that)
     together: tuple[Match, ...] = ()
+    #: neighbouring words of a run of three or more (`together`), unless both are stop
+    #: words, as phrases: a passage or note saying some of them as typed ranks above one
+    #: saying none, below one saying the whole run. Each pair's `boost` is its share of
+    #: what the whole run is worth (the pairs of a run sum to less than one): a run
+    #: remembered with a word wrong or missing still finds the moment
+    pairs: tuple[Match, ...] = ()
 
     @property
     def is_empty(self) -> bool:

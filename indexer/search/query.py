@@ -92,9 +92,12 @@ def _clause(text: str, quoted: bool) -> Clause | None:
 
 
 def _is_stop(clause: Clause) -> bool:
-    return clause.kind == "word" and is_stop_word(
-        clause.text.replace("'", "").replace("\u2019", "")
-    )
+    return clause.kind == "word" and typed_stop_word(clause.text)
+
+
+def typed_stop_word(word: str) -> bool:
+    """True for a stop word as typed (`that's` is `thats`)."""
+    return is_stop_word(word.replace("'", "").replace("\u2019", ""))
 
 
 def parse_query(raw: str) -> Query:

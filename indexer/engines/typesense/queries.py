@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import typesense
@@ -217,7 +217,7 @@ class Searcher:
         if plan.by_meaning:
             return self._hybrid(plan, wanted, doc_filter, first, last, budget)
         order, hits, fallback, groups = self._keyword(plan, wanted, doc_filter, last, budget)
-        together = {} if fallback else self._said_together(plan, order, doc_filter)
+        together = self._said_together(plan, [] if fallback else order, doc_filter)
         order = _holders_first(order, together)
         if groups is not None:  # (the one-request path read what its page shows)
             order = self._sorted(order, plan.sort)
@@ -249,23 +249,40 @@ class Searcher:
         order, hits = self._ranked(plan, groups, candidates, doc_filter, last)
         return order, hits, fallback, groups
 
-    def _said_together(self, plan: Plan, order: list[str], doc_filter: str
-                       ) -> dict[str, list[dict]]:  # fmt: skip
+    def _said_together(self, plan: Plan, order: list[str], doc_filter: str) -> _Together:
         """Of the talks in `order`, those holding words typed side by side as they were
-        typed (`Plan.together`), with the documents holding them, best first: one request.
+        typed (`Plan.together`) or some of their pairs (`Plan.pairs`, in documents holding
+        every group, not in talk records), with the documents holding them, each worth
+        what it holds: one request.
 
         Typesense's own ranking favours words close together but only among the words it
         is asked for, and stop words are not: "series a" would rank as "series"."""
         if not plan.together or not order:
-            return {}
-        searches = [{**self._ranking(plan, [(match,)], doc_filter, order, len(self.talks), PAGE),
-                     "group_limit": DETAIL_HITS, "per_page": PAGE, "drop_tokens_threshold": 0,
-                     "include_fields": SHOWN_FIELDS} for match in plan.together]  # fmt: skip
-        found: dict[str, list[dict]] = {}
-        for result in self._run(searches):
+            return _Together({}, {})
+        matches = [*plan.together, *plan.pairs]
+        searches = []
+        for match in matches:
+            groups: list[Group] = [(match,)]
+            kept = doc_filter
+            if match in plan.pairs:
+                groups += list(plan.groups)
+                kept = _join(doc_filter, f"kind:!={Kind.TALK.value}")
+            searches.append({**self._ranking(plan, groups, kept, order, len(self.talks), PAGE),
+                             "group_limit": DETAIL_HITS, "per_page": PAGE,
+                             "drop_tokens_threshold": 0, "include_fields": SHOWN_FIELDS})
+        worth: dict[str, float] = {}
+        found: dict[str, dict[str, dict]] = {}
+        for match, result in zip(matches, self._run(searches), strict=True):
             for group in result.get("grouped_hits", []):
-                found.setdefault(group["group_key"][0], []).extend(group["hits"])
-        return found
+                held = found.setdefault(group["group_key"][0], {})
+                for hit in group["hits"]:
+                    key = hit["document"]["id"]
+                    held.setdefault(key, hit)
+                    worth[key] = worth.get(key, 0.0) + match.boost
+        hits = {talk_id: sorted(held.values(), key=lambda hit: -worth[hit["document"]["id"]])
+                for talk_id, held in found.items()}  # fmt: skip
+        return _Together({talk_id: min(1.0, worth[held[0]["document"]["id"]])
+                          for talk_id, held in hits.items()}, hits)  # fmt: skip
 
     # -- by meaning ------------------------------------------------------------------------
 
@@ -280,7 +297,7 @@ class Searcher:
             keyword_plan = replace(plan, sort="relevance")
             keyword_order, hits, fallback, _ = self._keyword(keyword_plan, wanted, doc_filter,
                                                              HYBRID_TALKS, budget)  # fmt: skip
-            together = {} if fallback else self._said_together(plan, keyword_order, doc_filter)
+            together = self._said_together(plan, [] if fallback else keyword_order, doc_filter)
             keyword_order = _holders_first(keyword_order, together)
             hits = _held_first(hits, together)
         near = set(wanted)
@@ -532,18 +549,24 @@ def _pinned(groups: tuple[Group, ...], hits: list[dict]) -> bool:
     return False
 
 
-def _holders_first(order: list[str], together: dict[str, list[dict]]) -> list[str]:
-    """The talks holding words as typed first, each part in its own order."""
-    return ([talk_id for talk_id in order if talk_id in together]
-            + [talk_id for talk_id in order if talk_id not in together])  # fmt: skip
+class _Together(NamedTuple):
+    """Per talk, the worth of its document saying most of the words typed together (a
+    whole run 1, pairs their share), and the documents saying them, most first."""
+
+    worth: dict[str, float]
+    hits: dict[str, list[dict]]
 
 
-def _held_first(hits: dict[str, list[dict]], together: dict[str, list[dict]]
-                ) -> dict[str, list[dict]]:  # fmt: skip
-    """Each talk's hits with the documents holding words as typed first: its first moment
+def _holders_first(order: list[str], together: _Together) -> list[str]:
+    """The talks saying words as typed first, most first; ties keep their order."""
+    return sorted(order, key=lambda talk_id: -together.worth.get(talk_id, 0.0))
+
+
+def _held_first(hits: dict[str, list[dict]], together: _Together) -> dict[str, list[dict]]:
+    """Each talk's hits with the documents saying words as typed first: its first moment
     is where they are said so."""
     merged = dict(hits)
-    for talk_id, held in together.items():
+    for talk_id, held in together.hits.items():
         first = {hit["document"]["id"] for hit in held}
         merged[talk_id] = held + [hit for hit in hits.get(talk_id, [])
                                   if hit["document"]["id"] not in first]  # fmt: skip

@@ -23,6 +23,7 @@ from indexer.engines.whoosh.postings import Postings, TermPostings
 from indexer.engines.whoosh.weighting import K1, B, peer_average
 
 _POSITION_SPAN = np.int64(1) << 32  # keys (candidate, position) packed in one integer
+_PHRASE_ROOM = 1 << 16  # added to positions, so a phrase's offsets never make one negative
 
 
 @dataclass
@@ -193,16 +194,48 @@ class BulkScorer:
         """Those of the documents `within` (sorted docnums) where the words stand next to
         each other, in order: a check of a few candidates, not a search (none once the
         budget is spent)."""
-        postings_of = {word: self.postings.term(fieldname, word) for word in dict.fromkeys(words)}
-        if any(not len(postings) for postings in postings_of.values()):
-            return NOTHING.docs
-        doc_lists = [found.docs for found in postings_of.values()]
-        candidates, word_rows = shared_rows([*doc_lists, within], self.doc_count)
-        if not len(candidates):
-            return candidates
-        rows_of = dict(zip(postings_of, word_rows[:-1], strict=True))
-        found = self._in_order(postings_of, rows_of, words, budget)
-        return candidates[found] if found is not None else NOTHING.docs
+        return self.phrases_within(fieldname, [words], within, budget)[0]
+
+    def phrases_within(self, fieldname: str, phrases: list[list[str]], within: np.ndarray,
+                       budget: Budget | None = None) -> list[np.ndarray]:  # fmt: skip
+        """`phrase_within` for each phrase: each word's postings and positions in the
+        candidates are read once for all the phrases holding it."""
+        found: list[np.ndarray] = []
+        starts: dict[str, np.ndarray | None] = {}  # per word: (candidate, position) keys
+        for words in phrases:
+            keys: np.ndarray | None = None
+            for offset, word in enumerate(words):
+                if budget is not None and budget.spent():
+                    return found + [NOTHING.docs] * (len(phrases) - len(found))
+                if word not in starts:
+                    starts[word] = self._positions_within(fieldname, word, within)
+                word_keys = starts[word]
+                if word_keys is None:
+                    keys = NOTHING.docs
+                    break
+                # (candidate, where the phrase would start): sorted, as both parts are
+                keys = word_keys - offset if keys is None else common(keys, word_keys - offset)
+                if not len(keys):
+                    break
+            assert keys is not None  # a phrase has words
+            owners = keys // _POSITION_SPAN
+            found.append(within[owners[run_starts(owners)]])
+        return found
+
+    def _positions_within(self, fieldname: str, word: str, within: np.ndarray
+                          ) -> np.ndarray | None:  # fmt: skip
+        """(index into `within`, position + 2**16) keys of the word's every occurrence in
+        those documents, sorted; None when it is in none of them."""
+        postings = self.postings.term(fieldname, word)
+        docs = postings.docs
+        at = np.searchsorted(docs, within)
+        inside = at < len(docs)
+        inside[inside] = docs[at[inside]] == within[inside]
+        if not inside.any():
+            return None
+        held = np.flatnonzero(inside)
+        owner, positions = postings.occurrences(at[held])
+        return held[owner] * _POSITION_SPAN + (positions + _PHRASE_ROOM)
 
     def _phrase(
         self, fieldname: str, words: list[str], boost: float, budget: Budget | None = None

@@ -316,24 +316,36 @@ class OpenGeneration:
 
     def _said_together(self, plan: Plan, groups: list[Scores], budget: Budget | None
                        ) -> list[Scores]:  # fmt: skip
-        """Each group's scores raised where the words typed side by side stand so: only
-        documents holding every group can, so only they are checked."""
+        """Each group's scores raised where words typed side by side stand as typed: a
+        whole run `TOGETHER` times, pairs of it (`Plan.pairs`) by their share of that, as
+        a power. Only documents holding every group can, so only they are checked; a
+        talk's record is raised by whole runs only (a title holding "way to" says nothing
+        of the moment a run was said)."""
         holding = groups[0].docs
         for group in groups[1:]:
             holding = common(holding, group.docs)
         kinds = self.table.kind[holding]
-        together = []
-        for name in plan.fields:  # each field where documents of its kind are candidates
-            candidates = holding[kinds == KIND_CODES[field_kind(name)]]
-            together += [self.scorer.phrase_within(name, list(match.terms), candidates, budget)
-                         for match in plan.together if len(candidates)]  # fmt: skip
-        found = np.unique(np.concatenate(together)) if together else holding[:0]
-        if not len(found):
+        matches = [*plan.together, *plan.pairs]
+        held = np.zeros((len(matches), len(holding)), dtype=bool)  # by any field
+        for name in plan.fields:
+            kind = field_kind(name)
+            candidates = np.flatnonzero(kinds == KIND_CODES[kind])
+            checked = len(plan.together) if kind == Kind.TALK else len(matches)
+            if not len(candidates):
+                continue
+            phrases = [list(match.terms) for match in matches[:checked]]
+            said = self.scorer.phrases_within(name, phrases, holding[candidates], budget)
+            for number, found in enumerate(said):
+                held[number, np.searchsorted(holding, found)] = True
+        worth = np.array([match.boost for match in matches]) @ held
+        if not worth.any():
             return groups
         raised = []
         for group in groups:
-            at = np.isin(group.docs, found, assume_unique=True)
-            raised.append(Scores(group.docs, np.where(at, group.scores * TOGETHER, group.scores)))
+            at = np.minimum(np.searchsorted(holding, group.docs), len(holding) - 1)
+            factor = np.where(holding[at] == group.docs, TOGETHER ** np.minimum(worth[at], 1.0),
+                              1.0)  # fmt: skip
+            raised.append(Scores(group.docs, group.scores * factor))
         return raised
 
     def _nearest(self, similarity: np.ndarray, plan: Plan, allowed_talks: np.ndarray,
