@@ -63,7 +63,8 @@ def surname_precision(engine: Engine, count: int, seed: int, mode: str = DEFAULT
                       ) -> float:  # fmt: skip
     by_surname: dict[str, set[str]] = {}
     for record in engine.records():
-        for surname in _WORD.findall((record.get("speaker") or "").lower())[-1:]:
+        # the last word's last letters, accents folded: `González` is typed `gonzalez`
+        for surname in _WORD.findall(" ".join(words(record.get("speaker") or "")))[-1:]:
             if len(surname) >= 3:
                 by_surname.setdefault(surname, set()).add(record["id"])
     chosen = random.Random(seed).sample(sorted(by_surname), min(count, len(by_surname)))
