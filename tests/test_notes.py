@@ -458,6 +458,19 @@ def test_text_once_mis_decoded_is_read_as_it_was_meant_with_a_warning():
     assert "2 lines" in warning.message and "'BrenÃ©' read as 'Brené'" in warning.message
 
 
+def test_mis_decoded_text_written_as_yaml_escapes_is_repaired_too():
+    """A tool that saved mis-decoded text as YAML writes its control characters as escapes
+    (`”` read as Windows-1252 is `â€` and U+009D): the raw line cannot show them, the value
+    read can; a control character in text that was not mis-decoded stays."""
+    escaped = ('---\ntitle: "\u00e2\u20ac\u0153Murmur\u00e2\u20ac\\x9D"\n'
+               'speaker: "Ada\\x9D Quill"\n---\n\n- a note\n\n[v](https://youtu.be/zzzzzzzzzzz)\n')
+    parsed = parse_notes(escaped, "ted.md")
+    (talk,) = parsed.talks
+    assert (talk.title, talk.speaker) == ("\u201cMurmur\u201d", "Ada\x9d Quill")
+    assert any(warning.line == 2 and "read as '\u201cMurmur\u201d'" in warning.message
+               for warning in parsed.warnings)  # fmt: skip
+
+
 @pytest.mark.parametrize("text", [
     "Zoë Keating, Brené Brown, Ångström, Ærøskøbing, Straße, Ça va, İstanbul",
     "naïve café — “quotes” \u2018single\u2019 … €5 © 2023 ½",

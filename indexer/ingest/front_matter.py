@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from indexer.ingest.mojibake import repair_mojibake
+
 # libyaml's parser when PyYAML was built with it (much faster on thousands of files);
 # construction is PyYAML's safe constructor either way.
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -50,6 +52,25 @@ def _lenient(tag: str) -> None:
 
 for _tag in ("int", "float", "bool", "timestamp", "binary", "null"):
     _lenient(f"tag:yaml.org,2002:{_tag}")
+
+#: C1 control characters: no one writes them, but text once mis-decoded holds them (the
+#: second byte of `”` read as Windows-1252 is U+009D), and YAML writes them as escapes
+#: (`"â€\x9D"`) that the notes reader's line repair cannot see in the raw text.
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _repaired_string(loader: _NotesLoader, node: yaml.Node) -> Any:
+    value = loader.construct_scalar(node)
+    if isinstance(value, str) and _C1.search(value):
+        repaired = repair_mojibake(value)
+        if repaired.lines:
+            loader.problems.append((node.start_mark.line + 1 + OPENING_LINES,
+                                    repaired.message()))  # fmt: skip
+            return repaired.text
+    return value
+
+
+_NotesLoader.add_constructor("tag:yaml.org,2002:str", _repaired_string)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
