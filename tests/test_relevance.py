@@ -305,16 +305,20 @@ SYMBOL_NOTES = _notes(
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def symbol_engine(request, tmp_path_factory):
     """Talks about C++, C# and .NET beside a speaker with a middle initial C, a talk about
-    the net and one on Amazon.com, and a word with a soft hyphen: on each engine."""
+    the net and one on Amazon.com, a word with a soft hyphen, numbers, and initialisms
+    (A.I., AI, the U.S. beside "us"): on each engine."""
     spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time",
                               50: "deployed on Kuber\u00adnetes clusters",
-                              100: "a 2.5 million line codebase", 150: "so call 911 first"},
+                              100: "a 2.5 million line codebase", 150: "so call 911 first",
+                              200: "then the A.I. model wrote a test"},
               "MMMMMMMMMMM": {30: "a safety net for the whole net",
-                              70: "we logged 10,000 hours of flight"},
+                              70: "we logged 10,000 hours of flight",
+                              110: "sold in the U.S. first"},
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
-                              60: "with ASP.NET Core"},
+                              60: "with ASP.NET Core", 100: "our AI tools"},
               "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com",
-                              90: "revenue grew to 25 million", 120: "after 9/11 it changed"}}  # fmt: skip
+                              90: "revenue grew to 25 million", 120: "after 9/11 it changed",
+                              160: "tell us about it"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES, spoken)
 
 
@@ -358,6 +362,22 @@ def test_a_word_with_symbols_is_marked_whole(symbol_engine):
     assert "templates in <mark>C++</mark> are" in talk["moments"][0]["html"]
     assert "<mark>.NET</mark>" in search(symbol_engine, ".net", mode="keyword")[
         "results"][0]["moments"][0]["html"]  # fmt: skip
+
+
+def test_an_initialism_finds_itself_not_the_word_its_letters_spell(symbol_engine):
+    """`A.I.` finds AI as written either way; `U.S.` finds the U.S., not every "us", and
+    neither marks each of its letters wherever it stands ("a test")."""
+    def found(query: str) -> dict[str, str]:
+        return {item["talk"]["title"]: item["moments"][0]["html"]
+                for item in search(symbol_engine, query, mode="keyword")["results"]}  # fmt: skip
+
+    initials = found("A.I.")
+    assert sorted(initials) == ["Modern C++ at scale", "Serverless .NET"]
+    assert "the <mark>A.I</mark>. model wrote a test" in initials["Modern C++ at scale"]
+    assert "our <mark>AI</mark> tools" in initials["Serverless .NET"]
+    country = found("U.S.")
+    assert list(country) == ["Fighting viruses, defending the net"]
+    assert "the <mark>U.S</mark>. first" in country["Fighting viruses, defending the net"]
 
 
 def test_a_word_with_symbols_is_not_corrected_to_the_plain_word(symbol_engine):

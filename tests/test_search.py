@@ -306,6 +306,21 @@ def test_runs_of_three_words_or_more_are_also_searched_in_pairs(index):
     assert planner.plan('compiler "grace hopper" nanosecond').plan.pairs == ()
 
 
+@pytest.mark.parametrize(("typed", "marked", "phrases"), [
+    ("A.I.", {"ai"}, [("a", "i")]),
+    ("U.S.", set(), [("u", "s")]),  # "us" is said everywhere: only the letters together
+    ("event-driven", {"eventdriven"}, [("event", "driven")]),
+    ("2.5", set(), [("2", "5")]),
+])  # fmt: skip
+def test_a_word_with_parts_marks_its_joined_form_and_its_parts_only_together(
+    index, typed, marked, phrases
+):
+    from indexer.search.plan import Planner
+
+    planned = Planner(index.engine).plan(typed)
+    assert (set(planned.highlight), list(planned.phrases)) == (marked, phrases)
+
+
 def _index_of_one_file(tmp_path, name: str, text: str):
     """The index of a data folder whose notes are one file."""
     notes = tmp_path / "notes"

@@ -17,6 +17,7 @@ from itertools import pairwise
 import numpy as np
 
 from indexer.core.analysis import (
+    is_stop_word,
     name_forms,
     phrase_parts,
     spelt_out,
@@ -135,8 +136,8 @@ class Planner:
                     pairs=_pairs(query.together, corrections))
         highlight = _highlight(query, corrections, expansions)
         phrases = tuple(dict.fromkeys(
-            tuple(phrase_parts(clause.text)[1]) for group in query.groups for clause in group
-            if _marked_whole(clause)
+            tuple(phrase_parts(corrections.get(clause.text, clause.text))[1])
+            for group in query.groups for clause in group if _marked_whole(clause)
         ))  # fmt: skip
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
 
@@ -213,6 +214,8 @@ class Planner:
                 if fixed != word:
                     corrections[word] = fixed
                     found, parts = phrase_parts(fixed)
+            if is_stop_word(found[0]):  # `U.S.` is not every "us", nor `I.T.` every "it"
+                return [Match(tuple(parts), phrase=True)]
             return [Match((found[0],)), Match(tuple(parts), phrase=True)]
         if self._frequency(fields, found[0]) == 0 and not spelt_out(word):
             suggestions = [s for s in self._suggest(word, fields) if s != word]
@@ -353,12 +356,19 @@ def _filter(name: str, value: str, negate: bool = False) -> Filter:
 
 
 def _marked_whole(clause: Clause) -> bool:
-    """A phrase, or digits joined by symbols (`2.5`): marked only where it stands whole,
-    not each of its words wherever it stands."""
-    found, parts = phrase_parts(clause.text)
-    if clause.kind == "phrase":
-        return len(parts) > 1
-    return clause.kind == "word" and len(parts) > 1 and found == parts
+    """A phrase, or a word with parts (`2.5`, `A.I.`, `event-driven`): its parts are marked
+    only where they stand together, not each wherever it stands (a compound's joined form
+    is marked as a word: `_joined_mark`)."""
+    return clause.kind in ("phrase", "word") and len(phrase_parts(clause.text)[1]) > 1
+
+
+def _joined_mark(text: str) -> str | None:
+    """A compound's joined form, marked wherever it stands (`AI` for `A.I.`), unless it is
+    a word said everywhere (`us` for `U.S.`); None for anything else."""
+    found, parts = phrase_parts(text)
+    if len(found) > len(parts) and not is_stop_word(found[0]):
+        return found[0]
+    return None
 
 
 def _highlight(
@@ -372,8 +382,10 @@ def _highlight(
             if clause.kind == "prefix":  # the words searched for, not every expansion
                 marked.update(expansions.get(clause.text, ()))
                 marked.add(stem(text))
-            elif _marked_whole(clause):
-                continue  # marked as a whole where it stands (PlannedQuery.phrases)
+            elif _marked_whole(clause):  # its parts where they stand together (phrases)
+                joined = _joined_mark(text) if clause.kind == "word" else None
+                if joined is not None:
+                    marked.add(joined)
             else:
                 marked.update(terms(text))
     return frozenset(marked)
