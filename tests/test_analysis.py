@@ -258,7 +258,10 @@ def test_query_words_are_the_analyzer_before_stemming(text):
     ("organization", "organ"), ("news", "new"), ("policy", "police"), ("business", "busy"),
     ("engineering", "engine"), ("important", "imports"), ("relatively", "related"),
     ("international", "internal"), ("animation", "animals"), ("authority", "author"),
-    ("organism", "organisation"),
+    ("organism", "organisation"), ("quite", "quit"), ("severe", "several"),
+    ("positive", "position"), ("conversion", "conversation"), ("apartment", "apart"),
+    ("evening", "even"), ("willing", "will"), ("illness", "ill"), ("beings", "be"),
+    ("united", "units"), ("hardly", "hard"), ("nearly", "near"),
 ])  # fmt: skip
 def test_words_of_different_meaning_keep_different_stems(one, other):
     assert stem(one) != stem(other)
@@ -270,6 +273,10 @@ def test_words_of_different_meaning_keep_different_stems(one, other):
     ("organization", "organizations", "organize", "organized", "organise", "organisation"),
     ("business", "businesses"),
     ("engineer", "engineers", "engineering"), ("important", "importance"),
+    ("quit", "quits", "quitting"), ("severe", "severely", "severity"),
+    ("positive", "positively", "positivity"), ("position", "positions", "positioning"),
+    ("evening", "evenings"), ("willing", "willingness"), ("illness", "illnesses"),
+    ("being", "beings"), ("unite", "united", "unites"), ("unit", "units"),
 ])  # fmt: skip
 def test_forms_of_one_word_still_share_a_stem(forms):
     assert len({stem(form) for form in forms}) == 1

@@ -68,9 +68,10 @@ def word_pattern(text: str) -> re.Pattern[str]:
 
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 8  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+ANALYZER_VERSION = 9  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
-# 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined
+# 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined;
+# 9: more split stems (quite, severe, positive, evening, willing, illness, beings…)
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -99,11 +100,23 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "hospit": ("hospitalit",),
     "present": ("presentat",),
     "design": ("designat",),
+    "quit": ("quite",),
+    "sever": ("severe", "severit"),  # not `several`
+    "posit": ("positiv",),
+    "convers": ("conversion",),
+    "apart": ("apartment",),
+    "even": ("evening",),
+    "will": ("willing",),
+    "ill": ("illness",),  # `I'll` is `ill` too
+    "be": ("being",),  # `human beings`
+    "unit": ("unite",),
+    "hard": ("hardly",),
+    "near": ("nearly",),
 }
 #: Their lengths: a Snowball stem's first letters are looked up, one length at a time.
 _SPLIT_SIZES = sorted({len(joined) for joined in _SPLIT_STEMS})
-#: British and American spellings of one split stem.
-_SAME_STEM = {"organis": "organiz", "authoris": "authoriz"}
+#: British and American spellings of one split stem, and forms of one word.
+_SAME_STEM = {"organis": "organiz", "authoris": "authoriz", "severit": "severe"}
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
