@@ -261,7 +261,11 @@ def test_query_words_are_the_analyzer_before_stemming(text):
     ("organism", "organisation"), ("quite", "quit"), ("severe", "several"),
     ("positive", "position"), ("conversion", "conversation"), ("apartment", "apart"),
     ("evening", "even"), ("willing", "will"), ("illness", "ill"), ("beings", "be"),
-    ("united", "units"), ("hardly", "hard"), ("nearly", "near"),
+    ("united", "units"), ("hardly", "hard"), ("nearly", "near"), ("likely", "like"),
+    ("meaning", "mean"), ("wonderful", "wonder"), ("actually", "actual"),
+    ("basically", "basic"), ("definition", "definitely"), ("probability", "probably"),
+    ("productivity", "product"), ("production", "products"), ("founded", "found"),
+    ("added", "ads"), ("address", "add"), ("additional", "adding"),
 ])  # fmt: skip
 def test_words_of_different_meaning_keep_different_stems(one, other):
     assert stem(one) != stem(other)
@@ -277,6 +281,9 @@ def test_words_of_different_meaning_keep_different_stems(one, other):
     ("positive", "positively", "positivity"), ("position", "positions", "positioning"),
     ("evening", "evenings"), ("willing", "willingness"), ("illness", "illnesses"),
     ("being", "beings"), ("unite", "united", "unites"), ("unit", "units"),
+    ("likely", "likelihood"), ("meaning", "meanings", "meaningful"),
+    ("productive", "productivity"), ("founded", "founding", "founder", "founders"),
+    ("add", "adds", "added", "adding"), ("ad", "ads"),
 ])  # fmt: skip
 def test_forms_of_one_word_still_share_a_stem(forms):
     assert len({stem(form) for form in forms}) == 1

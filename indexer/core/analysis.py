@@ -71,7 +71,7 @@ def word_pattern(text: str) -> re.Pattern[str]:
 ANALYZER_VERSION = 9  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
 # 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined;
-# 9: more split stems (quite, severe, positive, evening, willing, illness, beings…)
+# 9: more split stems (quite, severe, positive, evening, illness, productivity…)
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -112,11 +112,22 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "unit": ("unite",),
     "hard": ("hardly",),
     "near": ("nearly",),
+    "like": ("likel",),  # `likely`: not every "like"
+    "mean": ("meaning",),
+    "wonder": ("wonderful",),
+    "actual": ("actually",),
+    "basic": ("basically",),
+    "definit": ("definitio",),  # not `definitely`
+    "probabl": ("probabilit",),  # not `probably`
+    "product": ("productiv", "production"),
+    "found": ("founde", "foundi"),  # `founded`, `founders`: not every "found"
+    "ad": ("added", "adding"),  # not every "ad"
 }
 #: Their lengths: a Snowball stem's first letters are looked up, one length at a time.
 _SPLIT_SIZES = sorted({len(joined) for joined in _SPLIT_STEMS})
 #: British and American spellings of one split stem, and forms of one word.
-_SAME_STEM = {"organis": "organiz", "authoris": "authoriz", "severit": "severe"}
+_SAME_STEM = {"organis": "organiz", "authoris": "authoriz", "severit": "severe",
+              "foundi": "founde", "added": "add", "adding": "add"}  # fmt: skip
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
