@@ -265,6 +265,7 @@ def test_query_words_are_the_analyzer_before_stemming(text):
     ("meaning", "mean"), ("wonderful", "wonder"), ("actually", "actual"),
     ("basically", "basic"), ("definition", "definitely"), ("probability", "probably"),
     ("productivity", "product"), ("production", "products"), ("founded", "found"),
+    ("founded", "founder"),
     ("added", "ads"), ("address", "add"), ("additional", "adding"),
 ])  # fmt: skip
 def test_words_of_different_meaning_keep_different_stems(one, other):
@@ -282,7 +283,7 @@ def test_words_of_different_meaning_keep_different_stems(one, other):
     ("evening", "evenings"), ("willing", "willingness"), ("illness", "illnesses"),
     ("being", "beings"), ("unite", "united", "unites"), ("unit", "units"),
     ("likely", "likelihood"), ("meaning", "meanings", "meaningful"),
-    ("productive", "productivity"), ("founded", "founding", "founder", "founders"),
+    ("productive", "productivity"), ("founded", "founding"), ("founder", "founders"),
     ("add", "adds", "added", "adding"), ("ad", "ads"),
 ])  # fmt: skip
 def test_forms_of_one_word_still_share_a_stem(forms):

@@ -120,14 +120,14 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "definit": ("definitio",),  # not `definitely`
     "probabl": ("probabilit",),  # not `probably`
     "product": ("productiv", "production"),
-    "found": ("founde", "foundi"),  # `founded`, `founders`: not every "found"
+    "found": ("founded", "founding"),  # not every "found", nor every "founder"
     "ad": ("added", "adding"),  # not every "ad"
 }
 #: Their lengths: a Snowball stem's first letters are looked up, one length at a time.
 _SPLIT_SIZES = sorted({len(joined) for joined in _SPLIT_STEMS})
 #: British and American spellings of one split stem, and forms of one word.
 _SAME_STEM = {"organis": "organiz", "authoris": "authoriz", "severit": "severe",
-              "foundi": "founde", "added": "add", "adding": "add"}  # fmt: skip
+              "founding": "founded", "added": "add", "adding": "add"}  # fmt: skip
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
