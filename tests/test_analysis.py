@@ -253,6 +253,23 @@ def test_query_words_are_the_analyzer_before_stemming(text):
     assert [stem(word) for word in words(text)] == terms(text)
 
 
+
+@pytest.mark.parametrize(("contraction", "word"), [
+    ("she'll", "shell"), ("he'll", "hell"), ("we'll", "well"), ("I'll", "ill"),
+    ("I'd", "ID"), ("she'd", "shed"), ("we'd", "wed"), ("we're", "were"),
+])  # fmt: skip
+def test_a_contraction_is_not_the_word_it_spells_without_its_apostrophe(contraction, word):
+    """Apostrophes are dropped inside words, but `she'll` is no "shell": its own term,
+    curly apostrophe or straight, never offered as a typo's correction nor a name."""
+    assert terms(contraction) != terms(word)
+    assert terms(contraction.upper().replace("'", "\u2019")) == terms(contraction)
+    assert spelling_words(f"{contraction} now") == {"now"}
+    assert [form.text for form in name_forms(contraction)] == []
+
+
+def test_other_contractions_still_match_as_people_type_them():
+    assert terms("don't can't it's") == terms("dont cant it")
+
 @pytest.mark.parametrize(("one", "other"), [
     ("experiments", "experience"), ("university", "universe"), ("general", "generous"),
     ("organization", "organ"), ("news", "new"), ("policy", "police"), ("business", "busy"),

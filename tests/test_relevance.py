@@ -306,14 +306,15 @@ SYMBOL_NOTES = _notes(
 def symbol_engine(request, tmp_path_factory):
     """Talks about C++, C# and .NET beside a speaker with a middle initial C, a talk about
     the net and one on Amazon.com, a word with a soft hyphen, numbers, and initialisms
-    (A.I., AI, the U.S. beside "us"): on each engine."""
+    (A.I., AI, the U.S. beside "us"), "she'll" beside a shell: on each engine."""
     spoken = {"LLLLLLLLLLL": {20: "templates in C++ are compiled ahead of time",
                               50: "deployed on Kuber\u00adnetes clusters",
                               100: "a 2.5 million line codebase", 150: "so call 911 first",
-                              200: "then the A.I. model wrote a test"},
+                              200: "then the A.I. model wrote a test",
+                              250: "she\u2019ll know by Friday"},
               "MMMMMMMMMMM": {30: "a safety net for the whole net",
                               70: "we logged 10,000 hours of flight",
-                              110: "sold in the U.S. first"},
+                              110: "sold in the U.S. first", 150: "run the shell script"},
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
                               60: "with ASP.NET Core", 100: "our AI tools"},
               "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com",
@@ -379,6 +380,18 @@ def test_an_initialism_finds_itself_not_the_word_its_letters_spell(symbol_engine
     assert list(country) == ["Fighting viruses, defending the net"]
     assert "the <mark>U.S</mark>. first" in country["Fighting viruses, defending the net"]
 
+
+@pytest.mark.parametrize(("query", "title", "marked"), [
+    ("shell", "Fighting viruses, defending the net", "the <mark>shell</mark> script"),
+    ("she'll", "Modern C++ at scale", "<mark>she\u2019ll</mark> know"),
+])  # fmt: skip
+def test_a_contraction_and_the_word_it_spells_find_only_themselves(
+    symbol_engine, query, title, marked
+):
+    """Without its apostrophe `she'll` spells "shell": each finds and marks only itself."""
+    result = search(symbol_engine, query, mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]] == [title]
+    assert marked in result["results"][0]["moments"][0]["html"]
 
 def test_a_word_with_symbols_is_not_corrected_to_the_plain_word(symbol_engine):
     """`f#` is one edit from `f` (plan F), but typed on purpose: nothing holds F#, and the

@@ -68,14 +68,24 @@ def word_pattern(text: str) -> re.Pattern[str]:
 
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 9  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+ANALYZER_VERSION = 10  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
 # 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined;
-# 9: more split stems (quite, severe, positive, evening, illness, productivity…)
+# 9: more split stems (quite, severe, positive, evening, illness, productivity…);
+# 10: contractions that spell another word without their apostrophe kept apart
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
 WRITTEN_MARK = "0"
+
+#: Contractions that spell another word once their apostrophe is dropped, as it is inside
+#: other words (`don't` is `dont`, as people type it): `she'll` is not `shell`, `we'll`
+#: not `well`, `I'd` not `ID`. Each is a term of its own, its apostrophe kept as
+#: CONTRACTION_MARK, and no typo or prefix lookup offers it.
+_CONTRACTIONS = frozenset({"i'll", "i'd", "we'll", "we're", "we'd", "he'll", "she'll", "she'd"})
+#: A digit, since every engine's tokenizer keeps digits and no English word holds one.
+CONTRACTION_MARK = "0"
+_CONTRACTION_TERMS = frozenset(c.replace("'", CONTRACTION_MARK) for c in _CONTRACTIONS)
 
 #: Snowball stems that join words of different meaning, and the beginnings that take a
 #: word out of them into a stem of its own: `experiments` no longer matches `experience`.
@@ -243,6 +253,18 @@ def _pieces(match: str) -> tuple[int, list[tuple[str, int, int]]]:
     return end, parts
 
 
+def _contraction(match: str) -> str | None:
+    """The term of a contraction on the `_CONTRACTIONS` list, or None for any other word."""
+    written = match.lower().replace("\u2019", "'")
+    return written.replace("'", CONTRACTION_MARK) if written in _CONTRACTIONS else None
+
+
+def is_contraction(word: str) -> bool:
+    """True for a word (`we'll`, any case or apostrophe) or term (`we0ll`) of a contraction
+    kept apart."""
+    return word in _CONTRACTION_TERMS or _contraction(word) is not None
+
+
 def spelt_out(word: str) -> bool:
     """True for a word that symbols make another word (`c++`, `c#`, `.net`): typed on
     purpose, so never corrected to a plain word it is one edit from (`c`, `net`)."""
@@ -256,6 +278,9 @@ def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]
     if _PLAIN.fullmatch(match):  # the common case: one plain word
         text = fold(match)
         return 1, (Term(stem(text) if stemmed else text, 0, 0, len(match)),)
+    contraction = _contraction(match)
+    if contraction is not None:
+        return 1, (Term(contraction, 0, 0, len(match)),)
     end, parts = _pieces(match)
     normalize = (lambda text: stem(fold(text))) if stemmed else fold
     if len(parts) <= 1:
@@ -301,7 +326,8 @@ def name_forms(text: str) -> list[Term]:
     before Steven Johnson, and `greene` Brian Greene before talks about green. A word that
     is its own stem carries `WRITTEN_MARK` (`adam0`): as itself it would be the very term
     `adams` stems to, and `adam` could not find Adam Grant before Paul Adams. A number has
-    no form: digits never stem, and a marked `10` would be the number 100."""
+    no form: digits never stem, and a marked `10` would be the number 100; nor has a
+    contraction kept apart, whose term is already as written."""
     found: list[Term] = []
     base = 0
     for match in word_pattern(text).finditer(text):
@@ -311,7 +337,7 @@ def name_forms(text: str) -> list[Term]:
         found.extend(Term(plain.text if plain.text != term.text else plain.text + WRITTEN_MARK,
                           base + plain.pos, offset + plain.start, offset + plain.end)
                      for term, plain in zip(stemmed, written, strict=True)
-                     if not plain.text.isdigit())  # fmt: skip
+                     if not (plain.text.isdigit() or plain.text in _CONTRACTION_TERMS))  # fmt: skip
         base += width
     return found
 
@@ -349,6 +375,8 @@ def phrase_parts(text: str) -> tuple[list[str], list[str]]:
 
 @lru_cache(maxsize=200_000)
 def _spelling_terms(match: str) -> frozenset[str]:
+    if _contraction(match) is not None:  # never the correction of a typo
+        return frozenset()
     return frozenset(term.text for term in word_terms(match, False)[1])
 
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from indexer.core.analysis import is_stop_word, stem, words
+from indexer.core.analysis import is_contraction, is_stop_word, stem, words
 from indexer.ingest.english import english_share
 from indexer.ingest.passages import Passage
 
@@ -98,6 +98,8 @@ def _log_chance(
 
 @lru_cache(maxsize=200_000)
 def _word_stems(word: str) -> frozenset[str]:
+    if is_contraction(word):  # `we'll` shares nothing with "well"
+        return frozenset()
     parts = word.replace("'", "").replace("\u2019", "").split("-")
     content = (part for part in parts if len(part) > 1 and not part.isdigit())
     return frozenset(stem(part) for part in content if not is_stop_word(part))
