@@ -13,15 +13,17 @@ from hypothesis import strategies as st
 from indexer.core.analysis import WORD, analyze, word_terms
 from indexer.engines.whoosh.analyzer import ANALYZER
 from indexer.search.highlight import (
+    LEAD_WORDS,
     Marks,
     _beginnings,
     _beginnings_of,
-    _first_match,
     _marked_spans,
     _matches,
     _phrase_spans,
     _spans,
+    _window,
     _word_spans,
+    _words_before,
     excerpt,
     excerpt_marked,
     mark,
@@ -90,16 +92,58 @@ def test_phrase_searches_mark_the_phrase_in_results(fixture_data):
     assert moment["html"].count("<mark>") == moment["text"].lower().count("and then it was")
 
 
-@settings(max_examples=300, deadline=None)
+def test_an_excerpt_shows_where_the_text_says_the_most_marked_words():
+    """One query word said in passing, then all of them together a minute later: the
+    excerpt shows them together, opening a few words before."""
+    filler = " ".join(["and so on"] * 30)
+    text = (f"people call it peacetime {filler} and Facebook apparently calls them "
+            f"lockdowns, which is a term {filler}")  # fmt: skip
+    cut, html, opening = excerpt_marked(text, {"call", "lockdown"}, 20)
+    assert text.split()[opening] == "calls"
+    assert cut.startswith("\u2026 ") and cut == excerpt(text, {"call", "lockdown"}, 20)
+    assert "Facebook apparently <mark>calls</mark> them <mark>lockdowns</mark>" in html
+    assert "peacetime" not in cut
+
+
+
+def _window_by_scanning(text, spans, at, count, size):
+    """The plain version of `_window`: every window's terms gathered afresh."""
+    if not spans:
+        return 0, 0
+    held = [{term.text for term in analyze(text[start:end])} for start, end in spans]
+    best, opening, most = 0, 0, -1
+    for first in at:
+        begin = max(0, min(first - LEAD_WORDS, count - size))
+        shown = set().union(*(terms for word, terms in zip(at, held, strict=True)
+                              if begin <= word < begin + size))  # fmt: skip
+        if len(shown) > most:
+            best, opening, most = begin, first, len(shown)
+    return best, opening
+
+
+@settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from("abc runs ran running the of\n"), max_size=80),
-    st.sets(st.sampled_from(["run", "the", "ab", "c", "of"]), max_size=3),
+    st.lists(st.sampled_from(["run", "Runs", "the", "of", "ab-c", "c", "zed.", "x", "y"]),
+             min_size=1, max_size=150).map(" ".join),
+    st.sets(st.sampled_from(["run", "the", "ab", "c", "abc", "zed"]), max_size=4),
     st.lists(st.sampled_from([("the", "run"), ("run", "of"), ("ab", "c")]), max_size=2),
-)
-def test_an_excerpt_starts_at_the_first_match_the_full_list_gives(text, words, phrases):
-    marks = Marks(frozenset(words), tuple(phrases))
-    everything = _matches(text, marks)
-    assert _first_match(text, marks) == (everything[0] if everything else None)
+    st.integers(min_value=1, max_value=30),
+)  # fmt: skip
+def test_the_best_window_found_in_one_pass_is_the_one_scanning_every_window_finds(
+    text, words, phrases, size
+):
+    spans = _matches(text, Marks(frozenset(words), tuple(phrases)))
+    at = _words_before(text, spans)
+    count = len(text.split())
+    assert _window(text, spans, at, count, size) == _window_by_scanning(text, spans, at, count,
+                                                                          size)
+
+def test_an_excerpt_opens_on_the_first_of_equally_good_places():
+    filler = " ".join(["and so on"] * 30)
+    text = f"one runs fast {filler} two runs slow, runs and runs {filler}"
+    assert excerpt(text, {"run"}, 20).startswith("one runs fast")  # not where said most
+    later = excerpt(text, {"run", "slow"}, 20)
+    assert "two runs slow" in later and "one" not in later
 
 
 @settings(max_examples=500, deadline=None)
@@ -132,7 +176,7 @@ def test_marked_spans_of_real_sentences_match_the_word_by_word_scan():
 def test_an_excerpt_marked_in_one_reading_equals_marking_the_excerpt(text, words, phrases, size):
     marks = Marks(frozenset(words), tuple(phrases))
     cut = excerpt(text, marks, size)
-    assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))
+    assert excerpt_marked(text, marks, size)[:2] == (cut, mark(cut, marks))
 
 
 @settings(max_examples=500, deadline=None)
@@ -150,7 +194,11 @@ def test_an_excerpt_of_a_long_evenly_spaced_text_equals_marking_the_excerpt(
 ):
     marks = Marks(frozenset(words), tuple(phrases))
     cut = excerpt(text, marks, size)
-    assert excerpt_marked(text, marks, size) == (cut, mark(cut, marks))
+    found = excerpt_marked(text, marks, size)
+    assert found[:2] == (cut, mark(cut, marks))
+    spans = _matches(text, marks)  # the opening word, by spaces counted and by splitting
+    assert found.opening == _window(text, spans, _words_before(text, spans),
+                                    len(text.split()), size)[1]  # fmt: skip
 
 
 def test_excerpts_of_real_speech_marked_in_one_reading_equal_marking_the_excerpt(corpus):
@@ -164,7 +212,7 @@ def test_excerpts_of_real_speech_marked_in_one_reading_equal_marking_the_excerpt
             if 0 <= at < len(terms):
                 marks = Marks(frozenset({terms[at], terms[(at * 7) % len(terms)], "zzz"}))
                 cut = excerpt(text, marks)
-                assert excerpt_marked(text, marks) == (cut, mark(cut, marks)), text[:80]
+                assert excerpt_marked(text, marks)[:2] == (cut, mark(cut, marks)), text[:80]
                 checked += 1
     assert checked > 150
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from indexer.engines.protocol import PassageHit
 from indexer.ingest.captions import Snippet
 from indexer.ingest.passages import _units, build_passages
-from indexer.search.results import moment_text, new_words
+from indexer.search.highlight import Marks
+from indexer.search.results import moment_json, moment_text, new_words
 from tests.conftest import TEST_DATA
 
 
@@ -54,6 +55,22 @@ def test_passages_of_unknown_place_are_joined_as_they_come():
     unplaced = [PassageHit(h.video_id, h.start, h.end, h.text) for h in hits]
     assert moment_text(unplaced) == f"{hits[0].text} {hits[1].text}"
 
+
+
+def test_a_moment_plays_from_the_passage_that_says_the_most_of_the_query():
+    """One query word said in passing in the first passage, all of them together in the
+    third: the moment shows the third and plays from when it starts."""
+    filler = " ".join(["and so on"] * 15)
+    texts = [f"people call it peacetime {filler}", f"then {filler}",
+             f"Facebook apparently calls them lockdowns, which is a term {filler}"]  # fmt: skip
+    hits = [PassageHit("vid00000000", 60.0 + 20 * n, 80.0 + 20 * n, text, number=n)
+            for n, text in enumerate(texts)]  # fmt: skip
+    moment = moment_json(hits, {"videos": []}, Marks(frozenset({"call", "lockdown"})))
+    assert "apparently <mark>calls</mark> them <mark>lockdowns</mark>" in moment["html"]
+    assert (moment["start"], moment["end"]) == (100.0, 120.0)
+    assert moment["url"].endswith("t=100s")
+    alone = moment_json(hits, {"videos": []}, Marks(frozenset({"call"})))
+    assert alone["start"] == 60.0 and "<mark>call</mark> it peacetime" in alone["html"]
 
 def test_real_transcripts_join_back_into_what_was_said(corpus):
     for path in sorted((corpus / "lenny" / "transcripts").glob("*.json"))[:25]:

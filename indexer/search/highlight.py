@@ -13,10 +13,13 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
-from indexer.core.analysis import WORD, word_pattern, word_terms
+from indexer.core.analysis import WORD, analyze, word_pattern, word_terms
 
 EXCERPT_WORDS = 60
+#: Words an excerpt shows before the match it opens on.
+LEAD_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -229,12 +232,6 @@ def _matches(text: str, marks: Marks) -> list[tuple[int, int]]:
     return sorted(found + phrases) if phrases else found
 
 
-def _first_match(text: str, marks: Marks) -> tuple[int, int] | None:
-    """The first marked span (what `_matches` lists first)."""
-    spans = _matches(text, marks)
-    return spans[0] if spans else None
-
-
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for span in spans:
@@ -264,37 +261,99 @@ def mark(text: str, terms: Collection[str] | Marks) -> str:
     return _html(text, _spans(text, terms))
 
 
+class Excerpt(NamedTuple):
+    """An excerpt, the same marked, and the word (of `text.split()`, the whole text's)
+    holding the match it opens on: 0 when nothing is marked."""
+
+    text: str
+    html: str
+    opening: int
+
+
+def _words_before(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """Each span's word in `text.split()` (a span inside a word counts as that word)."""
+    return [len(text[:start].split()) - (0 if start == 0 or text[start - 1].isspace() else 1)
+            for start, _ in spans]  # fmt: skip
+
+
+def _window(text: str, spans: list[tuple[int, int]], at: list[int], count: int, size: int
+            ) -> tuple[int, int]:  # fmt: skip
+    """Where the excerpt of `size` of the text's `count` words begins, and the word of the
+    match it opens on: a little before the match that opens the window showing the most
+    different matched terms, the earliest such. A passage that says one query word in
+    passing before saying them all together shows the place where it says them
+    together; one word said again and again does not outweigh the first place it is
+    said beside no other. `at` is each span's word."""
+    if not spans:
+        return 0, 0
+    if count <= size:  # every window shows it all
+        return 0, at[0]
+    held = [_span_terms(text[start:end]) for start, end in spans]
+    every = len(frozenset().union(*held))
+    best, opening, most = 0, 0, -1
+    shown: dict[str, int] = {}  # the window's terms, each with its matches in it
+    distinct = low = high = 0  # the window holds spans low..high-1 (they are in order)
+    for first in dict.fromkeys(at):
+        begin = max(0, min(first - LEAD_WORDS, count - size))
+        while high < len(at) and at[high] < begin + size:
+            for term in held[high]:
+                shown[term] = shown.get(term, 0) + 1
+                distinct += shown[term] == 1
+            high += 1
+        while at[low] < begin:
+            for term in held[low]:
+                shown[term] -= 1
+                distinct -= shown[term] == 0
+            low += 1
+        if distinct > most:
+            best, opening, most = begin, first, distinct
+            if most == every:  # no later window shows more (usually the first)
+                break
+    return best, opening
+
+
+@lru_cache(maxsize=20_000)
+def _span_terms(span: str) -> frozenset[str]:
+    """The terms of a marked span (a word or a phrase), cached: spans recur."""
+    return frozenset(term.text for term in analyze(span))
+
+
 def excerpt(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS) -> str:
-    """About `size` words of the text, starting a little before its first match."""
+    """About `size` words of the text, where it says the most of what is marked."""
     words = text.split()
     if len(words) <= size:
         return text
-    first = _first_match(text, _marks(terms))
-    first_word = text[: first[0]].count(" ") if first else 0
-    begin = max(0, min(first_word - 8, len(words) - size))
+    spans = _matches(text, _marks(terms))
+    begin, _ = _window(text, spans, _words_before(text, spans), len(words), size)
     prefix = "\u2026 " if begin > 0 else ""
     suffix = " \u2026" if begin + size < len(words) else ""
     return f"{prefix}{' '.join(words[begin : begin + size])}{suffix}"
 
 
 def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERPT_WORDS
-                   ) -> tuple[str, str]:  # fmt: skip
+                   ) -> Excerpt:  # fmt: skip
     """`excerpt(text)` and `mark()` of that excerpt, from one reading of the text: the
     excerpt's marks are the text's marks that lie wholly inside it."""
     marks = _marks(terms)
     words = text.split()
-    if len(words) > size and " ".join(words) != text:  # uneven spacing: cut as `excerpt`
-        cut = excerpt(text, marks, size)
-        return cut, mark(cut, marks)
     spans = _matches(text, marks)
+    if " ".join(words) != text:  # uneven spacing: cut as `excerpt`
+        cut = excerpt(text, marks, size)
+        _, opening = _window(text, spans, _words_before(text, spans), len(words), size)
+        return Excerpt(cut, mark(cut, marks), opening)
+    at, counted, last = [], 0, 0  # evenly spaced: a span's word is the spaces before it
+    for start, _ in spans:
+        counted += text.count(" ", last, start)
+        at.append(counted)
+        last = start
+    begin, opening = _window(text, spans, at, len(words), size)
     if len(words) <= size:
-        return text, _html(text, _merged(spans))
-    first_word = text[: spans[0][0]].count(" ") if spans else 0
-    begin = max(0, min(first_word - 8, len(words) - size))
+        return Excerpt(text, _html(text, _merged(spans)), opening)
     start = len(" ".join(words[:begin])) + (1 if begin else 0)
     end = start + len(" ".join(words[begin : begin + size]))
     inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     prefix = "\u2026 " if begin > 0 else ""
     suffix = " \u2026" if begin + size < len(words) else ""
     body = text[start:end]
-    return f"{prefix}{body}{suffix}", f"{prefix}{_html(body, _merged(inside))}{suffix}"
+    return Excerpt(f"{prefix}{body}{suffix}", f"{prefix}{_html(body, _merged(inside))}{suffix}",
+                   opening)

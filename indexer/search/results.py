@@ -104,32 +104,49 @@ def new_words(previous: str, text: str) -> str:
     return text
 
 
-def moment_text(passages: list[PassageHit]) -> str:
-    """A moment's passages (in time order) as one text: each sentence once, and `…` where
-    passages that did not match were left out between two that did."""
-    pieces = [passages[0].text] if passages else []
+def _moment_pieces(passages: list[PassageHit]) -> list[tuple[PassageHit, str]]:
+    """Each of a moment's passages (in time order) with the text it adds to the moment:
+    each sentence once, and `…` where passages that did not match were left out."""
+    pieces = [(passages[0], passages[0].text)] if passages else []
     for previous, passage in pairwise(passages):
         if min(previous.number, passage.number) < 0:  # places unknown: as they come
-            pieces.append(passage.text)
+            pieces.append((passage, passage.text))
         elif passage.number == previous.number + 1:
-            pieces.append(new_words(previous.text, passage.text))
+            pieces.append((passage, new_words(previous.text, passage.text)))
         else:
-            pieces.append("\u2026 " + passage.text)
-    return " ".join(piece for piece in pieces if piece)
+            pieces.append((passage, "\u2026 " + passage.text))
+    return [(passage, piece) for passage, piece in pieces if piece]
+
+
+def moment_text(passages: list[PassageHit]) -> str:
+    """A moment's passages as one text (see `_moment_pieces`)."""
+    return " ".join(piece for _, piece in _moment_pieces(passages))
+
+
+def _start_of_word(pieces: list[tuple[PassageHit, str]], word: int) -> float:
+    """When the passage saying the moment text's `word` (of its `split()`) starts."""
+    for passage, piece in pieces:
+        word -= len(piece.split())
+        if word < 0:
+            return passage.start
+    return pieces[-1][0].start
 
 
 def moment_json(
     passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
 ) -> dict:
-    """A moment: its passages' text cut to an excerpt around the first matched word.
+    """A moment: its passages' text cut to an excerpt where it says the most matched
+    words, playing from the passage that says the excerpt's first of them.
 
     A moment found by meaning alone marks no words: the words it shares with the query
-    are not why it was found."""
+    are not why it was found; it plays from its start."""
     found = found_by(passages)
     if found == "meaning":
         marked = Marks(frozenset(), ())
-    text, html = excerpt_marked(moment_text(passages), marked)
-    start = min(passage.start for passage in passages)
+    pieces = _moment_pieces(passages)
+    text, html, opening = excerpt_marked(" ".join(piece for _, piece in pieces), marked)
+    start = (_start_of_word(pieces, opening) if found != "meaning"
+             else min(passage.start for passage in passages))
     video_id = passages[0].video_id
     return {
         "video_id": video_id,
