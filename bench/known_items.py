@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from indexer.core.analysis import is_stop_word, words
+from indexer.ingest.notes import file_talk_id
 
 #: (the rare words, the talks holding that transcript, the second the turn starts)
 KnownItem = tuple[list[str], set[str], float]
@@ -32,7 +33,7 @@ def known_items(corpus: Path, count: int, seed: int = 11,
         if videos is not None and meta["video_id"] not in videos:
             continue
         if (transcripts / f"{meta['video_id']}.json").is_file():
-            episodes.setdefault(meta["video_id"], []).append(notes.stem)
+            episodes.setdefault(meta["video_id"], []).append(file_talk_id(notes))
     turns, frequency, copies = {}, {}, {}
     for video_id in sorted(episodes):
         text = (transcripts / f"{video_id}.json").read_text(encoding="utf-8")

@@ -91,6 +91,15 @@ def test_judged_queries(lenny_index):
     assert moment_hits >= moment_total - 1
 
 
+
+def test_known_items_name_each_episode_by_the_id_the_index_gives_it(lenny_index, corpus):
+    """An episode saved as `casey-winters_.md` is the talk `casey-winters`: a known item
+    naming the file's stem could never be found first."""
+    ids = {record["id"] for record in lenny_index.engine.records()}
+    wanted = {talk for _, talks, _ in known_items(corpus, count=300) for talk in talks}
+    assert "casey-winters" in wanted
+    assert wanted <= ids
+
 def test_known_item_queries_find_the_episode_and_the_moment(lenny_index, corpus):
     items = known_items(corpus, count=60)
     first, moment_near, typo_top3 = 0, 0, 0

@@ -399,6 +399,11 @@ def _fold_all_bullets(heading: _Heading) -> None:
         _fold_all_bullets(child)
 
 
+
+def file_talk_id(path: str | Path) -> str:
+    """The id of the talk a notes file with front matter holds: its name, slugified."""
+    return slugify(Path(path).stem, 80)
+
 def _talks_from_headings(root: _Heading, path: str, event: str) -> list[Talk]:
     """Talks of a file read as headings. A section's own bullets (a heading with talks
     below) are a notes-only talk of their own: never dropped."""
@@ -474,7 +479,7 @@ def _talk_from_front_matter(
             videos.append(video)
     speaker = meta.get("speaker") or meta.get("speakers") or meta.get("guest")
     return Talk(
-        id=slugify(Path(path).stem, 80),
+        id=file_talk_id(path),
         title=title,
         source=path,
         line=1,
