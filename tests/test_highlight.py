@@ -20,6 +20,7 @@ from indexer.search.highlight import (
     _marked_spans,
     _matches,
     _phrase_spans,
+    _spaces_before,
     _spans,
     _window,
     _word_spans,
@@ -197,6 +198,7 @@ def test_an_excerpt_of_a_long_evenly_spaced_text_equals_marking_the_excerpt(
     found = excerpt_marked(text, marks, size)
     assert found[:2] == (cut, mark(cut, marks))
     spans = _matches(text, marks)  # the opening word, by spaces counted and by splitting
+    assert _spaces_before(text, spans) == _words_before(text, spans)
     assert found.opening == _window(text, spans, _words_before(text, spans),
                                     len(text.split()), size)[1]  # fmt: skip
 

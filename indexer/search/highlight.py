@@ -276,6 +276,17 @@ def _words_before(text: str, spans: list[tuple[int, int]]) -> list[int]:
             for start, _ in spans]  # fmt: skip
 
 
+def _spaces_before(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """`_words_before` for a text whose words are joined by single spaces: the spaces
+    before each span, counted from the one before (spans are in order)."""
+    at, counted, last = [], 0, 0
+    for start, _ in spans:
+        counted += text.count(" ", last, start)
+        at.append(counted)
+        last = start
+    return at
+
+
 def _window(text: str, spans: list[tuple[int, int]], at: list[int], count: int, size: int
             ) -> tuple[int, int]:  # fmt: skip
     """Where the excerpt of `size` of the text's `count` words begins, and the word of the
@@ -337,18 +348,14 @@ def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERP
     marks = _marks(terms)
     words = text.split()
     spans = _matches(text, marks)
-    if " ".join(words) != text:  # uneven spacing: cut as `excerpt`
-        cut = excerpt(text, marks, size)
-        _, opening = _window(text, spans, _words_before(text, spans), len(words), size)
-        return Excerpt(cut, mark(cut, marks), opening)
-    at, counted, last = [], 0, 0  # evenly spaced: a span's word is the spaces before it
-    for start, _ in spans:
-        counted += text.count(" ", last, start)
-        at.append(counted)
-        last = start
+    even = " ".join(words) == text
+    at = _spaces_before(text, spans) if even else _words_before(text, spans)
     begin, opening = _window(text, spans, at, len(words), size)
     if len(words) <= size:
         return Excerpt(text, _html(text, _merged(spans)), opening)
+    if not even:  # uneven spacing: cut as `excerpt`, which joins words by one space
+        cut = excerpt(text, marks, size)
+        return Excerpt(cut, mark(cut, marks), opening)
     start = len(" ".join(words[:begin])) + (1 if begin else 0)
     end = start + len(" ".join(words[begin : begin + size]))
     inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
