@@ -297,8 +297,9 @@ def _window(text: str, spans: list[tuple[int, int]], at: list[int], count: int, 
     said beside no other. `at` is each span's word."""
     if not spans:
         return 0, 0
-    if count <= size:  # every window shows it all
-        return 0, at[0]
+    first_begin = max(0, min(at[0] - LEAD_WORDS, count - size))
+    if at[-1] < first_begin + size:  # the first window shows every match (the common case)
+        return first_begin, at[0]
     held = [_span_terms(text[start:end]) for start, end in spans]
     every = len(frozenset().union(*held))
     best, opening, most = 0, 0, -1
