@@ -47,6 +47,8 @@ FIXTURE_SUITE = [
     ("date", "after:2024 the"),
     ("date", "before:2023-05"),
     ("date", "the -year:2023"),
+    ("date", "year:2023 year:2024"),
+    ("filter", "speaker:hopper speaker:ada the"),
 ]
 
 

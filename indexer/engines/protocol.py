@@ -10,7 +10,7 @@ with its matching notes and its best moments, plus facet counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -127,13 +127,37 @@ class Filter:
     #: (a first name that others' surnames stem to: `speaker:steven` is not Stevens)
     talks: frozenset[str] | None = None
 
-    def narrow(self, allowed: set[str] | None, holding: set[str], every: Iterable[str]
-               ) -> set[str]:  # fmt: skip
-        """The talks still allowed (None: all of `every`) once this filter applies, given
-        the talks `holding` what it names."""
-        if self.negate:
-            return (set(every) if allowed is None else allowed) - holding
-        return holding if allowed is None else allowed & holding
+
+#: Filters that bound a date range: repeated, each still applies (`after:2022 after:2023`).
+BOUNDS = frozenset({"after", "before"})
+
+
+def allowed_talks(filters: Iterable[Filter], holding: Callable[[Filter], set[str]],
+                  every: Iterable[str]) -> set[str] | None:  # fmt: skip
+    """The talks that pass the filters (None when there are none), given the talks
+    `holding` what each names. A filter repeated on one field keeps the talks any of its
+    values names, as ticking two values of one facet does: a talk has one year, so
+    `year:2023 year:2024` would otherwise keep nothing. Date bounds and negated filters
+    each apply."""
+    either: dict[str, set[str]] = {}
+    each: list[tuple[Filter, set[str]]] = []
+    for condition in filters:
+        if condition.negate or condition.field in BOUNDS:
+            each.append((condition, holding(condition)))
+        else:
+            either.setdefault(condition.field, set()).update(holding(condition))
+    if not either and not each:
+        return None
+    allowed: set[str] | None = None
+    for talks in either.values():
+        allowed = talks if allowed is None else allowed & talks
+    for condition, talks in each:
+        if allowed is None:
+            allowed = set(every) - talks if condition.negate else set(talks)
+        else:
+            allowed = allowed - talks if condition.negate else allowed & talks
+    return allowed
+
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from indexer.engines.protocol import (
     PassageHit,
     Plan,
     TalkMatch,
+    allowed_talks,
 )
 from indexer.engines.records import (
     DATE_FILTERS,
@@ -146,23 +147,22 @@ class Searcher:
     # -- which talks match -------------------------------------------------------------
 
     def _allowed(self, filters: tuple[Filter, ...]) -> set[str] | None:
-        allowed: set[str] | None = None
-        for condition in filters:
-            if condition.field in DATE_FILTERS:
-                ids = {talk_id for talk_id, record in self.talks.items()
-                       if (date := talk_date(record)) and date_passes(date, condition)}  # fmt: skip
-            elif condition.field == "video":
-                ids = (self._talks_found("*", f"video_id:={condition.value}")
-                       if _SAFE_VALUE.fullmatch(condition.value) else set())  # fmt: skip
-            elif condition.talks is not None:
-                ids = set(condition.talks)
-            elif condition.match is None:
-                ids = set()
-            else:
-                ids = self._group_talks((condition.match,), (condition.field,),
-                                        f"kind:={Kind.TALK.value}")  # fmt: skip
-            allowed = condition.narrow(allowed, ids, self.talks)
-        return allowed
+        return allowed_talks(filters, self._holding, self.talks)
+
+    def _holding(self, condition: Filter) -> set[str]:
+        """The talks holding what a filter names (negated or not)."""
+        if condition.field in DATE_FILTERS:
+            return {talk_id for talk_id, record in self.talks.items()
+                    if (date := talk_date(record)) and date_passes(date, condition)}  # fmt: skip
+        if condition.field == "video":
+            return (self._talks_found("*", f"video_id:={condition.value}")
+                    if _SAFE_VALUE.fullmatch(condition.value) else set())  # fmt: skip
+        if condition.talks is not None:
+            return set(condition.talks)
+        if condition.match is None:
+            return set()
+        return self._group_talks((condition.match,), (condition.field,),
+                                 f"kind:={Kind.TALK.value}")  # fmt: skip
 
     def _group_talks(self, group: Group, fields: tuple[str, ...], doc_filter: str) -> set[str]:
         """Talks with a document matching any alternative of a group over `fields`."""

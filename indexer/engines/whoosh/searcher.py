@@ -37,6 +37,7 @@ from indexer.engines.protocol import (
     Plan,
     TalkContent,
     TalkMatch,
+    allowed_talks,
     field_kind,
 )
 from indexer.engines.records import (
@@ -230,26 +231,26 @@ class OpenGeneration:
     def _allowed_talks(
         self, filters: tuple[Filter, ...], budget: Budget | None
     ) -> set[str] | None:
-        allowed: set[str] | None = None
-        for condition in filters:
-            if condition.field in DATE_FILTERS:
-                ids = {talk_id for talk_id, date in zip(self.table.talk_ids, self._dates(),
-                                                        strict=True)
-                       if date is not None and date_passes(date, condition)}  # fmt: skip
-            elif condition.field == "video":
-                with self.lock:
-                    found = list(self.searcher.documents(video_id=condition.value))
-                ids = {fields["talk_id"] for fields in found}
-            elif condition.talks is not None:
-                ids = set(condition.talks)
-            elif condition.match is None:
-                ids = set()
-            else:
-                query = self._query(condition.match, (condition.field,))
-                docs = self.scorer.run(query, budget).docs
-                ids = {self.table.talk_ids[code] for code in set(self.table.talk[docs].tolist())}
-            allowed = condition.narrow(allowed, ids, self.table.talk_ids)
-        return allowed
+        return allowed_talks(filters, lambda condition: self._holding(condition, budget),
+                             self.table.talk_ids)  # fmt: skip
+
+    def _holding(self, condition: Filter, budget: Budget | None) -> set[str]:
+        """The talks holding what a filter names (negated or not)."""
+        if condition.field in DATE_FILTERS:
+            return {talk_id for talk_id, date in zip(self.table.talk_ids, self._dates(),
+                                                     strict=True)
+                    if date is not None and date_passes(date, condition)}  # fmt: skip
+        if condition.field == "video":
+            with self.lock:
+                found = list(self.searcher.documents(video_id=condition.value))
+            return {fields["talk_id"] for fields in found}
+        if condition.talks is not None:
+            return set(condition.talks)
+        if condition.match is None:
+            return set()
+        query = self._query(condition.match, (condition.field,))
+        docs = self.scorer.run(query, budget).docs
+        return {self.table.talk_ids[code] for code in set(self.table.talk[docs].tolist())}
 
     def _talk_mask(self, talk_ids: set[str]) -> np.ndarray:
         return np.array([t in talk_ids for t in self.table.talk_ids], dtype=bool)
