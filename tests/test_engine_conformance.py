@@ -48,7 +48,7 @@ FIXTURE_SUITE = [
     ("date", "before:2023-05"),
     ("date", "the -year:2023"),
     ("date", "year:2023 year:2024"),
-    ("filter", "speaker:hopper speaker:ada the"),
+    ("filter", "section:keynotes event:devcon"),
 ]
 
 

@@ -128,24 +128,25 @@ class Filter:
     talks: frozenset[str] | None = None
 
 
-#: Filters that bound a date range: repeated, each still applies (`after:2022 after:2023`).
-BOUNDS = frozenset({"after", "before"})
+#: Filters a talk has exactly one value of, matched exactly: given twice, either value
+#: (`year:2023 year:2024`), since both at once would keep nothing. Other filters given
+#: twice narrow each other, as a facet clicked under a filter does: `event:"re:Invent"`,
+#: then `event:"AWS re:Invent 2023"`, keeps that year's talks.
+EITHER = frozenset({"year"})
 
 
 def allowed_talks(filters: Iterable[Filter], holding: Callable[[Filter], set[str]],
                   every: Iterable[str]) -> set[str] | None:  # fmt: skip
     """The talks that pass the filters (None when there are none), given the talks
-    `holding` what each names. A filter repeated on one field keeps the talks any of its
-    values names, as ticking two values of one facet does: a talk has one year, so
-    `year:2023 year:2024` would otherwise keep nothing. Date bounds and negated filters
-    each apply."""
+    `holding` what each names: the values of an `EITHER` field joined, then every
+    filter applied in turn (a negated one: all talks but those it holds)."""
     either: dict[str, set[str]] = {}
     each: list[tuple[Filter, set[str]]] = []
     for condition in filters:
-        if condition.negate or condition.field in BOUNDS:
-            each.append((condition, holding(condition)))
-        else:
+        if condition.field in EITHER and not condition.negate:
             either.setdefault(condition.field, set()).update(holding(condition))
+        else:
+            each.append((condition, holding(condition)))
     if not either and not each:
         return None
     allowed: set[str] | None = None
