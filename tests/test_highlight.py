@@ -108,10 +108,19 @@ def test_an_excerpt_shows_where_the_text_says_the_most_marked_words():
 
 
 def _window_by_scanning(text, spans, at, count, size):
-    """The plain version of `_window`: every window's terms gathered afresh."""
+    """The plain version of `_window`: every run of spans and every window tried afresh."""
     if not spans:
         return 0, 0
     held = [{term.text for term in analyze(text[start:end])} for start, end in spans]
+    every = set().union(*held)
+    runs = [(at[high] - at[low], at[low], at[high]) for low in range(len(at))
+            for high in range(low, len(at)) if set().union(*held[low:high + 1]) == every]
+    _, left, right = min(runs)
+    if all(word < max(0, min(at[0] - LEAD_WORDS, count - size)) + size for word in at):
+        return max(0, min(at[0] - LEAD_WORDS, count - size)), left
+    begin = max(0, min(left - LEAD_WORDS, count - size))
+    if right < begin + size:
+        return begin, left
     best, opening, most = 0, 0, -1
     for first in at:
         begin = max(0, min(first - LEAD_WORDS, count - size))

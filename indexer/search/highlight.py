@@ -290,18 +290,24 @@ def _spaces_before(text: str, spans: list[tuple[int, int]]) -> list[int]:
 def _window(text: str, spans: list[tuple[int, int]], at: list[int], count: int, size: int
             ) -> tuple[int, int]:  # fmt: skip
     """Where the excerpt of `size` of the text's `count` words begins, and the word of the
-    match it opens on: a little before the match that opens the window showing the most
-    different matched terms, the earliest such. A passage that says one query word in
-    passing before saying them all together shows the place where it says them
-    together; one word said again and again does not outweigh the first place it is
-    said beside no other. `at` is each span's word."""
+    match it opens on: the first window, when it shows every match; else a little before
+    the tightest run of matches holding every matched term, when one fits in a window;
+    else the window showing the most different terms, the earliest such. The word it
+    opens on is where the tightest run starts, when shown. A moment that says one query
+    word in passing before saying them all together shows, and plays from, the place
+    where it says them together; one word said again and again does not outweigh the
+    first place it is said beside no other. `at` is each span's word."""
     if not spans:
         return 0, 0
-    first_begin = max(0, min(at[0] - LEAD_WORDS, count - size))
-    if at[-1] < first_begin + size:  # the first window shows every match (the common case)
-        return first_begin, at[0]
     held = [_span_terms(text[start:end]) for start, end in spans]
     every = len(frozenset().union(*held))
+    left, right = _tightest(at, held, every)
+    first_begin = max(0, min(at[0] - LEAD_WORDS, count - size))
+    if at[-1] < first_begin + size:  # the first window shows every match (the common case)
+        return first_begin, left
+    begin = max(0, min(left - LEAD_WORDS, count - size))
+    if right < begin + size:
+        return begin, left
     best, opening, most = 0, 0, -1
     shown: dict[str, int] = {}  # the window's terms, each with its matches in it
     distinct = low = high = 0  # the window holds spans low..high-1 (they are in order)
@@ -323,6 +329,26 @@ def _window(text: str, spans: list[tuple[int, int]], at: list[int], count: int, 
                 break
     return best, opening
 
+
+
+def _tightest(at: list[int], held: list[frozenset[str]], every: int) -> tuple[int, int]:
+    """The first and last word of the shortest run of spans holding all `every` terms
+    (the earliest of equal ones), found in one pass with two ends."""
+    best = (at[0], at[-1])
+    shown: dict[str, int] = {}
+    distinct = low = 0
+    for high, terms in enumerate(held):
+        for term in terms:
+            shown[term] = shown.get(term, 0) + 1
+            distinct += shown[term] == 1
+        while distinct == every:
+            if at[high] - at[low] < best[1] - best[0]:
+                best = (at[low], at[high])
+            for term in held[low]:
+                shown[term] -= 1
+                distinct -= shown[term] == 0
+            low += 1
+    return best
 
 @lru_cache(maxsize=20_000)
 def _span_terms(span: str) -> frozenset[str]:

@@ -135,8 +135,8 @@ def _start_of_word(pieces: list[tuple[PassageHit, str]], word: int) -> float:
 def moment_json(
     passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
 ) -> dict:
-    """A moment: its passages' text cut to an excerpt where it says the most matched
-    words, playing from the passage that says the excerpt's first of them.
+    """A moment: its passages' text cut to an excerpt where it says the matched words
+    closest together, playing from the passage where they start.
 
     A moment found by meaning alone marks no words: the words it shares with the query
     are not why it was found; it plays from its start."""
