@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -26,12 +26,22 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?",
 OPENING_LINES = 1
 
 
+class Problem(NamedTuple):
+    """What is wrong at a line of the file; `repair`: a value read as mis-encoded text
+    and repaired (the whole value, which a repair of its raw line may have done only
+    in part)."""
+
+    line: int
+    message: str
+    repair: bool = False
+
+
 class _NotesLoader(_BASE_LOADER):
     """The safe loader, reading a value it cannot build as its text, noting where."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.problems: list[tuple[int, str]] = []
+        self.problems: list[Problem] = []
 
 
 def _lenient(tag: str) -> None:
@@ -43,8 +53,9 @@ def _lenient(tag: str) -> None:
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as error:
             text = node.value if isinstance(node, yaml.ScalarNode) else ""
             line = node.start_mark.line + 1 + OPENING_LINES
-            loader.problems.append((line, f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]} "
-                                          f"({error}); read as text"))  # fmt: skip
+            kind = tag.rsplit(":", 1)[-1]
+            message = f"{text!r} is not a valid {kind} ({error}); read as text"
+            loader.problems.append(Problem(line, message))
             return text
 
     _NotesLoader.add_constructor(tag, construct)
@@ -64,8 +75,8 @@ def _repaired_string(loader: _NotesLoader, node: yaml.Node) -> Any:
     if isinstance(value, str) and _C1.search(value):
         repaired = repair_mojibake(value)
         if repaired.lines:
-            loader.problems.append((node.start_mark.line + 1 + OPENING_LINES,
-                                    repaired.message()))  # fmt: skip
+            loader.problems.append(Problem(node.start_mark.line + 1 + OPENING_LINES,
+                                           repaired.message(), repair=True))  # fmt: skip
             return repaired.text
     return value
 
@@ -90,14 +101,14 @@ def _first_alias(source: str) -> int | None:
     return None
 
 
-def read_front_matter(source: str) -> tuple[dict, list[tuple[int, str]]]:
+def read_front_matter(source: str) -> tuple[dict, list[Problem]]:
     """The front matter as a mapping (empty when unusable) and its problems (line, message)."""
     try:
         alias = _first_alias(source)
         if alias is not None:
             message = ("front matter uses YAML anchors or aliases (&name, *name), which "
                        "talkseek does not follow; front matter ignored")  # fmt: skip
-            return {}, [(alias, message)]
+            return {}, [Problem(alias, message)]
         loader = _NotesLoader(source)
         try:
             loaded = loader.get_single_data()
@@ -107,12 +118,12 @@ def read_front_matter(source: str) -> tuple[dict, list[tuple[int, str]]]:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 + OPENING_LINES if mark is not None else OPENING_LINES
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return {}, [(line, f"front matter is not valid YAML: {problem}")]
+        return {}, [Problem(line, f"front matter is not valid YAML: {problem}")]
     except (RecursionError, MemoryError, ValueError, TypeError) as error:
-        return {}, [(OPENING_LINES, f"front matter cannot be read: {type(error).__name__}")]
+        return {}, [Problem(OPENING_LINES, f"front matter cannot be read: {type(error).__name__}")]
     problems = loader.problems
     if loaded is None:
         return {}, problems
     if not isinstance(loaded, dict):
-        return {}, [*problems, (OPENING_LINES, "front matter is not a mapping of keys")]
+        return {}, [*problems, Problem(OPENING_LINES, "front matter is not a mapping of keys")]
     return loaded, problems

@@ -28,7 +28,7 @@ from indexer.core.youtube import (
     watch_url,
     written_urls,
 )
-from indexer.ingest.front_matter import read_front_matter, split_front_matter
+from indexer.ingest.front_matter import Problem, read_front_matter, split_front_matter
 from indexer.ingest.mojibake import repair_mojibake
 from indexer.ingest.note_lines import (
     only_video_words,
@@ -72,13 +72,17 @@ def parse_notes(text: str, path: str) -> ParsedNotes:
     """Read one notes file's text; `path` is only used to name talks and warnings."""
     result = ParsedNotes()
     repaired = repair_mojibake(text)
-    if repaired.lines:
-        result.warnings.append(NoteWarning(path, repaired.lines[0], repaired.message()))
     source, body, offset = split_front_matter(repaired.text)
     meta: dict = {}
+    problems: list[Problem] = []
     if source is not None:
         meta, problems = read_front_matter(source)
-        result.warnings.extend(NoteWarning(path, line, message) for line, message in problems)
+    # a line whose value YAML repaired again is reported once, as wholly repaired
+    again = {problem.line for problem in problems if problem.repair}
+    if repaired.lines and not set(repaired.lines) <= again:
+        result.warnings.append(NoteWarning(path, repaired.lines[0], repaired.message()))
+    result.warnings.extend(NoteWarning(path, problem.line, problem.message)
+                           for problem in problems)  # fmt: skip
     one_talk = bool(_TALK_KEYS & meta.keys())
     root = _outline(body, offset, path, result.warnings, details=not one_talk)
     if one_talk:
