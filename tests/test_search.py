@@ -146,6 +146,16 @@ def test_filters_and_scopes(index):
     assert in_transcript and all(r["notes"] == [] for r in in_transcript)
 
 
+
+def test_filters_that_each_find_talks_but_none_together_are_said_to(index):
+    apart = index.search("wire speaker:hopper section:workshops")
+    assert apart["total"] == 0 and apart["notices"] == [
+        "no talk matches speaker:hopper and section:workshops at once, though each alone "
+        "finds talks (filters narrow each other)"]  # fmt: skip
+    for quiet in ("zzzqqq speaker:hopper section:keynotes", "speaker:nobody section:workshops",
+                  "speaker:hopper zzzqqq"):  # the words found nothing, or a filter alone did
+        assert index.search(quiet)["notices"] == [], quiet
+
 def test_a_negated_filter_leaves_its_talks_out_and_odd_filters_are_said(index):
     every = set(titles(index.search("the", per_page=50)))
     assert "Grace Hopper - Rear Admiral" in every

@@ -54,8 +54,23 @@ def search(
     budget = Budget(SEARCH_SECONDS)
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
     matches.notices[:0] = planned.query.notices + notices
+    if matches.total == 0:
+        matches.notices.extend(_filters_apart(engine, plan, budget))
     return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
 
+
+
+def _filters_apart(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
+    """When no talk passes the filters together though each alone keeps some (two
+    speakers, two events): say so, since the words are not what found nothing."""
+    if len(plan.filters) < 2 or engine.search(Plan(filters=plan.filters), 0, 1, budget).total:
+        return []
+    if not all(engine.search(Plan(filters=(one,)), 0, 1, budget).total for one in plan.filters):
+        return []
+    named = [f"{'-' if one.negate else ''}{one.field}:{one.value}" for one in plan.filters]
+    both = f"{', '.join(named[:-1])} and {named[-1]}"
+    return [f"no talk matches {both} at once, though each alone finds talks "
+            "(filters narrow each other)"]
 
 def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
                   ) -> tuple[Plan, list[str]]:  # fmt: skip
