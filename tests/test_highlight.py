@@ -99,8 +99,9 @@ def test_an_excerpt_shows_where_the_text_says_the_most_marked_words():
     filler = " ".join(["and so on"] * 30)
     text = (f"people call it peacetime {filler} and Facebook apparently calls them "
             f"lockdowns, which is a term {filler}")  # fmt: skip
-    cut, html, opening = excerpt_marked(text, {"call", "lockdown"}, 20)
-    assert text.split()[opening] == "calls"
+    cut, html, opening, held = excerpt_marked(text, {"call", "lockdown"}, 20)
+    assert text.split()[opening] == "calls" and held == {"call", "lockdown"}
+    assert excerpt_marked(text, {"call", "peac"}, 20).held == {"call"}
     assert cut.startswith("\u2026 ") and cut == excerpt(text, {"call", "lockdown"}, 20)
     assert "Facebook apparently <mark>calls</mark> them <mark>lockdowns</mark>" in html
     assert "peacetime" not in cut

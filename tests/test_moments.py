@@ -8,11 +8,12 @@ import json
 import random
 from pathlib import Path
 
-from indexer.engines.protocol import PassageHit
+from indexer.core.analysis import terms
+from indexer.engines.protocol import Match, PassageHit
 from indexer.ingest.captions import Snippet
 from indexer.ingest.passages import _units, build_passages
 from indexer.search.highlight import Marks
-from indexer.search.results import moment_json, moment_text, new_words
+from indexer.search.results import moment_json, moment_text, new_words, telling_moments
 from tests.conftest import TEST_DATA
 
 
@@ -71,6 +72,27 @@ def test_a_moment_plays_from_the_passage_that_says_the_most_of_the_query():
     assert moment["url"].endswith("t=100s")
     alone = moment_json(hits, {"videos": []}, Marks(frozenset({"call"})))
     assert alone["start"] == 60.0 and "<mark>call</mark> it peacetime" in alone["html"]
+
+def test_a_moment_is_shown_when_it_says_more_than_half_of_what_the_best_one_says():
+    """Groups: a word (any of its alternatives) and a phrase (all of its words). Moments
+    found by meaning stay whatever words they say."""
+    groups = ((Match(tuple(terms("raised"))), Match(tuple(terms("funded")))),
+              (Match(tuple(terms("series b")), phrase=True),), (Match(tuple(terms("round"))),))
+    said = ["we raised a series B round", "a funded series B", "B then series",
+            "the round was funded", "a round"]  # fmt: skip
+    moments = [[PassageHit("vid00000000", 100.0 * n, 100.0 * n + 20, text, number=10 * n)]
+               for n, text in enumerate(said)]  # fmt: skip
+    moments.append([PassageHit("vid00000000", 900.0, 920.0, "a round", "meaning", 90)])
+    marks = Marks(frozenset(terms("raised funded round")), (tuple(terms("series b")),))
+    shown = telling_moments(moments, {"videos": []}, marks, groups)
+    # held: 3, 2, 1 (the phrase's words in another order count: this counts, it does not
+    # find), 2, 1; and the one found by meaning
+    assert [(moment["text"], moment["found_by"]) for moment in shown] == [
+        ("we raised a series B round", "keyword"), ("a funded series B", "keyword"),
+        ("the round was funded", "keyword"), ("a round", "meaning")]
+    everything = telling_moments(moments, {"videos": []}, marks, groups[:1])
+    assert len(everything) == len(moments)  # one group: every moment says all there is
+
 
 def test_real_transcripts_join_back_into_what_was_said(corpus):
     for path in sorted((corpus / "lenny" / "transcripts").glob("*.json"))[:25]:

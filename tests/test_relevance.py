@@ -19,8 +19,9 @@ from bench.relevance import shared_name_precision
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
-from indexer.engines.protocol import Engine
-from indexer.search import plan, search
+from indexer.engines.protocol import Budget, Engine
+from indexer.search import SEARCH_SECONDS, plan, search
+from indexer.search.plan import Planner
 from tests.conftest import build_data_folder
 from tests.searching import TalkIndex
 
@@ -419,15 +420,17 @@ TOGETHER_NOTES = _notes(
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def together_engine(request, tmp_path_factory):
     """One talk saying "machine" and "learning" often but apart (and once "learning
-    machine"), one saying "machine learning" once; one saying "series A" once, one saying
-    "series" often; one saying a sentence once, one saying its words often but apart: on
-    each engine."""
+    machine"), one saying "machine learning" once; one saying "series A" once (then,
+    minutes apart, "a series B" and "an A/B test"), one saying "series" often; one saying
+    a sentence once, one saying its words often but apart: on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
               "QQQQQQQQQQQ": {50: "the machine first", 52: "learning later",
                               300: "we trained a machine learning model"},
-              "RRRRRRRRRRR": {100: "then we raised our series A round"},
+              "RRRRRRRRRRR": {100: "then we raised our series A round",
+                              250: "we raised a series B as well",
+                              350: "the pricing page ran an A/B test"},
               "SSSSSSSSSSS": {20: "a series of storms", 21: "the series ended",
                               70: "series after series", 71: "the new series began"},
               "TTTTTTTTTTT": {30: "we always ship the smallest thing that works"},
@@ -470,3 +473,20 @@ def test_a_sentence_remembered_with_a_word_missing_finds_where_it_was_said(
     assert "we always ship the smallest thing that works" in moment
     monkeypatch.setattr(plan, "PAIRS_SHARE", 0.0)
     assert first(search(together_engine, remembered, mode="keyword"))[0] == "Release trains"
+
+
+def test_a_moment_saying_few_of_the_words_its_talks_best_moment_says_is_not_shown(
+    together_engine
+):
+    """The engine finds three moments in the talk; the one saying only b ("A/B test") is
+    left out, the one saying two of the three words is shown after the one saying all."""
+    query = "raised a series b"
+    planned = Planner(together_engine).plan(query)
+    found = together_engine.search(planned.plan, 0, 10, Budget(SEARCH_SECONDS))
+    talk = next(talk for talk in found.talks if talk.record["title"] == "Funding rounds")
+    assert any("A/B" in passage.text for moment in talk.moments for passage in moment)
+    first = search(together_engine, query, mode="keyword")["results"][0]
+    assert first["talk"]["title"] == "Funding rounds"
+    said = [moment["text"] for moment in first["moments"]]
+    assert len(said) == 2 and "we raised a series B as well" in said[0]
+    assert "then we raised our series A round" in said[1]

@@ -262,12 +262,14 @@ def mark(text: str, terms: Collection[str] | Marks) -> str:
 
 
 class Excerpt(NamedTuple):
-    """An excerpt, the same marked, and the word (of `text.split()`, the whole text's)
-    holding the match it opens on: 0 when nothing is marked."""
+    """An excerpt, the same marked, the word (of `text.split()`, the whole text's)
+    holding the match it opens on (0 when nothing is marked), and the terms marked
+    anywhere in the whole text."""
 
     text: str
     html: str
     opening: int
+    held: frozenset[str] = frozenset()
 
 
 def _words_before(text: str, spans: list[tuple[int, int]]) -> list[int]:
@@ -378,11 +380,12 @@ def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERP
     even = " ".join(words) == text
     at = _spaces_before(text, spans) if even else _words_before(text, spans)
     begin, opening = _window(text, spans, at, len(words), size)
+    held = frozenset().union(*(_span_terms(text[start:end]) for start, end in spans))
     if len(words) <= size:
-        return Excerpt(text, _html(text, _merged(spans)), opening)
+        return Excerpt(text, _html(text, _merged(spans)), opening, held)
     if not even:  # uneven spacing: cut as `excerpt`, which joins words by one space
         cut = excerpt(text, marks, size)
-        return Excerpt(cut, mark(cut, marks), opening)
+        return Excerpt(cut, mark(cut, marks), opening, held)
     start = len(" ".join(words[:begin])) + (1 if begin else 0)
     end = start + len(" ".join(words[begin : begin + size]))
     inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
@@ -390,4 +393,4 @@ def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERP
     suffix = " \u2026" if begin + size < len(words) else ""
     body = text[start:end]
     return Excerpt(f"{prefix}{body}{suffix}", f"{prefix}{_html(body, _merged(inside))}{suffix}",
-                   opening)
+                   opening, held)

@@ -14,7 +14,14 @@ from itertools import pairwise
 from indexer.core.dates import talk_date
 from indexer.core.statuses import OK, REASONS, UNKNOWN
 from indexer.core.youtube import moment_url, watch_url
-from indexer.engines.protocol import Matches, NoteHit, PassageHit, TalkContent, TalkMatch
+from indexer.engines.protocol import (
+    Group,
+    Matches,
+    NoteHit,
+    PassageHit,
+    TalkContent,
+    TalkMatch,
+)
 from indexer.search.highlight import Marks, excerpt_marked, mark
 from indexer.search.plan import PlannedQuery
 
@@ -136,7 +143,13 @@ def moment_json(
     passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
 ) -> dict:
     """A moment: its passages' text cut to an excerpt where it says the matched words
-    closest together, playing from the passage where they start.
+    closest together, playing from the passage where they start."""
+    return _moment(passages, record, marked)[0]
+
+
+def _moment(passages: list[PassageHit], record: dict, marked: Collection[str] | Marks
+            ) -> tuple[dict, frozenset[str]]:  # fmt: skip
+    """`moment_json`, and the terms marked anywhere in the moment.
 
     A moment found by meaning alone marks no words: the words it shares with the query
     are not why it was found; it plays from its start."""
@@ -144,11 +157,11 @@ def moment_json(
     if found == "meaning":
         marked = Marks(frozenset(), ())
     pieces = _moment_pieces(passages)
-    text, html, opening = excerpt_marked(" ".join(piece for _, piece in pieces), marked)
+    text, html, opening, held = excerpt_marked(" ".join(piece for _, piece in pieces), marked)
     start = (_start_of_word(pieces, opening) if found != "meaning"
              else min(passage.start for passage in passages))
     video_id = passages[0].video_id
-    return {
+    shaped = {
         "video_id": video_id,
         "start": start,
         "end": max(passage.end for passage in passages),
@@ -157,6 +170,33 @@ def moment_json(
         "url": moment_url(record, video_id, start),
         "found_by": found,
     }
+    return shaped, held
+
+
+def groups_held(terms: frozenset[str], groups: tuple[Group, ...]) -> int:
+    """How many of the query's groups the marked `terms` hold: one of a group's words, or
+    every word of one of its phrases (in any order: this counts what a found moment
+    says, it does not find one)."""
+    return sum(any((all if match.phrase else any)(term in terms for term in match.terms)
+                   for match in group) for group in groups)  # fmt: skip
+
+
+def telling_moments(moments: list[list[PassageHit]], record: dict,
+                    marked: Collection[str] | Marks, groups: tuple[Group, ...]
+                    ) -> list[dict]:  # fmt: skip
+    """The moments worth showing, shaped, in the engine's order: those found by meaning,
+    and those holding more than half of the query's groups that the talk's best moment
+    holds. A talk found for `raise series b` shows where all three are said, not a minute
+    where "A/B testing" says b alone: such a moment still tells the engine that the talk
+    keeps to the subject, but it does not show the user what they asked."""
+    shaped = [_moment(moment, record, marked) for moment in moments]
+    if len(groups) < 2:
+        return [moment for moment, _ in shaped]
+    held = [groups_held(terms, groups) if moment["found_by"] == "keyword" else None
+            for moment, terms in shaped]  # fmt: skip
+    most = max((count for count in held if count is not None), default=0)
+    return [moment for (moment, _), count in zip(shaped, held, strict=True)
+            if count is None or count * 2 > most]  # fmt: skip
 
 
 def passage_json(passage: PassageHit, record: dict) -> dict:
@@ -169,7 +209,8 @@ def passage_json(passage: PassageHit, record: dict) -> dict:
     }
 
 
-def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
+def result_json(talk: TalkMatch, marked: Collection[str] | Marks,
+                groups: tuple[Group, ...] = ()) -> dict:  # fmt: skip
     record = talk.record
     summary = talk_summary(record)
     return {
@@ -186,7 +227,7 @@ def result_json(talk: TalkMatch, marked: Collection[str] | Marks) -> dict:
              "found_by": note.found_by}
             for note in talk.notes
         ],
-        "moments": [moment_json(moment, record, marked) for moment in talk.moments],
+        "moments": telling_moments(talk.moments, record, marked, groups),
     }
 
 
@@ -224,7 +265,8 @@ def search_json(
             name: [{"value": facet.value, "count": facet.count} for facet in values]
             for name, values in matches.facets.items()
         },
-        "results": [result_json(talk, planned.marks) for talk in matches.talks],
+        "results": [result_json(talk, planned.marks, planned.plan.groups)
+                    for talk in matches.talks],
     }
 
 
