@@ -315,12 +315,13 @@ def symbol_engine(request, tmp_path_factory):
                               250: "she\u2019ll know by Friday"},
               "MMMMMMMMMMM": {30: "a safety net for the whole net",
                               70: "we logged 10,000 hours of flight",
-                              110: "sold in the U.S. first", 150: "run the shell script"},
+                              110: "sold in the U.S. first", 150: "run the shell script",
+                              190: "churn fell to 1.3% a month"},
               "NNNNNNNNNNN": {10: "we moved our C# services to .NET on Lambda",
                               60: "with ASP.NET Core", 100: "our AI tools"},
               "OOOOOOOOOOO": {40: "section C of plan F", 80: "we sold it on Amazon.com",
                               90: "revenue grew to 25 million", 120: "after 9/11 it changed",
-                              160: "tell us about it"}}  # fmt: skip
+                              160: "tell us about it", 190: "about 3% of users"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("symbols"), SYMBOL_NOTES, spoken)
 
 
@@ -342,9 +343,12 @@ def test_symbols_that_make_a_word_another_find_only_that_word(symbol_engine, que
     ("25 million", ["The Airstream, restyled"], "to <mark>25</mark> <mark>million</mark>"),
     ("9/11", ["The Airstream, restyled"], "after <mark>9/11</mark> it"),
     ("911", ["Modern C++ at scale"], "call <mark>911</mark> first"),
+    ("3%", ["The Airstream, restyled"], "about <mark>3</mark>% of"),
+    ("1.3%", ["Fighting viruses, defending the net"], "to <mark>1.3</mark>% a"),
 ])  # fmt: skip
 def test_numbers_are_found_as_written_and_as_typed(symbol_engine, query, titles, marked):
-    """`10,000` is the 10000 people type; `2.5` is not 25, nor `9/11` the number 911."""
+    """`10,000` is the 10000 people type; `2.5` is not 25, nor `9/11` the number 911; the
+    3 of `1.3%` is a fraction, not the number 3."""
     result = search(symbol_engine, query, mode="keyword")
     assert [item["talk"]["title"] for item in result["results"]] == titles
     assert marked in result["results"][0]["moments"][0]["html"]

@@ -320,7 +320,7 @@ def test_runs_of_three_words_or_more_are_also_searched_in_pairs(index):
     ("A.I.", {"ai"}, [("a", "i")]),
     ("U.S.", set(), [("u", "s")]),  # "us" is said everywhere: only the letters together
     ("event-driven", {"eventdriven"}, [("event", "driven")]),
-    ("2.5", set(), [("2", "5")]),
+    ("2.5", set(), [("2", "dot5")]),
 ])  # fmt: skip
 def test_a_word_with_parts_marks_its_joined_form_and_its_parts_only_together(
     index, typed, marked, phrases

@@ -4,11 +4,11 @@ Words are split so that `S3`, `re:Invent`, `Gall's`, `event-driven` and
 `Amazon.com` are findable whole and by their parts: a compound yields its joined
 form and its parts, the parts at consecutive positions and the joined form at
 the first part's position. Digits joined by a dot, colon or slash are only their parts
-(`2.5` is not 25, nor `9/11` 911), and a number grouped by commas is one number
-(`10,000` is 10000). Symbols that make a word another one are spelt out
-(`C++`, `C#`, `.NET` are `cplusplus`, `csharp`, `dotnet`), so `c#` never finds
-every `c`, nor `.net` every net. Then lowercase, accents folded, and nltk's Snowball
-stemmer (pure Python, no downloaded data). Stop words stay in the index, so
+(`2.5` is not 25, nor `9/11` 911; after a dot they are a fraction, `dot5`), and a
+number grouped by commas is one number (`10,000` is 10000). Symbols that make a word
+another one are spelt out (`C++`, `C#`, `.NET` are `cplusplus`, `csharp`, `dotnet`), so
+`c#` never finds every `c`, nor `.net` every net. Then lowercase, accents folded, and
+nltk's Snowball stemmer (pure Python, no downloaded data). Stop words stay in the index, so
 quoted phrases can match them; plain query words drop them (see `is_stop_word`).
 
 The analyzer is pure and engine-free: text in, terms out. Each tokenizer match
@@ -68,11 +68,12 @@ def word_pattern(text: str) -> re.Pattern[str]:
 
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 10  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+ANALYZER_VERSION = 11  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
 # 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined;
 # 9: more split stems (quite, severe, positive, evening, illness, productivity…);
-# 10: contractions that spell another word without their apostrophe kept apart
+# 10: contractions that spell another word without their apostrophe kept apart;
+# 11: the digits after a number's dot spelt as a fraction (`1.3` is 1 and `dot3`)
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -86,6 +87,13 @@ _CONTRACTIONS = frozenset({"i'll", "i'd", "we'll", "we're", "we'd", "he'll", "sh
 #: A digit, since every engine's tokenizer keeps digits and no English word holds one.
 CONTRACTION_MARK = "0"
 _CONTRACTION_TERMS = frozenset(c.replace("'", CONTRACTION_MARK) for c in _CONTRACTIONS)
+
+#: Spells the digits after a dot between digits (`2.5`, `3.11`, `1.2.3`): a fraction or a
+#: version's minor number, not a number of its own, so `3%` does not find "1.3%", nor
+#: `5 million` "2.5 million"; the whole part stays a number (`python 3` finds "3.11").
+#: A leading dot is spelt the same way (`.NET` is `dotnet`); no word is a dot before digits.
+_FRACTION = re.compile(r"dot\d+")
+
 
 #: Snowball stems that join words of different meaning, and the beginnings that take a
 #: word out of them into a stem of its own: `experiments` no longer matches `experience`.
@@ -289,7 +297,9 @@ def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]
     found = [Term(normalize(text), offset, start, stop)
              for offset, (text, start, stop) in enumerate(parts)]  # fmt: skip
     if all(text.isdigit() for text, _, _ in parts):  # `2.5`, `10:30`, `9/11`: not one number
-        return len(parts), tuple(found)
+        after_dot = [Term(_DOT + term.text, term.pos, term.start, term.end)
+                     if match[term.start - 1] == "." else term for term in found[1:]]  # fmt: skip
+        return len(parts), (found[0], *after_dot)
     joined = Term(normalize("".join(text for text, _, _ in parts)), 0, 0, end)
     return len(parts), (joined, *found)
 
@@ -337,7 +347,7 @@ def name_forms(text: str) -> list[Term]:
         found.extend(Term(plain.text if plain.text != term.text else plain.text + WRITTEN_MARK,
                           base + plain.pos, offset + plain.start, offset + plain.end)
                      for term, plain in zip(stemmed, written, strict=True)
-                     if not (plain.text.isdigit() or plain.text in _CONTRACTION_TERMS))  # fmt: skip
+                     if not (_number(plain.text) or plain.text in _CONTRACTION_TERMS))  # fmt: skip
         base += width
     return found
 
@@ -377,7 +387,13 @@ def phrase_parts(text: str) -> tuple[list[str], list[str]]:
 def _spelling_terms(match: str) -> frozenset[str]:
     if _contraction(match) is not None:  # never the correction of a typo
         return frozenset()
-    return frozenset(term.text for term in word_terms(match, False)[1])
+    return frozenset(term.text for term in word_terms(match, False)[1]
+                     if not _FRACTION.fullmatch(term.text))  # fmt: skip
+
+
+def _number(term: str) -> bool:
+    """True for a number's term: digits, or the digits after its dot (`dot5`)."""
+    return term.isdigit() or _FRACTION.fullmatch(term) is not None
 
 
 def spelling_words(text: str) -> set[str]:
