@@ -165,8 +165,9 @@ def test_a_number_grouped_by_commas_is_one_number_and_digits_are_never_joined():
         "1", "2", "3", "and", "10", "0000", "and", "1000", "50"]  # fmt: skip
     assert phrase_parts("2.5 million at 10:30 after 9/11") == (
         ["2", "dot5", "million", "at", "10", "30", "after", "9", "11"],) * 2
-    assert terms("1.3% of v1.2.3 and 3.11") == [
-        "1", "dot3", "of", "v123", "v1", "2", "3", "and", "3", "dot11"]  # fmt: skip
+    assert terms("1.3% of v1.2.3 and 3.11, GPT-3.5") == [
+        "1", "dot3", "of", "v123", "v1", "2", "dot3", "and", "3", "dot11",
+        "gpt35", "gpt", "3", "dot5"]  # fmt: skip
     assert spelling_words("1.3% of 3.11") == {"1", "3", "of"}  # no typo is corrected to dot3
     assert terms("covid-19 v2.0") == ["covid19", "covid", "19", "v20", "v2", "0"]
     assert word_pattern("we had 10,000 users").pattern != WORD  # no dot leads a word
@@ -227,14 +228,13 @@ def _plain_terms(text: str) -> list[tuple[str, int, int, int]]:
         if parts and parts[-1][0].endswith("#"):
             parts[-1] = (parts[-1][0][:-1] + "sharp", *parts[-1][1:])
         norm = [stem(fold(part)) for part, _, _ in parts]
+        for at in range(1, len(parts)):  # digits after a dot after digits: a fraction
+            if parts[at][0].isdigit() and parts[at - 1][0].isdigit() and raw[parts[at][1] - 1] == ".":
+                norm[at] = "dot" + norm[at]
         if len(parts) > 1:
             if not all(part.isdigit() for part, _, _ in parts):  # digits are never joined
                 joined = stem(fold("".join(part for part, _, _ in parts)))
                 found.append((joined, position, begin, begin + end))
-            else:  # after a dot, digits are a fraction
-                norm = [norm[0]] + ["dot" + term if raw[start - 1] == "." else term
-                                    for (_, start, _), term in zip(parts[1:], norm[1:],
-                                                                    strict=True)]
             for offset, ((_, start, stop), term) in enumerate(zip(parts, norm, strict=True)):
                 found.append((term, position + offset, begin + start, begin + stop))
             position += len(parts)

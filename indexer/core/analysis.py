@@ -273,6 +273,13 @@ def is_contraction(word: str) -> bool:
     return word in _CONTRACTION_TERMS or _contraction(word) is not None
 
 
+def _fraction(match: str, parts: list[tuple[str, int, int]], offset: int) -> bool:
+    """True for a part of digits after a dot after digits (the 5 of `2.5`, `GPT-3.5`)."""
+    if offset == 0 or not parts[offset][0].isdigit() or not parts[offset - 1][0].isdigit():
+        return False
+    return match[parts[offset][1] - 1] == "."
+
+
 def spelt_out(word: str) -> bool:
     """True for a word that symbols make another word (`c++`, `c#`, `.net`): typed on
     purpose, so never corrected to a plain word it is one edit from (`c`, `net`)."""
@@ -294,12 +301,11 @@ def word_terms(match: str, stemmed: bool = True) -> tuple[int, tuple[Term, ...]]
     if len(parts) <= 1:
         text = parts[0][0] if parts else match[:end]
         return 1, (Term(normalize(text), 0, 0, end),)
-    found = [Term(normalize(text), offset, start, stop)
+    found = [Term(_DOT + text if _fraction(match, parts, offset) else normalize(text),
+                  offset, start, stop)
              for offset, (text, start, stop) in enumerate(parts)]  # fmt: skip
     if all(text.isdigit() for text, _, _ in parts):  # `2.5`, `10:30`, `9/11`: not one number
-        after_dot = [Term(_DOT + term.text, term.pos, term.start, term.end)
-                     if match[term.start - 1] == "." else term for term in found[1:]]  # fmt: skip
-        return len(parts), (found[0], *after_dot)
+        return len(parts), tuple(found)
     joined = Term(normalize("".join(text for text, _, _ in parts)), 0, 0, end)
     return len(parts), (joined, *found)
 
