@@ -323,6 +323,25 @@ def test_the_words_searched_for_stay_marked_once_a_find_is_cleared(server, open_
     assert page.locator(".passages mark:not(.found)").count() == searched
 
 
+def test_with_nothing_typed_the_arrows_step_through_the_words_searched_for(server, open_page):
+    page = open_page(f"{server}/talk/{HOPPER}?q=wire")
+    searched = page.locator(".findable mark:not(.found)").count()
+    assert searched >= 2
+    page.click("#find-next")
+    page.click("#find-next")
+    assert page.locator("#find-count").inner_text() == f"2 of {searched}"
+    current = page.locator("mark.found-current")
+    assert current.count() == 1 and current.inner_text().lower() == "wire"
+    assert current.evaluate("m => m.getBoundingClientRect().top < window.innerHeight")
+    page.click("#find-previous")
+    assert page.locator("#find-count").inner_text() == f"1 of {searched}"
+    page.fill("#find-text", "nanosecond")  # a find of its own takes over
+    assert page.locator("mark.found-current").count() == 0
+    page.press("#find-text", "Escape")  # and once cleared, the arrows step the search again
+    page.click("#find-next")
+    assert page.locator("#find-count").inner_text() == f"1 of {searched}"
+
+
 def test_phone_width_has_no_sideways_scrolling(server, open_page):
     for path, name in (("/search?q=nanosecond+OR+caching", "results-phone"),
                        (f"/talk/{HOPPER}", "talk-phone")):  # fmt: skip

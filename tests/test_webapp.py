@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from indexer.cli import main
 from indexer.engines.whoosh.build import build_index
 from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
+from indexer.search.results import clock
 from webapp import create_app
 from webapp.engine_cache import close_engine
 
@@ -172,7 +173,9 @@ def test_talk_page_plays_from_the_second_with_notes_and_transcript(client):
     assert len(passages) > 3
     current = [float(start) for now, start in passages if now]
     assert len(current) == 1 and current[0] < 101
+    assert f"Go to {clock(current[0])} in the transcript" in page
     assert re.search(r'data-seek="[\d.]+" data-video="aaaaaaaaaaa"', page)
+    assert "in the transcript</a>" not in html_of(client.get(f"/talk/{HOPPER}?t=0"))  # on top
 
 
 def test_talk_page_defaults_to_the_linked_start(client):
@@ -235,6 +238,23 @@ def test_the_talk_page_marks_the_words_searched_for(client):
     assert found["notes"][0]["html"] == (
         "Nanoseconds explained with a <mark>length of wire</mark>")  # fmt: skip
     assert "html" not in client.get(f"/api/talks/{HOPPER}").get_json()["notes"][0]
+
+
+def test_the_talk_page_lists_where_the_search_is_said(client):
+    """Each time links to its passage on the page (no JavaScript needed); words said
+    only in the notes are not in the transcript, and the page says so."""
+    page = html_of(client.get(f"/talk/{HOPPER}", query_string={"q": "nanosecond wire"}))
+    said = page[page.index('class="said-at"'):page.index('class="find"')]
+    anchors = re.findall(r'href="#(at-[^"]+)">(\d+:\d\d:\d\d)</a>', said)
+    marked = re.findall(r'<li class="passage[^>]*id="(at-[^"]+)"[^>]*>(?:(?!</li>).)*<mark>',
+                        page, re.S)  # fmt: skip
+    assert anchors and [anchor for anchor, _ in anchors] == marked
+    assert all(anchor.endswith(f"-{int(clock.split(':')[1]) * 60 + int(clock.split(':')[2])}")
+               for anchor, clock in anchors)  # fmt: skip
+    notes_only = html_of(client.get(f"/talk/{HOPPER}", query_string={"q": "explained length"}))
+    assert "The transcript does not say the words of your search." in notes_only
+    assert "<mark>explained</mark>" in notes_only
+    assert 'class="said-at"' not in html_of(client.get(f"/talk/{HOPPER}"))
 
 
 def test_api_talk(client):

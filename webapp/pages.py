@@ -25,6 +25,9 @@ bp = Blueprint("pages", __name__)
 
 FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section", "year": "Year"}
 FACET_VALUES = 10
+#: Times listed above a transcript where the search that led to the talk page is said;
+#: the find box's arrows step through every mark.
+SAID_AT_SHOWN = 12
 
 
 @bp.app_template_filter("clock")
@@ -195,6 +198,8 @@ def talk(talk_id: str):
         anchor = moment_anchor(passage["video_id"], passage["start"])
         passage["anchor"] = anchor if anchor not in anchors else None
         anchors.add(anchor)
+    said_at = [passage for passage in detail["passages"]
+               if passage["anchor"] and "<mark>" in passage.get("shown_html", "")]  # fmt: skip
     playing = by_video.get(player["video_id"], []) if player else []
     # `t` is whole seconds, passages start at fractions: allow the second it was cut to
     now = max((p["start"] for p in playing if p["start"] < start + 1 <= p["end"] + 1), default=None)
@@ -204,6 +209,9 @@ def talk(talk_id: str):
         now=now,
         now_anchor=now_anchor,
         query=query,
+        searched=marks is not None and bool(detail["passages"]),
+        said_at=said_at[:SAID_AT_SHOWN],
+        said_more=max(0, len(said_at) - SAID_AT_SHOWN),
         detail=detail,
         talk=detail["talk"],
         player=player,

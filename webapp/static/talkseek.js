@@ -167,8 +167,16 @@
     texts.forEach(function (el, i) {
       if (el.querySelector("mark.found")) { el.innerHTML = served[i]; }
     });
+    Array.prototype.forEach.call(document.querySelectorAll("mark.found-current"), function (m) {
+      m.classList.remove("found-current");
+    });
     marks = [];
     currentMark = -1;
+  }
+
+  // with nothing typed, the arrows step through the words of the search that led here
+  function servedMarks() {
+    return Array.prototype.slice.call(document.querySelectorAll(".findable mark:not(.found)"));
   }
 
   function highlight(needle) {
@@ -200,6 +208,7 @@
   }
 
   function step(direction) {
+    if (!marks.length && !input.value.trim()) { marks = servedMarks(); }
     if (!marks.length) { return; }
     if (currentMark >= 0) { marks[currentMark].classList.remove("found-current"); }
     currentMark = (currentMark + direction + marks.length) % marks.length;
