@@ -418,6 +418,7 @@ TOGETHER_NOTES = _notes(
     ("Broadcast seasons", "Sue Vail", "SSSSSSSSSSS"),
     ("Shipping habits", "Tom Wale", "TTTTTTTTTTT"),
     ("Release trains", "Uma Yost", "UUUUUUUUUUU"),
+    ("Glossary", "Vic Zorn", "VVVVVVVVVVV"),
 )
 
 
@@ -426,7 +427,8 @@ def together_engine(request, tmp_path_factory):
     """One talk saying "machine" and "learning" often but apart (and once "learning
     machine"), one saying "machine learning" once; one saying "series A" once (then,
     minutes apart, "a series B" and "an A/B test"), one saying "series" often; one saying
-    a sentence once, one saying its words often but apart: on each engine."""
+    a sentence once, one saying its words often but apart; one saying "define",
+    "definitely" and "occurred": on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
@@ -439,7 +441,9 @@ def together_engine(request, tmp_path_factory):
                               70: "series after series", 71: "the new series began"},
               "TTTTTTTTTTT": {30: "we always ship the smallest thing that works"},
               "UUUUUUUUUUU": {40: "it always works, ship it, ship it again, a thing always "
-                                  "works, one thing works always, ship"}}  # fmt: skip
+                                  "works, one thing works always, ship"},
+              "VVVVVVVVVVV": {10: "first we define the terms", 50: "it definitely works",
+                              90: "the outage occurred twice"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
 
 
@@ -494,3 +498,18 @@ def test_a_moment_saying_few_of_the_words_its_talks_best_moment_says_is_not_show
     said = [moment["text"] for moment in first["moments"]]
     assert len(said) == 2 and "we raised a series B as well" in said[0]
     assert "then we raised our series A round" in said[1]
+
+
+@pytest.mark.parametrize(("typed", "suggestion", "said"), [
+    ("definately", "definitely", "it definitely works"),  # stems as "define": a typo
+    ("occured", None, "the outage occurred twice"),  # stems as "occurred": found as typed
+])  # fmt: skip
+def test_a_word_never_written_as_typed_is_corrected_when_its_stem_is_another_words(
+    together_engine, typed, suggestion, said
+):
+    """`definately` is written nowhere, but its stem is that of "define": the search is
+    for its closest word, "definitely", and says so."""
+    result = search(together_engine, typed, mode="keyword")
+    assert result["suggestion"] == suggestion
+    moments = [moment["text"] for item in result["results"] for moment in item["moments"]]
+    assert len(moments) == 1 and said in moments[0]

@@ -20,6 +20,7 @@ from indexer.core.analysis import (
     is_stop_word,
     name_forms,
     phrase_parts,
+    spelling_words,
     spelt_out,
     stem,
     terms,
@@ -217,9 +218,14 @@ class Planner:
             if is_stop_word(found[0]):  # `U.S.` is not every "us", nor `I.T.` every "it"
                 return [Match(tuple(parts), phrase=True)]
             return [Match((found[0],)), Match(tuple(parts), phrase=True)]
-        if self._frequency(fields, found[0]) == 0 and not spelt_out(word):
+        absent = self._frequency(fields, found[0]) == 0
+        if (absent or self._unwritten(word, found[0], fields)) and not spelt_out(word):
             suggestions = [s for s in self._suggest(word, fields) if s != word]
-            if suggestions:
+            # a word never written as typed whose stem other words have is a typo when its
+            # closest word stems otherwise (`definately` is not `define`, `recieve` not
+            # `recieved`), and an unwritten form of that word when it stems alike
+            # (`managment` finds management as typed)
+            if suggestions and (absent or stem(suggestions[0]) != found[0]):
                 corrections[word] = suggestions[0]
                 stems = sorted({stem(s) for s in suggestions})
                 named = self._name(suggestions[0], fields, CORRECTION_BOOST)
@@ -246,6 +252,17 @@ class Planner:
         if not named or named < NAME_SHARE * said:
             return []
         return [Match((form,), boost=NAME_BOOST * boost, name=True)]
+
+    def _unwritten(self, word: str, term: str, fields: tuple[str, ...]) -> bool:
+        """True for a plain word that the searched fields with spelling words never write
+        as typed, though other words they write have its `term`. (Other fields keep no
+        words as written: a word only they hold, such as a keyword, may be as typed.)"""
+        written = spelling_words(word)
+        names = tuple(name for name in SPELLING_FIELDS if name in fields)
+        if len(written) != 1 or not self._frequency(names, term):
+            return False
+        return not any(self.engine.vocabulary(name).frequency(next(iter(written)))
+                       for name in names)  # fmt: skip
 
     def _frequency(self, fields: tuple[str, ...], term: str) -> int:
         return sum(self.engine.document_frequency(name, term) for name in fields)
