@@ -255,6 +255,11 @@ def test_the_talk_page_lists_where_the_search_is_said(client):
     assert "The transcript does not say the words of your search." in notes_only
     assert "<mark>explained</mark>" in notes_only
     assert 'class="said-at"' not in html_of(client.get(f"/talk/{HOPPER}"))
+    two_videos = html_of(client.get(f"/talk/{hostile_talk_id(client)}",
+                                    query_string={"q": "untrusted OR index"}))  # fmt: skip
+    said = two_videos[two_videos.index('class="said-at"'):two_videos.index('class="find"')]
+    assert re.search(r'video 1:</span> <a href="#at-eeeeeeeeeee-\d+">.*'
+                     r'video 2:</span> <a href="#at-fffffffffff-\d+">', said, re.S)  # fmt: skip
 
 
 def test_api_talk(client):

@@ -211,6 +211,8 @@ def talk(talk_id: str):
         query=query,
         searched=marks is not None and bool(detail["passages"]),
         said_at=said_at[:SAID_AT_SHOWN],
+        video_number={video["video_id"]: number for number, video in enumerate(videos, 1)}
+        if len(videos) > 1 else {},
         said_more=max(0, len(said_at) - SAID_AT_SHOWN),
         detail=detail,
         talk=detail["talk"],
