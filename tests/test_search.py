@@ -153,8 +153,18 @@ def test_filters_that_each_find_talks_but_none_together_are_said_to(index):
         "no talk matches speaker:hopper and section:workshops at once, though each alone "
         "finds talks (filters narrow each other)"]  # fmt: skip
     for quiet in ("zzzqqq speaker:hopper section:keynotes", "speaker:nobody section:workshops",
-                  "speaker:hopper zzzqqq"):  # the words found nothing, or a filter alone did
-        assert index.search(quiet)["notices"] == [], quiet
+                  "speaker:hopper zzzqqq", "speaker:nobody caching"):  # the words found
+        assert index.search(quiet)["notices"] == [], quiet  # nothing, or a filter alone did
+
+
+def test_words_that_only_talks_outside_the_filters_have_are_said_to(index):
+    elsewhere = len(index.search("caching")["results"])
+    assert elsewhere >= 1
+    found = index.search("speaker:hopper caching")
+    talks = "1 other talk has" if elsewhere == 1 else f"{elsewhere} other talks have"
+    assert found["total"] == 0 and found["notices"] == [
+        f"no talk matching speaker:hopper has these words, though {talks} them "
+        "(search without the filter)"]  # fmt: skip
 
 def test_a_negated_filter_leaves_its_talks_out_and_odd_filters_are_said(index):
     every = set(titles(index.search("the", per_page=50)))

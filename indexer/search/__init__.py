@@ -55,7 +55,8 @@ def search(
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
     matches.notices[:0] = planned.query.notices + notices
     if matches.total == 0:
-        matches.notices.extend(_filters_apart(engine, plan, budget))
+        matches.notices.extend(_filters_apart(engine, plan, budget)
+                               or _words_elsewhere(engine, plan, budget))
     return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
 
 
@@ -67,10 +68,29 @@ def _filters_apart(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
         return []
     if not all(engine.search(Plan(filters=(one,)), 0, 1, budget).total for one in plan.filters):
         return []
-    named = [f"{'-' if one.negate else ''}{one.field}:{one.value}" for one in plan.filters]
-    both = f"{', '.join(named[:-1])} and {named[-1]}"
-    return [f"no talk matches {both} at once, though each alone finds talks "
+    return [f"no talk matches {_named(plan)} at once, though each alone finds talks "
             "(filters narrow each other)"]
+
+
+def _words_elsewhere(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
+    """When the filters keep talks but none of those has the words, though other talks
+    do: say so, since searching without the filters finds them."""
+    if not plan.filters or not plan.groups:
+        return []
+    if not engine.search(Plan(filters=plan.filters), 0, 1, budget).total:
+        return []
+    elsewhere = engine.search(replace(plan, filters=()), 0, 1, budget).total
+    if not elsewhere:
+        return []
+    talks = "1 other talk has" if elsewhere == 1 else f"{elsewhere:,} other talks have"
+    return [f"no talk matching {_named(plan)} has these words, though {talks} them "
+            f"(search without the filter{'s' if len(plan.filters) > 1 else ''})"]
+
+
+def _named(plan: Plan) -> str:
+    """The plan's filters as typed: `speaker:hopper and -year:2023`."""
+    named = [f"{'-' if one.negate else ''}{one.field}:{one.value}" for one in plan.filters]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
                   ) -> tuple[Plan, list[str]]:  # fmt: skip
