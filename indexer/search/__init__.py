@@ -6,11 +6,12 @@ speak to an engine only through the `Engine` protocol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from indexer.core.analysis import load_stemmer
 from indexer.core.talks import SAFE_ID
-from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Plan
+from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Filter, Plan
 from indexer.search.highlight import Marks, mark
 from indexer.search.meaning import query_vector
 from indexer.search.plan import Planner
@@ -55,10 +56,17 @@ def search(
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
     matches.notices[:0] = planned.query.notices + notices
     if matches.total == 0:
-        matches.notices.extend(_filters_apart(engine, plan, budget)
+        matches.notices.extend(_empty_filters(engine, plan, budget)
+                               or _filters_apart(engine, plan, budget)
                                or _words_elsewhere(engine, plan, budget))
     return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
 
+
+def _empty_filters(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
+    """The filters that alone keep no talk (`year:2020` in an index without one)."""
+    empty = [one for one in plan.filters
+             if not one.negate and not engine.search(Plan(filters=(one,)), 0, 1, budget).total]
+    return [f"no talk matches {_named(empty, 'or')}"] if empty else []
 
 
 def _filters_apart(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
@@ -68,7 +76,7 @@ def _filters_apart(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
         return []
     if not all(engine.search(Plan(filters=(one,)), 0, 1, budget).total for one in plan.filters):
         return []
-    return [f"no talk matches {_named(plan)} at once, though each alone finds talks "
+    return [f"no talk matches {_named(plan.filters)} at once, though each alone finds talks "
             "(filters narrow each other)"]
 
 
@@ -83,14 +91,15 @@ def _words_elsewhere(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
     if not elsewhere:
         return []
     talks = "1 other talk has" if elsewhere == 1 else f"{elsewhere:,} other talks have"
-    return [f"no talk matching {_named(plan)} has these words, though {talks} them "
+    return [f"no talk matching {_named(plan.filters)} has these words, though {talks} them "
             f"(search without the filter{'s' if len(plan.filters) > 1 else ''})"]
 
 
-def _named(plan: Plan) -> str:
-    """The plan's filters as typed: `speaker:hopper and -year:2023`."""
-    named = [f"{'-' if one.negate else ''}{one.field}:{one.value}" for one in plan.filters]
-    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+def _named(filters: Sequence[Filter], joined_by: str = "and") -> str:
+    """Filters as typed: `speaker:hopper and -year:2023`."""
+    named = [f"{'-' if one.negate else ''}{one.field}:{one.value}" for one in filters]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} {joined_by} {named[-1]}"
+
 
 def _with_meaning(engine: Engine, plan: Plan, free_text: str, mode: str
                   ) -> tuple[Plan, list[str]]:  # fmt: skip
