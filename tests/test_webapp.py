@@ -262,6 +262,25 @@ def test_the_talk_page_lists_where_the_search_is_said(client):
                      r'video 2:</span> <a href="#at-fffffffffff-\d+">', said, re.S)  # fmt: skip
 
 
+def test_past_the_times_shown_the_talk_page_lists_those_saying_the_most(client, monkeypatch):
+    import webapp.pages
+
+    monkeypatch.setattr(webapp.pages, "SAID_AT_SHOWN", 1)  # "time" is said first, alone
+    page = html_of(client.get(f"/talk/{HOPPER}", query_string={"q": "time OR compiler"}))
+    said = page[page.index('class="said-at"'):page.index('class="find"')]
+    passages = re.findall(r'<li class="passage[^>]*id="(at-[^"]+)"[^>]*>((?:(?!</li>).)*)',
+                          page, re.S)  # fmt: skip
+    words = {anchor: {w.lower() for w in re.findall(r"<mark>([^<]+)</mark>", body)}
+             for anchor, body in passages}  # fmt: skip
+    marked = [anchor for anchor, held in words.items() if held]
+    most = max(len(held) for held in words.values())
+    shown = re.findall(r'href="#(at-[^"]+)"', said)
+    assert len(marked) > 1 and len(shown) == 1 and len(words[shown[0]]) == most
+    assert shown[0] == next(anchor for anchor in marked if len(words[anchor]) == most)
+    assert len(words[marked[0]]) < most
+    assert f"and {len(marked) - 1} more" in said
+
+
 def test_api_talk(client):
     detail = client.get(f"/api/talks/{HOPPER}").get_json()
     assert detail["talk"]["title"] == "Grace Hopper - Rear Admiral"

@@ -12,7 +12,7 @@ from indexer.engines.protocol import MODES, SORTS
 from indexer.search import query_marks, talk_detail
 from indexer.search import search as run_search
 from indexer.search.examples import examples
-from indexer.search.highlight import mark
+from indexer.search.highlight import mark_held
 from indexer.search.library import FILTERS as LIBRARY_FILTERS
 from indexer.search.library import PER_PAGE as LIBRARY_PER_PAGE
 from indexer.search.library import SORTS as LIBRARY_SORTS
@@ -193,13 +193,12 @@ def talk(talk_id: str):
         previous = by_video.get(passage["video_id"], [None])[-1]
         passage["shown"] = new_words(previous["text"] if previous else "", passage["text"])
         if marks is not None:  # the words searched for, marked where they stand
-            passage["shown_html"] = mark(passage["shown"], marks)
+            passage["shown_html"], passage["held"] = mark_held(passage["shown"], marks)
         by_video.setdefault(passage["video_id"], []).append(passage)
         anchor = moment_anchor(passage["video_id"], passage["start"])
         passage["anchor"] = anchor if anchor not in anchors else None
         anchors.add(anchor)
-    said_at = [passage for passage in detail["passages"]
-               if passage["anchor"] and "<mark>" in passage.get("shown_html", "")]  # fmt: skip
+    said_at, said_more = _said_at(detail["passages"])
     playing = by_video.get(player["video_id"], []) if player else []
     # `t` is whole seconds, passages start at fractions: allow the second it was cut to
     now = max((p["start"] for p in playing if p["start"] < start + 1 <= p["end"] + 1), default=None)
@@ -210,10 +209,10 @@ def talk(talk_id: str):
         now_anchor=now_anchor,
         query=query,
         searched=marks is not None and bool(detail["passages"]),
-        said_at=said_at[:SAID_AT_SHOWN],
+        said_at=said_at,
+        said_more=said_more,
         video_number={video["video_id"]: number for number, video in enumerate(videos, 1)}
         if len(videos) > 1 else {},
-        said_more=max(0, len(said_at) - SAID_AT_SHOWN),
         detail=detail,
         talk=detail["talk"],
         player=player,
@@ -221,3 +220,14 @@ def talk(talk_id: str):
         origin=request.host_url.rstrip("/"),
         transcripts=[(video, by_video.get(video["video_id"], [])) for video in videos],
     )
+
+
+def _said_at(passages: list[dict]) -> tuple[list[dict], int]:
+    """The passages marked for the search that led to a talk page, as its times to jump
+    to: when there are more than SAID_AT_SHOWN, those saying the most of the searched
+    words (the earliest of equal ones); in transcript order. And how many were left out."""
+    marked = [(order, passage) for order, passage in enumerate(passages)
+              if passage["anchor"] and passage.get("held")]  # fmt: skip
+    chosen = sorted(marked, key=lambda item: (-len(item[1]["held"]), item[0]))[:SAID_AT_SHOWN]
+    shown = [passage for _, passage in sorted(chosen, key=lambda item: item[0])]
+    return shown, len(marked) - len(chosen)

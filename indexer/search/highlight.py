@@ -261,6 +261,16 @@ def mark(text: str, terms: Collection[str] | Marks) -> str:
     return _html(text, _spans(text, terms))
 
 
+def mark_held(text: str, terms: Collection[str] | Marks) -> tuple[str, frozenset[str]]:
+    """`mark(text)`, and the terms it marks (how much of a query the text says)."""
+    spans = _matches(text, _marks(terms))
+    return _html(text, _merged(spans)), _held(text, spans)
+
+
+def _held(text: str, spans: list[tuple[int, int]]) -> frozenset[str]:
+    return frozenset().union(*(_span_terms(text[start:end]) for start, end in spans))
+
+
 class Excerpt(NamedTuple):
     """An excerpt, the same marked, the word (of `text.split()`, the whole text's)
     holding the match it opens on (0 when nothing is marked), and the terms marked
@@ -380,7 +390,7 @@ def excerpt_marked(text: str, terms: Collection[str] | Marks, size: int = EXCERP
     even = " ".join(words) == text
     at = _spaces_before(text, spans) if even else _words_before(text, spans)
     begin, opening = _window(text, spans, at, len(words), size)
-    held = frozenset().union(*(_span_terms(text[start:end]) for start, end in spans))
+    held = _held(text, spans)
     if len(words) <= size:
         return Excerpt(text, _html(text, _merged(spans)), opening, held)
     if not even:  # uneven spacing: cut as `excerpt`, which joins words by one space
