@@ -158,6 +158,14 @@ def test_search_takes_words_with_a_leading_dash_as_exclusions(fixture_data):
     assert mistyped.exit_code == 2 and "No such option: --jsn" in mistyped.output
 
 
+def test_a_search_finding_nothing_says_why_or_what_to_try(fixture_data):
+    data = str(fixture_data)
+    filtered = run("search", "--data", data, "speaker:nobody moth").stdout
+    assert filtered == "no talk matches speaker:nobody\nNo results.\n"
+    unknown = run("search", "--data", data, "zzzqqq").stdout
+    assert unknown == "No results. Try fewer words, a prefix like archi*, or OR between words.\n"
+
+
 def test_search_output_bolds_the_searched_words_on_a_terminal(fixture_data):
     data = str(fixture_data)
     coloured = CliRunner().invoke(main, ["search", "--data", data, "moth relay"], color=True)

@@ -63,8 +63,9 @@ def print_results(result: dict) -> None:
     if result["fallback"]:
         click.echo("No talk matches every word; showing talks that match some of them.")
     first = (result["page"] - 1) * result["per_page"] + 1
-    if not result["results"]:
-        click.echo("No results. Try fewer words, a prefix like archi*, or OR between words.")
+    if not result["results"]:  # a notice above may already say why
+        click.echo("No results." if result.get("notices") else
+                   "No results. Try fewer words, a prefix like archi*, or OR between words.")
         return
     last = first + len(result["results"]) - 1
     click.echo(f"Talks {first}-{last} of {result['total']} for {result['query']!r}\n")
