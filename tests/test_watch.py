@@ -78,6 +78,46 @@ def test_what_changed_names_added_changed_and_removed_files():
     assert watch.what_changed(before, dict(before)) == []
 
 
+def test_after_a_build_its_json_is_seen_and_a_persons_captions_are_still_changes():
+    before = {"a.json": (1, 10), "b.vtt": (1, 10), "c.srt": (1, 10)}
+    after = {"a.json": (2, 10), "new.json": (1, 5), "b.vtt": (2, 10), "d.srt": (1, 5)}
+    seen = watch.seen_after_build(before, after)
+    assert seen == {"a.json": (2, 10), "new.json": (1, 5), "b.vtt": (1, 10), "c.srt": (1, 10)}
+    assert watch.what_changed(seen, after) == ["b.vtt", "c.srt", "d.srt"]
+
+
+def test_a_caption_file_dropped_in_while_a_build_runs_is_built_for_after_it(
+    tmp_path, test_notes, monkeypatch
+):
+    monkeypatch.setattr(watch, "SETTLE", 0.05)
+    shutil.copytree(test_notes, tmp_path / "notes")
+    (tmp_path / "transcripts").mkdir()
+    data = DataFolder(tmp_path)
+    builds: list[bool] = []
+    said: list[str] = []
+
+    def build(first: bool) -> None:
+        """The first build fetches a transcript while a person drops a caption file in."""
+        if first:
+            (data.transcripts / "fetched.json").write_text("[]")
+            (data.transcripts / "dropped.vtt").write_text("WEBVTT\n")
+        builds.append(first)
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch.watch_notes,
+                               args=(data, build, said.append, 0.02, stop))  # fmt: skip
+    watcher.start()
+    try:
+        _wait_for(lambda: len(builds) == 2)
+        time.sleep(0.3)
+        assert builds == [True, False]
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert [line for line in said if line.endswith("indexing again")] == [
+        "talkseek: dropped.vtt changed; indexing again"]
+
+
 def _interruptible() -> None:
     """In the child: Ctrl-C as at a terminal. A background job (`make test &`, some CI
     runners) starts with SIGINT ignored, and Python then never turns it into

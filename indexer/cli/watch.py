@@ -4,7 +4,8 @@ The data folder is polled (a notes folder is hundreds of files, or a few thousan
 stat of each takes milliseconds), so it works alike on every system and on network
 drives, and no watcher library is needed. What counts as a change is what a person
 edits: notes files, and caption files dropped into `transcripts/`; the transcripts a
-build fetches itself are taken as seen when it ends.
+build fetches itself (JSON) are taken as seen when it ends, while a `.vtt` or `.srt`
+file dropped in as it ran is still a change.
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ def caption_files(data: DataFolder) -> Snapshot:
     return _files(data.transcripts, ("*.json", "*.vtt", "*.srt"), skip=".status.json")
 
 
+def seen_after_build(before: Snapshot, after: Snapshot) -> Snapshot:
+    """The captions as the next look compares with them, once a build has ended: what it
+    may have written (fetched transcripts are JSON) taken as seen, and a caption file a
+    person dropped in or changed meanwhile (`.vtt`, `.srt`: never a build's) kept as it
+    was before, so that the next look finds it changed."""
+    seen = dict(after)
+    for name in what_changed(before, after):
+        if name.endswith(".json"):
+            continue
+        if name in before:
+            seen[name] = before[name]
+        else:
+            seen.pop(name, None)
+    return seen
+
+
 def what_changed(before: Snapshot, after: Snapshot) -> list[str]:
     """The files added, changed or removed, by name."""
     changed = [name for name in after if before.get(name) != after[name]]
@@ -65,9 +82,9 @@ def watch_notes(
     build runs is seen afterwards."""
     stop = stop or Event()
     try:
-        notes = notes_files(data)
+        notes, captions = notes_files(data), caption_files(data)
         build(True)
-        captions = caption_files(data)
+        captions = seen_after_build(captions, caption_files(data))
         say(f"talkseek: watching {data.notes} and {data.transcripts} for changes "
             "(Ctrl-C to stop)")  # fmt: skip
         while not stop.wait(interval):
@@ -87,7 +104,7 @@ def watch_notes(
             say(f"talkseek: {shown} changed; indexing again")
             notes = now_notes
             build(False)
-            captions = caption_files(data)
+            captions = seen_after_build(now_captions, caption_files(data))
             say("talkseek: watching for changes (Ctrl-C to stop)")
     except KeyboardInterrupt:
         pass
