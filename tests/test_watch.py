@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,11 @@ def _wait_for(check, seconds: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def test_each_change_is_built_once_and_a_builds_own_writes_are_none(tmp_path, test_notes,
-                                                                     monkeypatch):  # fmt: skip
+@contextmanager
+def _watching(tmp_path, test_notes, monkeypatch, build_writes):
+    """The test notes watched in a thread; each build runs `build_writes(data, number)`
+    and is recorded. Yields the data folder, the builds (`first` each) and what was said;
+    stops the watcher after."""
     monkeypatch.setattr(watch, "SETTLE", 0.05)
     shutil.copytree(test_notes, tmp_path / "notes")
     (tmp_path / "transcripts").mkdir()
@@ -39,10 +43,7 @@ def test_each_change_is_built_once_and_a_builds_own_writes_are_none(tmp_path, te
     said: list[str] = []
 
     def build(first: bool) -> None:
-        """What a build writes in transcripts/: a fetched transcript and its status."""
-        number = len(builds)
-        (data.transcripts / f"fetched{number}.json").write_text("[]")
-        (data.transcripts / f"fetched{number}.status.json").write_text("{}")
+        build_writes(data, len(builds))
         builds.append(first)
 
     stop = threading.Event()
@@ -50,6 +51,21 @@ def test_each_change_is_built_once_and_a_builds_own_writes_are_none(tmp_path, te
                                args=(data, build, said.append, 0.02, stop))  # fmt: skip
     watcher.start()
     try:
+        yield data, builds, said
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert not watcher.is_alive()
+
+
+def test_each_change_is_built_once_and_a_builds_own_writes_are_none(tmp_path, test_notes,
+                                                                     monkeypatch):  # fmt: skip
+    def fetched(data: DataFolder, number: int) -> None:
+        """What a build writes in transcripts/: a fetched transcript and its status."""
+        (data.transcripts / f"fetched{number}.json").write_text("[]")
+        (data.transcripts / f"fetched{number}.status.json").write_text("{}")
+
+    with _watching(tmp_path, test_notes, monkeypatch, fetched) as (data, builds, said):
         _wait_for(lambda: len(builds) == 1 and said)
         time.sleep(0.3)
         assert builds == [True]  # its own transcript was no change
@@ -61,10 +77,6 @@ def test_each_change_is_built_once_and_a_builds_own_writes_are_none(tmp_path, te
         _wait_for(lambda: len(builds) == 3)
         time.sleep(0.3)
         assert builds == [True, False, False]
-    finally:
-        stop.set()
-        watcher.join(10)
-    assert not watcher.is_alive()
     changes = [line for line in said if line.endswith("indexing again")]
     assert changes == ["talkseek: devcon-2024.md changed; indexing again",
                        "talkseek: new.md, dropped.vtt changed; indexing again"]  # fmt: skip
@@ -89,31 +101,17 @@ def test_after_a_build_its_json_is_seen_and_a_persons_captions_are_still_changes
 def test_a_caption_file_dropped_in_while_a_build_runs_is_built_for_after_it(
     tmp_path, test_notes, monkeypatch
 ):
-    monkeypatch.setattr(watch, "SETTLE", 0.05)
-    shutil.copytree(test_notes, tmp_path / "notes")
-    (tmp_path / "transcripts").mkdir()
-    data = DataFolder(tmp_path)
-    builds: list[bool] = []
-    said: list[str] = []
-
-    def build(first: bool) -> None:
+    def fetched_while_dropped(data: DataFolder, number: int) -> None:
         """The first build fetches a transcript while a person drops a caption file in."""
-        if first:
+        if number == 0:
             (data.transcripts / "fetched.json").write_text("[]")
             (data.transcripts / "dropped.vtt").write_text("WEBVTT\n")
-        builds.append(first)
 
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch.watch_notes,
-                               args=(data, build, said.append, 0.02, stop))  # fmt: skip
-    watcher.start()
-    try:
+    watched = _watching(tmp_path, test_notes, monkeypatch, fetched_while_dropped)
+    with watched as (_, builds, said):
         _wait_for(lambda: len(builds) == 2)
         time.sleep(0.3)
         assert builds == [True, False]
-    finally:
-        stop.set()
-        watcher.join(10)
     assert [line for line in said if line.endswith("indexing again")] == [
         "talkseek: dropped.vtt changed; indexing again"]
 
