@@ -25,6 +25,7 @@ from indexer.engines.protocol import (
     Plan,
 )
 from indexer.engines.records import facet_value
+from indexer.engines.vocabulary import record_vocabulary
 from indexer.ingest import ingest
 from tests.conftest import TEST_DATA
 
@@ -269,6 +270,12 @@ def test_vocabulary_and_document_frequencies(engine):
     assert not notes.frequency("explain")
     speakers = engine.vocabulary("speaker")  # names, for the typos people make most
     assert speakers.frequency("hopper") == 1 and "hopper" in speakers.within("hoppre", 2)
+    # a name's words side by side, one edit from either: the other first letter too
+    assert speakers.near("kopper", 1) == ["hopper"]
+    assert speakers.names_near("grace", "kopper") == [("grace", "hopper")]
+    assert speakers.names_near("grase", "hopper") == [("grace", "hopper")]
+    assert speakers.names_near("grace", "hopper") == []  # the name as written
+    assert speakers.names_near("hopper", "grace") == []  # not in the name's order
 
 
 def test_an_update_writes_only_what_changed_and_a_new_generation_is_published(engine, folder):
@@ -353,3 +360,15 @@ def test_an_update_leaves_the_vocabulary_a_full_build_would_make(engine, folder)
     assert "interpreters" in updated["note"] and "compilers" not in updated["note"]
     engine.build(ingest(folder), full=True)
     assert updated == vocabularies()
+
+
+def test_a_name_fields_pairs_leave_out_joining_words_numbers_and_initials():
+    records = [{"id": "a", "speaker": "Bill and Melinda Gates"},
+               {"id": "b", "speaker": "Marty Cagan 2.0"},
+               {"id": "c", "speaker": "Mark Z. Jacobson"}]  # fmt: skip
+    speakers = record_vocabulary(records, "speaker")
+    assert speakers.names_near("melinda", "gatez") == [("melinda", "gates")]
+    assert speakers.names_near("bill", "ant") == []  # "and" joins two names
+    assert speakers.names_near("cagan", "2.1") == []
+    assert speakers.names_near("z", "jacobsen") == []
+    assert record_vocabulary(records, "title").names_near("bill", "ant") == []

@@ -513,3 +513,54 @@ def test_a_word_never_written_as_typed_is_corrected_when_its_stem_is_another_wor
     assert result["suggestion"] == suggestion
     moments = [moment["text"] for item in result["results"] for moment in item["moments"]]
     assert len(moments) == 1 and said in moments[0]
+
+
+MISHEARD_NOTES = _notes(
+    ("Empowered product teams", "Marty Cagan", "WWWWWWWWWWW"),
+    ("Building marketplaces", "Nora Vale", "XXXXXXXXXXX"),
+    ("Rivers at dusk", "David Lang", "YYYYYYYYYYY"),
+    ("Road trips", "Eve Stone", "ZZZZZZZZZZZ"),
+)
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def misheard_engine(request, tmp_path_factory):
+    """Marty Cagan's talk, and a talk whose captions once write him "Marty Kagan" and
+    twice Cagan; David Lang's talk, and a talk saying "David" and "long": on each engine."""
+    spoken = {"WWWWWWWWWWW": {30: "empowered teams own the problem"},
+              "XXXXXXXXXXX": {40: "as Marty Kagan says about empowered teams",
+                              90: "I read Marty Cagan on this", 150: "Cagan again"},
+              "YYYYYYYYYYY": {}, "ZZZZZZZZZZZ": {10: "David said it was a long road"}}  # fmt: skip
+    yield from _engine_of(request, tmp_path_factory.mktemp("misheard"), MISHEARD_NOTES, spoken)
+
+
+def test_a_speakers_name_misspelt_as_captions_misspell_it_finds_the_speaker(misheard_engine):
+    """`kagan` is in the index (one caption writes it), so no typo correction applies; it
+    is one edit from the surname beside the first name typed, and talks say Cagan more
+    often: both spellings are searched, the speaker first, and the page says so."""
+    result = search(misheard_engine, "marty kagan", mode="keyword")
+    assert result["suggestion"] is None
+    assert result["notices"] == [
+        "Also searching for marty cagan, a speaker's name close to marty kagan."]
+    titles = [item["talk"]["title"] for item in result["results"]]
+    assert titles == ["Empowered product teams", "Building marketplaces"]
+    marked = " ".join(moment["html"] for moment in result["results"][1]["moments"])
+    assert "<mark>Kagan</mark>" in marked and "<mark>Cagan</mark>" in marked
+
+
+@pytest.mark.parametrize("typed", ["marty cagan", "marty", "david long", "kagan"])
+def test_a_name_as_written_or_a_word_more_often_said_than_the_name_is_searched_as_typed(
+    misheard_engine, typed
+):
+    """`long` is one edit from Lang but said more often than Lang: David Lang's talk is
+    not what `david long` asks for. A word typed alone has no name beside it."""
+    result = search(misheard_engine, typed, mode="keyword")
+    assert not result["notices"]
+    if typed == "david long":
+        assert [item["talk"]["title"] for item in result["results"]] == ["Road trips"]
+
+
+def test_a_speaker_filter_misheard_in_its_first_letter_is_corrected(misheard_engine):
+    result = search(misheard_engine, "speaker:kagan", mode="keyword")
+    assert result["suggestion"] == "speaker:cagan"
+    assert [item["talk"]["title"] for item in result["results"]] == ["Empowered product teams"]

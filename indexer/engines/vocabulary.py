@@ -12,12 +12,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.core.analysis import spelling_words
+from indexer.core.analysis import is_stop_word, spelling_words, words
 from indexer.engines.protocol import NAME_FIELDS
 
 
@@ -25,12 +26,20 @@ class Vocabulary:
     """The words of one field, for near-miss lookups."""
 
     def __init__(self, words: list[str], frequencies: np.ndarray,
-                 holders: dict[str, frozenset[str]] | None = None) -> None:  # fmt: skip
+                 holders: dict[str, frozenset[str]] | None = None,
+                 pairs: Iterable[tuple[str, str]] = ()) -> None:  # fmt: skip
         """`words` sorted, each with its document frequency; for a field of talk records,
-        `holders` gives the talks holding each word as written."""
+        `holders` gives the talks holding each word as written, and for a name field
+        `pairs` the words its names write side by side (a first name and a surname)."""
         self.words = words
         self.frequencies = frequencies
         self._holders = holders
+        self._pairs = frozenset(pairs)
+        self._after: defaultdict[str, set[str]] = defaultdict(set)
+        self._before: defaultdict[str, set[str]] = defaultdict(set)
+        for first, second in self._pairs:
+            self._after[first].add(second)
+            self._before[second].add(first)
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for word in words:
             if word:
@@ -62,6 +71,26 @@ class Vocabulary:
         )
         return [candidate for candidate, _, _ in found]
 
+    def near(self, word: str, distance: int) -> list[str]:
+        """Words at most `distance` edits from `word`, whatever their first letter: for the
+        small fields of names, whose first letters people mishear (Cagan, Kagan)."""
+        found = process.extract(
+            word, self.words, scorer=OSA.distance, score_cutoff=distance, limit=None
+        )
+        return [candidate for candidate, _, _ in found]
+
+    def names_near(self, first: str, second: str) -> list[tuple[str, str]]:
+        """The pairs of name words one edit from `first second` in one of the two words,
+        the other as typed: `marty kagan` → (marty, cagan), `julie zhou` → (julie, zhuo).
+        None when the two words are a name as typed."""
+        if (first, second) in self._pairs:
+            return []
+        found = [(first, other) for other in self._after.get(first, ())
+                 if OSA.distance(second, other, score_cutoff=1) <= 1]  # fmt: skip
+        found += [(other, second) for other in self._before.get(second, ())
+                  if OSA.distance(first, other, score_cutoff=1) <= 1]  # fmt: skip
+        return sorted(found)
+
     def starting_near(self, word: str, distance: int) -> list[str]:
         """Longer words whose beginning is at most `distance` edits from `word`: the close
         match of `gravitn` may live only inside `graviton3e`."""
@@ -81,11 +110,23 @@ def record_vocabulary(records: Iterable[dict], field: str) -> Vocabulary:
     number of talks holding it: small fields every engine reads from its records. A name
     field's words also name those talks (filters by a name as written need them)."""
     holding: defaultdict[str, set[str]] = defaultdict(set)
+    pairs: set[tuple[str, str]] = set()
     for record in records:
-        for word in spelling_words(record.get(field) or ""):
+        text = record.get(field) or ""
+        for word in spelling_words(text):
             holding[word].add(record["id"])
-    words = sorted(holding)
+        if field in NAME_FIELDS:
+            pairs.update(_name_pairs(text))
+    found = sorted(holding)
     holders = ({word: frozenset(talks) for word, talks in holding.items()}
                if field in NAME_FIELDS else None)  # fmt: skip
-    return Vocabulary(words, np.array([len(holding[word]) for word in words], dtype=np.int64),
-                      holders)
+    return Vocabulary(found, np.array([len(holding[word]) for word in found], dtype=np.int64),
+                      holders, pairs)
+
+
+def _name_pairs(name: str) -> Iterable[tuple[str, str]]:
+    """The words a name writes side by side, leaving out numbers, initials and the words
+    that join names ("Bill and Melinda Gates": bill, melinda gates)."""
+    return ((first, second) for first, second in pairwise(words(name))
+            if all(len(word) > 1 and word.isalpha() and not is_stop_word(word)
+                   for word in (first, second)))  # fmt: skip

@@ -67,6 +67,9 @@ NAME_SHARE = 0.04
 #: The most that kept the phrases of `bench.known_items.remembered_phrases` found as
 #: often as without pairs (0.85 found fewer of them, 1.0 far fewer).
 PAIRS_SHARE = 0.7
+#: A word this short is not taken for a misspelt name (`marty kagan`): too many names
+#: are a letter away from a short word.
+MIN_NAME_SLIP = 4
 #: Filters whose words are corrected: the fields with spelling words of their own.
 CORRECTED_FILTERS = ("speaker", "title")
 
@@ -100,10 +103,14 @@ class Planner:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._slips: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
 
     def plan(self, text: str) -> PlannedQuery:
         query = parse_query(text or "")
         fields = scope_fields(query.scope)
+        self._slips = self._name_slips(query.together, fields)
+        query.notices.extend(f"Also searching for {' '.join(name)}, a speaker's name close to "
+                             f"{' '.join(typed)}." for typed, name in self._slips.values())
         corrections: dict[str, str] = {}
         expansions: dict[str, list[str]] = {}
         groups = tuple(
@@ -132,10 +139,14 @@ class Planner:
                          for group in query.groups]  # fmt: skip
                 suggestion = unparse(replace(query, groups=fixed, filters=kept,
                                              excluded_filters=left_out))  # fmt: skip
+        slipped = {word: _slip_word(typed, name, word)
+                   for word, (typed, name) in self._slips.items()}  # fmt: skip
+        runs = [*query.together, *(_respelt_run(run, slipped) for run in query.together
+                                   if slipped)]  # fmt: skip
         plan = Plan(groups=groups, excluded=excluded, filters=filters, fields=fields,
-                    together=_together(query.together, corrections),
-                    pairs=_pairs(query.together, corrections))
-        highlight = _highlight(query, corrections, expansions)
+                    together=_together(runs, corrections), pairs=_pairs(runs, corrections))
+        highlight = _highlight(query, corrections, expansions) | {
+            term for word in slipped.values() for term in terms(word)}
         phrases = tuple(dict.fromkeys(
             tuple(phrase_parts(corrections.get(clause.text, clause.text))[1])
             for group in query.groups for clause in group if _marked_whole(clause)
@@ -178,6 +189,8 @@ class Planner:
             found = phrase_parts(word)[1]
             if found and all(self.engine.document_frequency(name, t) == 0 for t in found):
                 suggestions = [s for s in self._suggest(word, (name,)) if s != word]
+                if not suggestions and name in NAME_FIELDS:  # a misheard first letter
+                    suggestions = self._nearest(word, self.engine.vocabulary(name))
                 word = suggestions[0] if suggestions else word
             fixed.append(word)
         return value if fixed == typed else " ".join(fixed)
@@ -207,6 +220,10 @@ class Planner:
         found, parts = phrase_parts(word)
         if not found:
             return []
+        if word in self._slips:  # as typed, and as the speaker's name it is close to
+            typed, name = self._slips[word]
+            meant = _slip_word(typed, name, word)
+            return [Match(tuple(sorted({*found, stem(meant)}))), *self._name(meant, fields)]
         if found == parts and len(parts) > 1:  # digits (`2.5`, `9/11`): their parts in order
             return [Match(tuple(parts), phrase=True)]
         if len(found) > 1:  # a compound: its joined form, or its parts in order
@@ -253,6 +270,33 @@ class Planner:
             return []
         return [Match((form,), boost=NAME_BOOST * boost, name=True)]
 
+    def _name_slips(self, runs: list[str], fields: tuple[str, ...]
+                    ) -> dict[str, tuple[tuple[str, str], tuple[str, str]]]:  # fmt: skip
+        """Words typed beside a speaker's first name or surname and one edit from the
+        other (`marty kagan`, `julie zhou`): captions and memory misspell names, and a
+        misspelling some captions share is in the index, so no typo correction finds the
+        speaker. Each such word → (the two words typed, the speaker's two words), when
+        talks say the speaker's word more often than the typed one (else the typed word
+        is as likely meant) and it differs by more than its ending."""
+        if "speaker" not in fields:
+            return {}
+        vocabulary = self.engine.vocabulary("speaker")
+        slips: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
+        for run in runs:
+            for typed in pairwise(words(run)):
+                for name in vocabulary.names_near(*typed):
+                    word, meant = next((w, m) for w, m in zip(typed, name, strict=True) if w != m)
+                    if (len(word) >= MIN_NAME_SLIP and stem(word) != stem(meant)
+                            and self._said(word) < self._said(meant)):  # fmt: skip
+                        slips.setdefault(word, (typed, name))
+        return slips
+
+    def _said(self, word: str) -> int:
+        """How many documents write the word outside names: a name's slip is rarer than
+        the name (`kagan` than `cagan`), where a word near a name is not (`long`, `lang`)."""
+        return sum(self.engine.vocabulary(name).frequency(word) for name in SPELLING_FIELDS
+                   if name not in NAME_FIELDS)  # fmt: skip
+
     def _unwritten(self, word: str, term: str, fields: tuple[str, ...]) -> bool:
         """True for a plain word that the searched fields with spelling words never write
         as typed, though other words they write have its `term`. (Other fields keep no
@@ -295,6 +339,15 @@ class Planner:
             if found:
                 return [candidate for candidate, _ in found.most_common(3)]
         return self._suggest_longer(word, fields)
+
+    @staticmethod
+    def _nearest(word: str, vocabulary: Vocabulary) -> list[str]:
+        """The field's words one edit from `word` whatever their first letter, the most
+        frequent first (`kagan` → cagan)."""
+        if len(word) < MIN_NAME_SLIP:
+            return []
+        found = vocabulary.near(word, 1)
+        return sorted(found, key=lambda candidate: (-vocabulary.frequency(candidate), candidate))
 
     def _suggest_longer(self, word: str, fields: tuple[str, ...]) -> list[str]:
         """For a word with no close match: longer words that begin like it, nearest first."""
@@ -353,6 +406,15 @@ def _pairs(runs: list[str], corrections: dict[str, str]) -> tuple[Match, ...]:
         for pair in pairs:
             found.setdefault(Match(tuple(pair), phrase=True, boost=PAIRS_SHARE / len(pairs)))
     return tuple(found)
+
+
+def _slip_word(typed: tuple[str, str], name: tuple[str, str], word: str) -> str:
+    """The speaker's word in place of the typed `word`."""
+    return name[typed.index(word)]
+
+
+def _respelt_run(run: str, slipped: dict[str, str]) -> str:
+    return " ".join(slipped.get(word, word) for word in words(run))
 
 
 def _stem_shared(vocabulary: Vocabulary, word: str) -> bool:
