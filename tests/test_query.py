@@ -248,3 +248,38 @@ def test_a_capped_query_says_so():
 ])  # fmt: skip
 def test_a_correction_is_shown_in_the_query_as_typed(typed, replacements, respelt_as):
     assert respelt(typed, replacements) == respelt_as
+
+
+@pytest.mark.parametrize(("typed", "left_out", "kept", "together"), [
+    ("ted talk about octopus camouflage", "ted talk about", [["octopus"], ["camouflage"]],
+     ["octopus camouflage"]),
+    ("The TEDx talks on Octopus", "The TEDx talks on", [["octopus"]], []),
+    ("a talk where she explains pricing", "a talk where she", [["explains"], ["pricing"]],
+     ["explains pricing"]),
+    ("podcast episode about burnout", "podcast episode about", [["burnout"]], []),
+    ("interview with marty cagan", "interview with", [["marty"], ["cagan"]], ["marty cagan"]),
+])  # fmt: skip
+def test_leading_words_saying_a_talk_is_sought_are_left_out_and_said(
+    typed, left_out, kept, together
+):
+    """Every result is a talk: requiring "talk" or "episode" would only lose the talks
+    that never happen to say it."""
+    query = parse_query(typed)
+    assert groups(typed) == kept
+    assert query.together == together
+    assert query.free_text == " ".join(typed.split()[len(left_out.split()):])
+    assert query.notices == [f"“{left_out.lower()}” left out: every result is a talk (put "
+                             "words in quotes to search for them)"]
+
+
+@pytest.mark.parametrize("typed", [
+    "ted talk", "the episode", "a talk about",  # nothing said of the talk: the words are it
+    "talk about feelings", "how to talk about feelings", "talks on pricing",  # verbs too
+    "small talk", "video game design", "octopus ted talk",
+    '"ted talk" about octopus', "ted OR talk about octopus",
+])  # fmt: skip
+def test_words_naming_a_talk_are_searched_when_they_may_be_what_is_sought(typed):
+    query = parse_query(typed)
+    assert not query.notices
+    searched = {word for group in query.groups for clause in group for word in clause.text.split()}
+    assert searched & {"ted", "talk", "talks", "episode", "video"}

@@ -564,3 +564,14 @@ def test_a_speaker_filter_misheard_in_its_first_letter_is_corrected(misheard_eng
     result = search(misheard_engine, "speaker:kagan", mode="keyword")
     assert result["suggestion"] == "speaker:cagan"
     assert [item["talk"]["title"] for item in result["results"]] == ["Empowered product teams"]
+
+
+def test_a_talk_sought_as_a_talk_is_found_though_it_never_says_talk(misheard_engine):
+    """Neither talk says "talk": `the talk about empowered teams` finds both talks saying
+    the words, where requiring "talk" would fall back to talks with any of them."""
+    result = search(misheard_engine, "the talk about empowered teams", mode="keyword")
+    assert not result["fallback"]
+    assert sorted(item["talk"]["title"] for item in result["results"]) == [
+        "Building marketplaces", "Empowered product teams"]
+    assert result["notices"] == ["“the talk about” left out: every result is a talk (put words "
+                                 "in quotes to search for them)"]

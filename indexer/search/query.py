@@ -15,6 +15,7 @@ look for says that too. Pure: text in, a Query out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.core.analysis import fold, is_stop_word, word_pattern, words
@@ -28,6 +29,20 @@ SCOPES = {"notes": "notes", "note": "notes", "transcript": "transcript",
 MAX_CLAUSES = 16
 MIN_PREFIX = 2
 
+#: Words naming what every result is: typed before what it is about (`ted talk about
+#: octopus`, `the episode where they discuss pricing`) they are not words to find, and
+#: requiring them would lose the talks that never happen to say them.
+_KINDS = frozenset({
+    "talk", "talks", "episode", "episodes", "podcast", "podcasts", "video", "videos",
+    "keynote", "keynotes", "lecture", "lectures", "presentation", "presentations",
+    "interview", "interviews",
+})  # fmt: skip
+#: Kinds that are verbs too (`how to talk about feelings`): a kind only after a series
+#: or a determiner (`a talk about`, `ted talks on`).
+_VERBS = frozenset({"talk", "talks"})
+#: Names of talk series typed before a kind (`ted talk`, `tedx talk`).
+_SERIES = frozenset({"ted", "tedx"})
+_DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "some", "any"})
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -175,6 +190,7 @@ def parse_query(raw: str) -> Query:
         pending_or = False
     run.end()
     _dedupe(query)
+    _drop_kind_words(query)
     _drop_stop_words(query)
     _cap(query)
     query.notices.extend(_too_short(query, too_short))
@@ -286,6 +302,46 @@ def _cap(query: Query) -> None:
     if capped:
         query.notices.append(f"a long query: only its first {MAX_CLAUSES} words, "
                              f"{MAX_CLAUSES} exclusions and {MAX_CLAUSES} filters are searched")
+
+
+def _drop_kind_words(query: Query) -> None:
+    """Leading words that say a talk is sought (`the ted talk about`) are left out, with
+    a notice, when the query goes on to say what about: a kind of talk (`_KINDS`), after
+    a determiner or a series, or before a stop word. Quoted, they are words like any
+    other."""
+    leading: list[str] = []
+    for group in query.groups:
+        if len(group) != 1 or group[0].kind != "word":
+            break
+        leading.append(group[0].text)
+    at = _skip(leading, 0, _DETERMINERS.__contains__)
+    at = _skip(leading, at, _SERIES.__contains__)
+    kinds_end = _skip(leading, at, _KINDS.__contains__)
+    end = _skip(leading, kinds_end, typed_stop_word)
+    named = at > 0  # a determiner or a series before the kind
+    if kinds_end == at or not (named or (end > kinds_end and leading[at] not in _VERBS)):
+        return
+    if all(_is_stop(clause) for group in query.groups[end:] for clause in group):
+        return  # nothing said about the talk: the words are what is sought
+    typed = leading[:end]
+    query.groups = query.groups[end:]
+    query.free_text = " ".join(query.free_text.split()[end:])
+    query.together = [" ".join(kept) for kept in (_without_head(run, typed)
+                                                  for run in query.together) if len(kept) > 1]
+    query.notices.append(f"“{' '.join(typed)}” left out: every result is a talk (put words in "
+                         "quotes to search for them)")
+
+
+def _skip(typed: list[str], at: int, passes: Callable[[str], bool]) -> int:
+    """Where the run of words from `at` that `passes` ends."""
+    while at < len(typed) and passes(typed[at]):
+        at += 1
+    return at
+
+
+def _without_head(run: str, head: list[str]) -> list[str]:
+    said = words(run)
+    return said[len(head):] if said[: len(head)] == head else said
 
 
 def _drop_stop_words(query: Query) -> None:
