@@ -35,12 +35,13 @@ def _plain(reader) -> DocTable:
     """The plain version: every document's values through Whoosh's reader."""
     columns = {name: list(reader.column_reader(name)) for name in NAMES}
     return DocTable.from_columns(columns["kind"], columns["talk_id"], columns["video_id"],
-                                 [(ms or 0) / 1000 for ms in columns["start_ms"]])  # fmt: skip
+                                 [(ms or 0) / 1000 for ms in columns["start_ms"]],
+                                 [bool(flag) for flag in columns["repeated"]])  # fmt: skip
 
 
 def _assert_same(table: DocTable, plain: DocTable) -> None:
     assert table.talk_ids == plain.talk_ids
-    for name in ("kind", "talk", "video", "start", "place", "by_place", "timeline"):
+    for name in ("kind", "talk", "video", "start", "repeated", "place", "by_place", "timeline"):
         found, expected = getattr(table, name), getattr(plain, name)
         assert found.dtype == expected.dtype and np.array_equal(found, expected), name
 

@@ -575,3 +575,52 @@ def test_a_talk_sought_as_a_talk_is_found_though_it_never_says_talk(misheard_eng
         "Building marketplaces", "Empowered product teams"]
     assert result["notices"] == ["“the talk about” left out: every result is a talk (put words "
                                  "in quotes to search for them)"]
+
+
+REPEATED_NOTES = _notes(
+    ("Episode one", "Ann Oak", "EPISODE0001"),
+    ("Episode two", "Bo Elm", "EPISODE0002"),
+    ("Episode three", "Cy Ash", "EPISODE0003"),
+    ("Search at scale", "Di Yew", "SEARCHSCALE"),
+)
+#: A sponsor read a minute long, the same in every episode.
+SPONSOR_READ = {19: "And now a word from our sponsor.",
+                **{20 + number: f"Quillbase is the vector store for small teams, and its tip "
+                                f"number {number} keeps your embeddings close at hand."
+                   for number in range(16)}}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["whoosh", "typesense"])
+def repeated_engine(request, tmp_path_factory):
+    """Three episodes with the same sponsor read, the first also saying "vector store"
+    twice in its own words; a talk saying it twice: on each engine."""
+    own = {200: "So we built our own vector store.", 300: "The vector store held up."}
+    spoken = {"EPISODE0001": {**SPONSOR_READ, **own}, "EPISODE0002": SPONSOR_READ,
+              "EPISODE0003": SPONSOR_READ,
+              "SEARCHSCALE": {100: "A vector store keeps the embeddings.",
+                              250: "Small teams pick a vector store they can run, and "
+                                   "small teams love a vector store."}}  # fmt: skip
+    yield from _engine_of(request, tmp_path_factory.mktemp("repeated"), REPEATED_NOTES, spoken)
+
+
+def test_a_sponsor_read_said_in_many_talks_ranks_after_what_talks_say_themselves(
+    repeated_engine
+):
+    """The read says "vector store" sixteen times in each episode; the talks saying it
+    twice in their own words come first, and the first episode's own moment before its
+    read. (The passage where the read begins is mostly other words: not repeated.)"""
+    result = search(repeated_engine, "vector store", mode="keyword")
+    titles = [item["talk"]["title"] for item in result["results"]]
+    assert sorted(titles[:2]) == ["Episode one", "Search at scale"]
+    assert sorted(titles[2:]) == ["Episode three", "Episode two"]
+    first = next(item for item in result["results"] if item["talk"]["title"] == "Episode one")
+    assert "Quillbase" not in first["moments"][0]["text"]
+
+
+def test_a_sponsor_read_typed_word_for_word_is_found_first(repeated_engine):
+    """Who types four words or more of a read as it says them is looking for it: the
+    read comes before a talk saying those words in its own, in another order."""
+    result = search(repeated_engine, "the vector store for small teams", mode="keyword")
+    first = result["results"][0]
+    assert first["talk"]["title"].startswith("Episode")
+    assert "Quillbase is the vector store for small teams" in first["moments"][0]["text"]

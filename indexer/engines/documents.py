@@ -6,7 +6,7 @@ Engines store the same documents (`Kind`), keyed by `doc_id` and grouped by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from indexer.core.talks import Talk
 from indexer.engines.protocol import Kind
@@ -16,9 +16,11 @@ from indexer.ingest.passages import Passage
 
 
 def talk_documents(
-    talk: Talk, record: dict, passages: list[tuple[str, Passage]], digest: str
+    talk: Talk, record: dict, passages: list[tuple[str, Passage]], digest: str,
+    repeated: Mapping[str, frozenset[int]] | None = None,
 ) -> Iterator[dict]:
-    """Every index document of one talk."""
+    """Every index document of one talk; `repeated` numbers each video's passages said
+    in many talks (`Collection.repeated`)."""
     yield {
         "doc_id": f"{Kind.TALK}:{talk.id}",
         "kind": Kind.TALK.value,
@@ -40,7 +42,9 @@ def talk_documents(
             "line": note.line,
             "start": aligned.start if aligned else -1.0,
         }
+    numbers: dict[str, int] = {}  # each passage's number within its video
     for number, (video_id, passage) in enumerate(passages):
+        within = numbers[video_id] = numbers.get(video_id, -1) + 1
         yield {
             "doc_id": f"{Kind.PASSAGE}:{talk.id}:{number}",
             "kind": Kind.PASSAGE.value,
@@ -50,4 +54,5 @@ def talk_documents(
             "text": passage.text,
             "start": passage.start,
             "end": passage.end,
+            "repeated": within in (repeated or {}).get(video_id, ()),
         }

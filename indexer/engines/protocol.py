@@ -55,6 +55,10 @@ NAME_FIELDS = ("speaker",)
 #: Fields whose unstemmed words an engine offers for typos and prefixes (a name is what
 #: people misspell most).
 SPELLING_FIELDS = ("title", "speaker", "note", "transcript")
+#: A passage said in many talks (a sponsor read, `Collection.repeated`) ranks below what
+#: a talk says itself, unless it says a whole run of at least this many words typed side by
+#: side: who types a read word for word is looking for it.
+VERBATIM_WORDS = 4
 #: What a facet counts, per talk.
 FACETS = ("event", "speaker", "section", "year")
 #: How results can be ordered.

@@ -28,6 +28,7 @@ from indexer.ingest.notes_cache import NotesCache
 from indexer.ingest.notes_folder import read_notes_folder
 from indexer.ingest.passage_cache import PassageCache, PassagesByVideo, passage_digest
 from indexer.ingest.passages import Passage, build_passages
+from indexer.ingest.repeats import Keys, passage_keys, repeated_passages
 from indexer.ingest.sync import sync_video
 from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore
 
@@ -67,6 +68,8 @@ class Collection:
     warnings: list[NoteWarning] = field(default_factory=list)
     #: a video whose transcript is the very same as an earlier video's -> that video
     same_transcript: dict[str, SameTranscript] = field(default_factory=dict)
+    #: per video, the numbers of its passages said in many other talks (`repeats`)
+    repeated: dict[str, frozenset[int]] = field(default_factory=dict)
     #: the vectors to index with the talks (`ingest.vectors.Meaning`); None: keywords only
     meaning: Meaning | None = None
 
@@ -154,9 +157,24 @@ def sync_transcripts(
             collection.passage_digests[video_id] = digest
             if progress is not None:
                 progress(video, status)
+    _find_repeated(collection, cache)
     cache.save()
     _find_same_transcripts(collection, store)
     return collection
+
+
+def _find_repeated(collection: Collection, cache: PassageCache) -> None:
+    """Mark the passages said in many talks, from the sentence keys the manifest keeps
+    (a video it has none for is read and keyed now)."""
+    keys: dict[str, list[Keys]] = {}
+    for video_id in collection.videos:
+        if not collection.passages.count_of(video_id):
+            continue
+        digest = collection.passage_digests.get(video_id, "")
+        found = cache.sentences(video_id, digest)
+        keys[video_id] = found if found is not None else passage_keys(
+            collection.passages[video_id])
+    collection.repeated = repeated_passages(keys, collection.passage_digests)
 
 
 def _find_same_transcripts(collection: Collection, store: TranscriptStore) -> None:
@@ -233,10 +251,10 @@ class _Cutter:
         result = next(self.results)
         if result is None:
             return None
-        video_id, cut, digest, key, warned = result
+        video_id, cut, digest, key, warned, sentences = result
         source = self.store.cached_file(video_id)
         if source is not None:  # the manifest lives in this process
-            self.cache.remember(video_id, source, key, digest, len(cut))
+            self.cache.remember(video_id, source, key, digest, len(cut), sentences)
         return _Cached(digest, len(cut), lambda: cut, tuple(warned))
 
     def __enter__(self) -> _Cutter:
@@ -249,7 +267,7 @@ class _Cutter:
 
 def _cut_cached(
     job: tuple[Path, Path, str],
-) -> tuple[str, list[Passage], str, dict, list[tuple[int, str]]] | None:
+) -> tuple[str, list[Passage], str, dict, list[tuple[int, str]], list[Keys]] | None:
     transcripts, passages, video_id = job
     store = TranscriptStore(transcripts)
     source = store.cached_file(video_id)
@@ -260,8 +278,9 @@ def _cut_cached(
     if source is None or not snippets:
         return None
     cut = build_passages(snippets)
-    digest, key = PassageCache(passages).put(video_id, source, cut)
-    return video_id, cut, digest, key, warned_of(snippets)
+    sentences = passage_keys(cut)
+    digest, key = PassageCache(passages, manifest=False).put(video_id, source, cut, sentences)
+    return video_id, cut, digest, key, warned_of(snippets), sentences
 
 
 def _cached_passages(

@@ -66,13 +66,15 @@ def _same_transcript_as(talk: Talk, collection: Collection) -> dict | None:
 
 
 def content_hash(record: dict, talk: Talk, collection: Collection) -> str:
-    """Changes when anything indexed for the talk changes; passages count by their digest."""
+    """Changes when anything indexed for the talk changes; passages count by their digest
+    (and which are repeated: another talk's new episode may make them so)."""
     digests = []
     for video in talk.videos:
         digest = collection.passage_digests.get(video.video_id)
         if digest is None:
             digest = passage_digest(collection.passages.get(video.video_id, []))
-        digests.append((video.video_id, digest))
+        repeated = sorted(collection.repeated.get(video.video_id, ()))
+        digests.append((video.video_id, digest, *([repeated] if repeated else [])))
     # a note's stated time counts too (only where there is one: indexes made before
     # stated times were read keep their other talks)
     notes = [(note.text, note.line, note.depth, *_stated(note)) for note in talk.notes]

@@ -6,9 +6,10 @@ hash of the transcript file they came from and a fingerprint of the code that
 cut them; any change to either makes the entry stale. A manifest holds every
 entry's key, digest and passage count, so an update learns which videos are
 unchanged without reading their passages, and reads passages only for the
-talks it rewrites. A transcript file is trusted unchanged by its metadata
-(`file_trust`); otherwise it is hashed. The cache is generated data: deleting it only
-costs time.
+talks it rewrites; it also holds each passage's sentence keys, with which an update
+finds repeated passages (`repeats`) without reading every transcript. A transcript
+file is trusted unchanged by its metadata (`file_trust`); otherwise it is hashed. The
+cache is generated data: deleting it only costs time.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from indexer.core.files import atomic_write
 from indexer.ingest.file_trust import signature, unchanged
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passages import Passage
+from indexer.ingest.repeats import Keys, passage_keys
 
 #: The code that reads captions and cuts passages, and every module of ours it imports
 #: (with how the store decodes a caption file's bytes).
 CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages",
-                "indexer.ingest.text_decoding")  # fmt: skip
+                "indexer.ingest.text_decoding", "indexer.ingest.repeats")  # fmt: skip
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 MANIFEST = "manifest.json"
@@ -40,9 +42,11 @@ def source_key(source: Path) -> dict:
 
 
 class PassageCache:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, manifest: bool = True) -> None:
+        """`manifest` False: a cache that only writes entries (a cutting process: the
+        manifest is the main process's, and large)."""
         self.folder = folder
-        self.manifest = self._read_manifest()
+        self.manifest = self._read_manifest() if manifest else {}
         self.changed = False
 
     def _read_manifest(self) -> dict[str, dict]:
@@ -78,14 +82,17 @@ class PassageCache:
             if entry.get("key") != key:
                 return None
             cut = [Passage(float(s), float(e), str(t)) for s, e, t in entry["passages"]]
-            self.remember(video_id, source, key, str(entry["digest"]), len(cut))
+            self.remember(video_id, source, key, str(entry["digest"]), len(cut),
+                          passage_keys(cut))  # fmt: skip
             return cut, str(entry["digest"])
         except (OSError, ValueError, TypeError, KeyError):
             return None  # missing, stale or damaged: cut the passages again
 
-    def put(self, video_id: str, source: Path, cut: list[Passage]) -> tuple[str, dict]:
-        """Remember passages; their digest and the source's key. A cache that cannot be
-        written is only slower, never wrong."""
+    def put(self, video_id: str, source: Path, cut: list[Passage],
+            sentences: list[Keys] | None = None) -> tuple[str, dict]:  # fmt: skip
+        """Remember passages (and their sentence keys: computed when not given); their
+        digest and the source's key. A cache that cannot be written is only slower, never
+        wrong."""
         rows = [[p.start, p.end, p.text] for p in cut]
         key, digest = source_key(source), _digest(rows)
         entry = {"key": key, "digest": digest, "passages": rows}
@@ -94,25 +101,40 @@ class PassageCache:
             atomic_write(self.folder / f"{video_id}.json", json.dumps(entry, ensure_ascii=False))
         except OSError:
             return digest, {}
-        self.remember(video_id, source, key, digest, len(cut))
+        self.remember(video_id, source, key, digest, len(cut),
+                      passage_keys(cut) if sentences is None else sentences)  # fmt: skip
         return digest, key
 
-    def remember(self, video_id: str, source: Path, key: dict, digest: str, count: int) -> None:
-        """Add a written entry to the manifest (`save` writes it)."""
+    def remember(self, video_id: str, source: Path, key: dict, digest: str, count: int,
+                 sentences: list[Keys] | None = None) -> None:  # fmt: skip
+        """Add a written entry to the manifest (`save` writes it); without `sentences`,
+        those the entry had for the same passages are kept."""
         if not key:
             return
         try:
             stat = source.stat()
         except OSError:
             return
+        if sentences is None:
+            sentences = self.sentences(video_id, digest)
         self.manifest[video_id] = {
             "file": key["file"],
             "sha256": key["sha256"],
             **signature(stat),
             "digest": digest,
             "count": count,
+            **({"sentences": sentences} if sentences is not None else {}),
         }
         self.changed = True
+
+    def sentences(self, video_id: str, digest: str) -> list[Keys] | None:
+        """The sentence keys of each passage of the video, when the manifest has them for
+        the passages of this digest."""
+        entry = self.manifest.get(video_id)
+        if entry is None or entry.get("digest") != digest:
+            return None
+        found = entry.get("sentences")
+        return found if isinstance(found, list) and len(found) == entry.get("count") else None
 
     def save(self) -> None:
         if not self.changed:

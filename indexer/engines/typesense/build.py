@@ -72,6 +72,7 @@ def typesense_documents(document: dict, build: int, vector: np.ndarray | None = 
             stored[field] = schema.analysed(text, name=field in NAME_FIELDS)
             all_terms.update(stored[field].split())
     stored["terms"] = sorted(all_terms)
+    stored["repeated"] = int(bool(document.get("repeated")))
     if document.get("start", -1.0) >= 0:
         stored["start"] = float(document["start"])
     for name in ("text", "content_hash"):
@@ -345,7 +346,8 @@ def _talk_documents(ingested, records, hashes, talks, build: int,
     meaning = ingested.meaning
     for done, talk in enumerate(talks, start=1):
         passages = talk_passages(talk, ingested)
-        documents = list(talk_documents(talk, records[talk.id], passages, hashes[talk.id]))
+        documents = list(talk_documents(talk, records[talk.id], passages, hashes[talk.id],
+                                        ingested.repeated))  # fmt: skip
         vectors = (meaning.lookup([vector_text(d) for d in documents]) if meaning is not None
                    else [None] * len(documents))  # fmt: skip
         for document, vector in zip(documents, vectors, strict=True):

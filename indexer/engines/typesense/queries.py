@@ -39,6 +39,7 @@ from indexer.engines.fusion import (
 )
 from indexer.engines.protocol import (
     FIELD_WEIGHTS,
+    VERBATIM_WORDS,
     Budget,
     EngineUnavailable,
     Filter,
@@ -256,7 +257,9 @@ class Searcher:
         what it holds: one request.
 
         Typesense's own ranking favours words close together but only among the words it
-        is asked for, and stop words are not: "series a" would rank as "series"."""
+        is asked for, and stop words are not: "series a" would rank as "series". A
+        repeated passage (a sponsor read) counts only for a whole run of
+        `VERBATIM_WORDS` words."""
         if not plan.together or not order:
             return _Together({}, {})
         matches = [*plan.together, *plan.pairs]
@@ -267,6 +270,8 @@ class Searcher:
             if match in plan.pairs:
                 groups += list(plan.groups)
                 kept = _join(doc_filter, f"kind:!={Kind.TALK.value}")
+            if match in plan.pairs or len(match.terms) < VERBATIM_WORDS:
+                kept = _join(kept, "repeated:=0")  # a read said word for word is sought
             searches.append({**self._ranking(plan, groups, kept, order, len(self.talks), PAGE),
                              "group_limit": DETAIL_HITS, "per_page": PAGE,
                              "drop_tokens_threshold": 0, "include_fields": SHOWN_FIELDS})
@@ -406,7 +411,9 @@ class Searcher:
     def _ranking(self, plan: Plan, groups: list[Group], doc_filter: str, talks: list[str],
                  known: int, shown: int) -> dict:  # fmt: skip
         """The ranking request: the groups' words (and names as typed) over the plan's
-        fields, grouped by talk."""
+        fields, grouped by talk; a passage said in many talks (a sponsor read) after every
+        other document, so a talk found only by one comes after those that say the words
+        themselves, and a talk's own moment before its sponsor read."""
         words = [_phrase(group[0]) if group[0].phrase else " ".join(group[0].terms)
                  for group in groups if group and group[0].terms]  # fmt: skip
         # a speaker's name as typed goes last: Typesense ranks the documents holding it
@@ -420,6 +427,7 @@ class Searcher:
             "query_by_weights": ",".join(str(WEIGHTS[field]) for field in plan.fields),
             "filter_by": _join(doc_filter, talk_filter),
             "group_by": "talk_id",
+            "sort_by": "repeated:asc,_text_match:desc",
             "drop_tokens_threshold": DROP_TOKENS_PER_TALK * shown,
             **_exact(),
         }

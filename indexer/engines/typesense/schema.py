@@ -21,7 +21,9 @@ VOCABULARY_FIELDS = ("title", "note", "transcript")
 META = "meta"  # kind of the one document describing the build
 META_ID = "meta"
 VECTOR = "vector"  # a document's meaning vector (when the build had a model)
-FORMAT = 1  # bumped when documents change shape; an index of another format is rebuilt
+#: Bumped when documents change shape; an index of another format is rebuilt. 2: a passage
+#: says whether it is repeated.
+FORMAT = 2
 
 
 def collection_schema(name: str, dimensions: int | None = None) -> dict:
@@ -40,6 +42,8 @@ def collection_schema(name: str, dimensions: int | None = None) -> dict:
             {"name": "build", "type": "int32"},
             {"name": "start", "type": "float", "optional": True},
             {"name": "terms", "type": "string[]", "optional": True},
+            # 1: a passage said in many talks (`ingest.repeats`), ranked after the others
+            {"name": "repeated", "type": "int32", "optional": True},
             *text,
             *stored,
             *([{"name": VECTOR, "type": "float[]", "num_dim": dimensions, "optional": True}]

@@ -169,9 +169,12 @@ def _write(collection, writer, records, hashes, stored, report, progress) -> Non
             else:
                 report.added += 1
             passages = talk_passages(talk, collection)
-            for document in talk_documents(talk, record, passages, digest):
+            for document in talk_documents(talk, record, passages, digest, collection.repeated):
                 start = document["start"]
-                writer.add_document(**document, start_ms=round(start * 1000) if start >= 0 else -1)
+                # every document gets every column: a segment's column lacking values
+                # for its documents reads back short
+                writer.add_document(**{"repeated": False, **document},
+                                    start_ms=round(start * 1000) if start >= 0 else -1)
                 report.documents += 1
         if progress is not None:
             progress(done, len(collection.talks))

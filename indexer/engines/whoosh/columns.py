@@ -1,6 +1,7 @@
 """The document table's columns once more as flat files beside each segment's postings.
 
-Every search ranks over a table of each document's kind, talk, video and start
+Every search ranks over a table of each document's kind, talk, video, start and
+whether it is repeated
 (`ranking.DocTable`), read once per opened generation. Whoosh's columns yield
 one value per Python call, most of the time it takes to open a large index (and
 so of a one-shot `talkseek search`). After a build, each new segment's column
@@ -18,9 +19,10 @@ import numpy as np
 
 from indexer.core.files import atomic_write
 
-NAMES = ("kind", "talk_id", "video_id", "start_ms")
+NAMES = ("kind", "talk_id", "video_id", "start_ms", "repeated")
+_NUMBERS = {"start_ms": np.int64, "repeated": np.int8}  # kept as values, not codes
 VALUES = "columns.json"  # per text column: its distinct values, in order of first use
-CODES = "columns.{name}.npy"  # per column: each document's code (start_ms: the value)
+CODES = "columns.{name}.npy"  # per column: each document's code (numbers: the value)
 #: (per text column its distinct values, per column every document's code or value)
 Coded = tuple[dict[str, list], dict[str, np.ndarray]]
 
@@ -40,8 +42,8 @@ def _coded(leaf) -> Coded:
     codes: dict[str, np.ndarray] = {}
     for name in NAMES:
         values = list(leaf.column_reader(name))
-        if name == "start_ms":
-            codes[name] = np.array([value or 0 for value in values], dtype=np.int64)
+        if name in _NUMBERS:
+            codes[name] = np.array([value or 0 for value in values], dtype=_NUMBERS[name])
             continue
         seen: dict = {}
         codes[name] = np.array([seen.setdefault(v, len(seen)) for v in values], dtype=np.int32)

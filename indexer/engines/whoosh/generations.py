@@ -22,8 +22,9 @@ from indexer.engines.protocol import BuildLocked
 __all__ = ["BuildLocked", "build_lock", "current", "new_generation", "publish", "published"]
 
 #: 2: posting arrays beside the segments; 3: talkseek's own analyzer in the schema; 4: times
-#: stored and in a column, not indexed, and positions packed (schema.PackedPositions)
-FORMAT = 4
+#: stored and in a column, not indexed, and positions packed (schema.PackedPositions); 5: a
+#: column marking repeated passages
+FORMAT = 5
 POINTER = "CURRENT"
 KEEP = 2  # the current generation and the one before, for readers still on it
 

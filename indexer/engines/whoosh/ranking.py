@@ -42,11 +42,14 @@ class DocTable:
     video: np.ndarray  # int32 video code
     start: np.ndarray  # float64 seconds
     talk_ids: list[str]
+    repeated: np.ndarray | None = None  # bool: a passage said in many talks (None: none)
     place: np.ndarray = field(init=False)  # docnum -> place in reading order
     by_place: np.ndarray = field(init=False)  # place -> docnum
     timeline: np.ndarray = field(init=False)  # increasing along each talk's video track
 
     def __post_init__(self) -> None:
+        if self.repeated is None:
+            self.repeated = np.zeros(len(self.kind), dtype=bool)
         self.by_place = np.lexsort((self.start, self.video, self.kind, self.talk))
         self.place = np.empty_like(self.by_place)
         self.place[self.by_place] = np.arange(len(self.by_place))
@@ -68,7 +71,7 @@ class DocTable:
                         if value is not None})  # fmt: skip
         talk_code = {name: code for code, name in enumerate(names)}
         videos: dict = {}  # coded in order of first use over all segments, as from_columns
-        kinds, talks, video_codes, starts = [], [], [], []
+        kinds, talks, video_codes, starts, repeated = [], [], [], [], []
         for distinct, codes in parts:
             kind_of = [KIND_CODES.get(value, -1) for value in distinct["kind"]]
             talk_of = [talk_code.get(value, -1) for value in distinct["talk_id"]]
@@ -77,12 +80,13 @@ class DocTable:
             talks.append(np.array(talk_of or [0], dtype=np.int32)[codes["talk_id"]])
             video_codes.append(np.array(video_of or [0], dtype=np.int32)[codes["video_id"]])
             starts.append(codes["start_ms"] / 1000)
+            repeated.append(codes["repeated"] > 0)
         return cls(kind=np.concatenate(kinds), talk=np.concatenate(talks),
                    video=np.concatenate(video_codes), start=np.concatenate(starts),
-                   talk_ids=names)  # fmt: skip
+                   talk_ids=names, repeated=np.concatenate(repeated))  # fmt: skip
 
     @classmethod
-    def from_columns(cls, kinds, talk_ids, video_ids, starts) -> DocTable:
+    def from_columns(cls, kinds, talk_ids, video_ids, starts, repeated=None) -> DocTable:
         names = sorted({t for t in talk_ids if t is not None})
         talk_code = {name: code for code, name in enumerate(names)}
         videos: dict[str | None, int] = {}
@@ -92,6 +96,7 @@ class DocTable:
             video=np.array([videos.setdefault(v, len(videos)) for v in video_ids], np.int32),
             start=np.array(starts, dtype=np.float64),
             talk_ids=names,
+            repeated=None if repeated is None else np.array(repeated, dtype=bool),
         )
 
 

@@ -106,6 +106,8 @@ def make_schema() -> Schema:
         start=STORED(),
         # A column for fast per-hit lookup (float columns are broken in Whoosh 2.7).
         start_ms=COLUMN(NumericColumn("q", default=-1)),
+        # 1 for a passage said in many talks (a sponsor read): ranked below the rest.
+        repeated=COLUMN(NumericColumn("B", default=0)),
         end=STORED(),
         line=STORED(),
         talk=STORED(),

@@ -27,6 +27,7 @@ from indexer.engines.protocol import (
     FACETS,
     FIELD_WEIGHTS,
     SPELLING_FIELDS,
+    VERBATIM_WORDS,
     Budget,
     FacetCount,
     Filter,
@@ -68,6 +69,10 @@ RANK_CELLS_PER_MS = 15_000
 #: A document holding words typed side by side as they were typed (`Plan.together`):
 #: its scores count this many times, so the moment saying them together comes first.
 TOGETHER = 10.0
+#: What a repeated passage's words count (`ingest.repeats`: a sponsor read says a query's
+#: words in dozens of talks; the talks discussing them come first), unless it says a whole
+#: run of `VERBATIM_WORDS` typed words.
+REPEATED_WEIGHT = 0.2
 
 
 #: Computes query similarities beside the thread scoring keywords (one per process: a
@@ -311,17 +316,36 @@ class OpenGeneration:
                 keep = ~np.isin(scores.docs, excluded)
                 scores = Scores(scores.docs[keep], scores.scores[keep])
             groups.append(scores)
+        verbatim = np.zeros(0, dtype=np.int64)
         if plan.together and not (budget is not None and budget.spent()):
-            groups = self._said_together(plan, groups, budget)
-        return groups
+            groups, verbatim = self._said_together(plan, groups, budget)
+        return self._repeated_lowered(groups, verbatim)
+
+    def _repeated_lowered(self, groups: list[Scores], verbatim: np.ndarray) -> list[Scores]:
+        """Each group's scores of repeated passages times `REPEATED_WEIGHT`, but for the
+        `verbatim` documents (saying a long run as typed)."""
+        repeated = self.table.repeated
+        if repeated is None or not repeated.any():
+            return groups
+        lowered = []
+        for group in groups:
+            low = repeated[group.docs]
+            if len(verbatim):
+                low &= ~np.isin(group.docs, verbatim)
+            if low.any():
+                group = Scores(group.docs, np.where(low, group.scores * REPEATED_WEIGHT,
+                                                    group.scores))  # fmt: skip
+            lowered.append(group)
+        return lowered
 
     def _said_together(self, plan: Plan, groups: list[Scores], budget: Budget | None
-                       ) -> list[Scores]:  # fmt: skip
+                       ) -> tuple[list[Scores], np.ndarray]:  # fmt: skip
         """Each group's scores raised where words typed side by side stand as typed: a
         whole run `TOGETHER` times, pairs of it (`Plan.pairs`) by their share of that, as
         a power. Only documents holding every group can, so only they are checked; a
         talk's record is raised by whole runs only (a title holding "way to" says nothing
-        of the moment a run was said)."""
+        of the moment a run was said). Also the documents saying a whole run of
+        `VERBATIM_WORDS` or more."""
         holding = groups[0].docs
         for group in groups[1:]:
             holding = common(holding, group.docs)
@@ -338,16 +362,18 @@ class OpenGeneration:
             said = self.scorer.phrases_within(name, phrases, holding[candidates], budget)
             for number, found in enumerate(said):
                 held[number, np.searchsorted(holding, found)] = True
+        long = [len(match.terms) >= VERBATIM_WORDS for match in plan.together]
+        verbatim = holding[held[: len(long)][long].any(axis=0)] if any(long) else holding[:0]
         worth = np.array([match.boost for match in matches]) @ held
         if not worth.any():
-            return groups
+            return groups, verbatim
         raised = []
         for group in groups:
             at = np.minimum(np.searchsorted(holding, group.docs), len(holding) - 1)
             factor = np.where(holding[at] == group.docs, TOGETHER ** np.minimum(worth[at], 1.0),
                               1.0)  # fmt: skip
             raised.append(Scores(group.docs, group.scores * factor))
-        return raised
+        return raised, verbatim
 
     def _nearest(self, similarity: np.ndarray, plan: Plan, allowed_talks: np.ndarray,
                  excluded: np.ndarray) -> np.ndarray:  # fmt: skip
