@@ -90,6 +90,7 @@ def test_an_update_adding_the_transcript_that_makes_a_passage_repeated_rewrites_
     _episode(tmp_path, "EPISODE0009", "Episode 9", "Nothing but orchards in this one today.")
     output = _index(tmp_path)
     assert "1 talks added, 2 updated" in output
+    assert "passages (3 said in many talks, as sponsor reads are);" in output
     collection = ingest(DataFolder(tmp_path))
     assert collection.repeated == {video_id: frozenset({1}) for video_id in collection.videos}
     manifest = json.loads((tmp_path / "index" / "passages" / "manifest.json").read_text())

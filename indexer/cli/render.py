@@ -158,8 +158,10 @@ def _ordered(counts: Counter[str]) -> list[tuple[str, int]]:
 def print_summary(ingested: Ingested) -> None:
     counts = ", ".join(f"{count} {name}" for name, count in _ordered(ingested.status_counts()))
     no_video = sum(1 for talk in ingested.talks if not talk.videos)
+    repeated = sum(map(len, ingested.repeated.values()))
+    said_often = f" ({repeated} said in many talks, as sponsor reads are)" if repeated else ""
     click.echo(
         f"{len(ingested.talks)} talks ({no_video} notes only), {len(ingested.videos)} videos; "
-        f"transcripts: {counts or 'none'}; {ingested.passage_count()} passages; "
+        f"transcripts: {counts or 'none'}; {ingested.passage_count()} passages{said_often}; "
         f"{len(ingested.warnings)} warnings"
     )
