@@ -624,3 +624,13 @@ def test_a_sponsor_read_typed_word_for_word_is_found_first(repeated_engine):
     first = result["results"][0]
     assert first["talk"]["title"].startswith("Episode")
     assert "Quillbase is the vector store for small teams" in first["moments"][0]["text"]
+
+
+def test_a_moment_said_in_many_talks_says_so(repeated_engine):
+    result = search(repeated_engine, "quillbase", mode="keyword")
+    moments = [moment for item in result["results"] for moment in item["moments"]]
+    assert moments and all(moment["repeated"] for moment in moments)
+    own = search(repeated_engine, "embeddings keeps", mode="keyword")["results"]
+    said = [moment for item in own for moment in item["moments"]
+            if item["talk"]["title"] == "Search at scale"]  # fmt: skip
+    assert said and not any(moment["repeated"] for moment in said)

@@ -95,6 +95,8 @@ def test_an_update_adding_the_transcript_that_makes_a_passage_repeated_rewrites_
     assert collection.repeated == {video_id: frozenset({1}) for video_id in collection.videos}
     manifest = json.loads((tmp_path / "index" / "passages" / "manifest.json").read_text())
     assert all(len(entry["sentences"]) == entry["count"] for entry in manifest["videos"].values())
+    found = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "quillbase"])
+    assert found.output.count("(said in many talks)") == 3, found.output
 
 
 def _plain_repeated(keys, digests):

@@ -87,6 +87,7 @@ def print_results(result: dict) -> None:
             click.echo(f"   - {_terminal(note['html'])}{when}  ({source}:{note['line']})")
         for moment in item["moments"]:
             meaning = "  (similar in meaning)" if moment.get("found_by") == "meaning" else ""
+            meaning += "  (said in many talks)" if moment.get("repeated") else ""
             click.echo(f"   {clock(moment['start'])}  {_terminal(moment['html'])}{meaning}")
             if moment["url"]:  # none for a video known only by its local transcript
                 click.echo(_printable(f"            {moment['url']}"))

@@ -254,6 +254,8 @@ class PassageHit:
     #: its place in the talk's transcript: a passage repeats the last few words of the
     #: one numbered before it (a phrase across their boundary is then in one passage)
     number: int = -1
+    #: said in many talks (a sponsor read: `Collection.repeated`)
+    repeated: bool = False
 
 
 @dataclass

@@ -74,11 +74,14 @@ def note_hit(fields: dict, found_by: str = "keyword") -> NoteHit:
     return NoteHit(fields["text"], fields.get("line"), float(start), video_id, found_by)
 
 
-def passage_hit(fields: dict, found_by: str = "keyword") -> PassageHit:
+def passage_hit(fields: dict, found_by: str = "keyword", repeated: bool | None = None
+                ) -> PassageHit:  # fmt: skip
+    """A passage document's hit; `repeated` when the fields do not say (a column)."""
     start = float(fields["start"])
     doc_id = fields.get("doc_id") or fields.get("id") or ""  # Typesense's document id is it
+    said_often = bool(fields.get("repeated")) if repeated is None else repeated
     return PassageHit(fields["video_id"], start, float(fields.get("end", start)), fields["text"],
-                      found_by, doc_number(doc_id))  # fmt: skip
+                      found_by, doc_number(doc_id), said_often)  # fmt: skip
 
 
 def doc_number(doc_id: str) -> int:

@@ -169,6 +169,8 @@ def _moment(passages: list[PassageHit], record: dict, marked: Collection[str] | 
         "html": html,
         "url": moment_url(record, video_id, start),
         "found_by": found,
+        # every passage of it is said in many talks: a sponsor read, an intro
+        "repeated": all(passage.repeated for passage in passages),
     }
     return shaped, held
 

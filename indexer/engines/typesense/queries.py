@@ -80,7 +80,7 @@ FACET_LIMIT = 1_000_000
 #: Talks whose best documents the keyword side of a hybrid search lists (one request).
 HYBRID_TALKS = 50
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,120}")
-SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line"
+SHOWN_FIELDS = "id,kind,talk_id,video_id,start,end,text,line,repeated"
 PHRASE_EXCLUSION = ("On Typesense, an excluded phrase leaves out the talks whose title, speaker "
                     "or description has it; notes and moments with it may still show.")
 

@@ -417,7 +417,9 @@ class OpenGeneration:
         stored = self.stored
         notes = [note_hit(stored(hit.docnum), hit.found_by)
                  for hit in talk.notes[:NOTES_SHOWN]]  # fmt: skip
-        moments = [[passage_hit(stored(hit.docnum), hit.found_by)
+        repeated = self.table.repeated
+        moments = [[passage_hit(stored(hit.docnum), hit.found_by,
+                                repeated is not None and bool(repeated[hit.docnum]))
                     for hit in _tightest(window)] for window in talk.moments]  # fmt: skip
         return TalkMatch(talk.talk_id, self.talks[talk.talk_id], talk.score, notes, moments)
 
