@@ -78,8 +78,9 @@ def test_an_update_adding_the_transcript_that_makes_a_passage_repeated_rewrites_
     tmp_path,
 ):
     """Two episodes say the read: not yet repeated. A third makes it so, in all three:
-    the update rewrites the two earlier talks, and ingest reads their sentence keys from
-    the passage cache's manifest."""
+    the update rewrites the two earlier talks, reading their sentence keys from the
+    passage cache; then what was found is remembered for updates that change no
+    transcript."""
     (tmp_path / "notes").mkdir()
     (tmp_path / "transcripts").mkdir()
     for number in range(MIN_TRANSCRIPTS - 1):
@@ -93,8 +94,12 @@ def test_an_update_adding_the_transcript_that_makes_a_passage_repeated_rewrites_
     assert "passages (3 said in many talks, as sponsor reads are);" in output
     collection = ingest(DataFolder(tmp_path))
     assert collection.repeated == {video_id: frozenset({1}) for video_id in collection.videos}
-    manifest = json.loads((tmp_path / "index" / "passages" / "manifest.json").read_text())
-    assert all(len(entry["sentences"]) == entry["count"] for entry in manifest["videos"].values())
+    cached = tmp_path / "index" / "passages"
+    for video_id in collection.videos:  # each entry keeps its passages' sentence keys
+        entry = json.loads((cached / f"{video_id}.json").read_text(encoding="utf-8"))
+        assert len(entry["sentences"]) == len(entry["passages"]) == 2
+    remembered = json.loads((cached / "repeated.json").read_text(encoding="utf-8"))
+    assert remembered["videos"] == {video_id: [1] for video_id in collection.videos}
     found = CliRunner().invoke(main, ["search", "--data", str(tmp_path), "quillbase"])
     assert found.output.count("(said in many talks)") == 3, found.output
 
@@ -139,3 +144,24 @@ def test_the_array_version_marks_what_the_plain_version_marks():
     expected = _plain_repeated(keys, digests)
     assert expected  # the case is not empty
     assert repeated_passages(keys, digests) == expected
+
+
+def test_what_was_found_is_remembered_and_found_again_without_it(tmp_path):
+    """An update that changed no transcript reads the remembered marks, not the entries;
+    without them (or stale), the marks are found again from the passages."""
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "transcripts").mkdir()
+    for number in range(MIN_TRANSCRIPTS):
+        _episode(tmp_path, f"EPISODE000{number}", f"Episode {number}",
+                 f"We talked about hedges number {number} at length today.")
+    _index(tmp_path)
+    cached = tmp_path / "index" / "passages"
+    for entry_file in cached.glob("EPISODE*.json"):  # the entries' keys gone
+        entry = json.loads(entry_file.read_text(encoding="utf-8"))
+        del entry["sentences"]
+        entry_file.write_text(json.dumps(entry), encoding="utf-8")
+    expected = {f"EPISODE000{number}": frozenset({1}) for number in range(MIN_TRANSCRIPTS)}
+    assert ingest(DataFolder(tmp_path)).repeated == expected  # remembered
+    remembered = json.loads((cached / "repeated.json").read_text(encoding="utf-8"))
+    (cached / "repeated.json").write_text(json.dumps({**remembered, "digests": "stale"}))
+    assert ingest(DataFolder(tmp_path)).repeated == expected  # found again from passages

@@ -7,6 +7,8 @@ progress through a callback and never prints, so the CLI and tests share it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -133,6 +135,7 @@ def sync_transcripts(
         for video_id in collection.videos
     }
     uncut = [video_id for video_id, (status, cached) in known.items() if status and not cached]
+    fresh: dict[str, list[Keys]] = {}  # the sentence keys of passages cut here
     with _Cutter(store, cache, uncut) as cutter:
         for video_id, video in collection.videos.items():
             status, cached = known[video_id]
@@ -144,9 +147,10 @@ def sync_transcripts(
                 status, snippets = sync_video(store, video, guarded, refresh=refresh)
                 collection.warnings += _transcript_warnings(store, video_id, warned_of(snippets))
                 cut = build_passages(snippets)
+                fresh[video_id] = passage_keys(cut)
                 source = store.cached_file(video_id)
                 if status.status == OK and source is not None and snippets:
-                    digest, _ = cache.put(video_id, source, cut)
+                    digest, _ = cache.put(video_id, source, cut, fresh[video_id])
                 else:
                     digest = passage_digest(cut)
                 collection.passages[video_id] = cut
@@ -157,24 +161,34 @@ def sync_transcripts(
             collection.passage_digests[video_id] = digest
             if progress is not None:
                 progress(video, status)
-    _find_repeated(collection, cache)
+    _find_repeated(collection, cache, {**cutter.sentences, **fresh})
     cache.save()
     _find_same_transcripts(collection, store)
     return collection
 
 
-def _find_repeated(collection: Collection, cache: PassageCache) -> None:
-    """Mark the passages said in many talks, from the sentence keys the manifest keeps
-    (a video it has none for is read and keyed now)."""
-    keys: dict[str, list[Keys]] = {}
-    for video_id in collection.videos:
-        if not collection.passages.count_of(video_id):
-            continue
-        digest = collection.passage_digests.get(video_id, "")
-        found = cache.sentences(video_id, digest)
-        keys[video_id] = found if found is not None else passage_keys(
-            collection.passages[video_id])
-    collection.repeated = repeated_passages(keys, collection.passage_digests)
+def _find_repeated(collection: Collection, cache: PassageCache,
+                   fresh: dict[str, list[Keys]]) -> None:  # fmt: skip
+    """Mark the passages said in many talks: as found last when no video's passages
+    changed since, else from every video's sentence keys (`fresh`: those cut in this
+    run; the others from the passage cache, or keyed now)."""
+    videos = sorted(video_id for video_id in collection.videos
+                    if collection.passages.count_of(video_id))  # fmt: skip
+    digests = hashlib.sha256(json.dumps(
+        [(video_id, collection.passage_digests.get(video_id, "")) for video_id in videos]
+    ).encode("utf-8")).hexdigest()  # fmt: skip
+    found = cache.repeated(digests)
+    if found is None:
+        keys: dict[str, list[Keys]] = {}
+        for video_id in videos:
+            said = fresh.get(video_id)
+            if said is None:
+                said = cache.sentences(video_id, collection.passage_digests.get(video_id, ""))
+            keys[video_id] = (said if said is not None
+                              else passage_keys(collection.passages[video_id]))  # fmt: skip
+        found = repeated_passages(keys, collection.passage_digests)
+        cache.remember_repeated(digests, found)
+    collection.repeated = found
 
 
 def _find_same_transcripts(collection: Collection, store: TranscriptStore) -> None:
@@ -236,6 +250,7 @@ class _Cutter:
 
     def __init__(self, store: TranscriptStore, cache: PassageCache, video_ids: list[str]) -> None:
         self.store, self.cache = store, cache
+        self.sentences: dict[str, list[Keys]] = {}  # of each video cut
         self.pool: ProcessPoolExecutor | None = None
         jobs = [(store.folder, cache.folder, video_id) for video_id in video_ids]
         if len(jobs) >= PARALLEL_CUT_MIN and hasattr(os, "fork"):  # else one core, as before
@@ -254,7 +269,8 @@ class _Cutter:
         video_id, cut, digest, key, warned, sentences = result
         source = self.store.cached_file(video_id)
         if source is not None:  # the manifest lives in this process
-            self.cache.remember(video_id, source, key, digest, len(cut), sentences)
+            self.cache.remember(video_id, source, key, digest, len(cut))
+        self.sentences[video_id] = sentences
         return _Cached(digest, len(cut), lambda: cut, tuple(warned))
 
     def __enter__(self) -> _Cutter:

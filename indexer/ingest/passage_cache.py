@@ -6,10 +6,11 @@ hash of the transcript file they came from and a fingerprint of the code that
 cut them; any change to either makes the entry stale. A manifest holds every
 entry's key, digest and passage count, so an update learns which videos are
 unchanged without reading their passages, and reads passages only for the
-talks it rewrites; it also holds each passage's sentence keys, with which an update
-finds repeated passages (`repeats`) without reading every transcript. A transcript
-file is trusted unchanged by its metadata (`file_trust`); otherwise it is hashed. The
-cache is generated data: deleting it only costs time.
+talks it rewrites. Each entry also keeps its passages' sentence keys (`repeats`), and
+`repeated.json` the repeated passages found last, with the passage digests they were
+found from: an update that changed no transcript reads that, not every entry. A
+transcript file is trusted unchanged by its metadata (`file_trust`); otherwise it is
+hashed. The cache is generated data: deleting it only costs time.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ CODE_MODULES = ("indexer.ingest.captions", "indexer.ingest.passages",
 #: Changes whenever that code changes.
 CODE_FINGERPRINT = code_fingerprint(*CODE_MODULES)
 MANIFEST = "manifest.json"
+REPEATED = "repeated.json"
 
 
 def source_key(source: Path) -> dict:
@@ -82,8 +84,7 @@ class PassageCache:
             if entry.get("key") != key:
                 return None
             cut = [Passage(float(s), float(e), str(t)) for s, e, t in entry["passages"]]
-            self.remember(video_id, source, key, str(entry["digest"]), len(cut),
-                          passage_keys(cut))  # fmt: skip
+            self.remember(video_id, source, key, str(entry["digest"]), len(cut))
             return cut, str(entry["digest"])
         except (OSError, ValueError, TypeError, KeyError):
             return None  # missing, stale or damaged: cut the passages again
@@ -95,46 +96,62 @@ class PassageCache:
         wrong."""
         rows = [[p.start, p.end, p.text] for p in cut]
         key, digest = source_key(source), _digest(rows)
-        entry = {"key": key, "digest": digest, "passages": rows}
+        entry = {"key": key, "digest": digest, "passages": rows,
+                 "sentences": passage_keys(cut) if sentences is None else sentences}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.folder / f"{video_id}.json", json.dumps(entry, ensure_ascii=False))
         except OSError:
             return digest, {}
-        self.remember(video_id, source, key, digest, len(cut),
-                      passage_keys(cut) if sentences is None else sentences)  # fmt: skip
+        self.remember(video_id, source, key, digest, len(cut))
         return digest, key
 
-    def remember(self, video_id: str, source: Path, key: dict, digest: str, count: int,
-                 sentences: list[Keys] | None = None) -> None:  # fmt: skip
-        """Add a written entry to the manifest (`save` writes it); without `sentences`,
-        those the entry had for the same passages are kept."""
+    def remember(self, video_id: str, source: Path, key: dict, digest: str, count: int) -> None:
+        """Add a written entry to the manifest (`save` writes it)."""
         if not key:
             return
         try:
             stat = source.stat()
         except OSError:
             return
-        if sentences is None:
-            sentences = self.sentences(video_id, digest)
         self.manifest[video_id] = {
             "file": key["file"],
             "sha256": key["sha256"],
             **signature(stat),
             "digest": digest,
             "count": count,
-            **({"sentences": sentences} if sentences is not None else {}),
         }
         self.changed = True
 
     def sentences(self, video_id: str, digest: str) -> list[Keys] | None:
-        """The sentence keys of each passage of the video, when the manifest has them for
-        the passages of this digest."""
-        entry = self.manifest.get(video_id)
-        if entry is None or entry.get("digest") != digest:
-            return None
-        found = entry.get("sentences")
-        return found if isinstance(found, list) and len(found) == entry.get("count") else None
+        """The sentence keys of each passage of the video, from its entry, when the entry
+        holds the passages of this digest."""
+        try:
+            entry = json.loads((self.folder / f"{video_id}.json").read_text(encoding="utf-8"))
+            found = entry["sentences"]
+            if entry["digest"] == digest and len(found) == len(entry["passages"]):
+                return found
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        return None
+
+    def repeated(self, digests: str) -> dict[str, frozenset[int]] | None:
+        """The repeated passages found last, if they were found from these `digests`."""
+        try:
+            stored = json.loads((self.folder / REPEATED).read_text(encoding="utf-8"))
+            if stored["code"] == CODE_FINGERPRINT and stored["digests"] == digests:
+                return {video_id: frozenset(map(int, numbers))
+                        for video_id, numbers in stored["videos"].items()}  # fmt: skip
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        return None
+
+    def remember_repeated(self, digests: str, found: dict[str, frozenset[int]]) -> None:
+        videos = {video_id: sorted(numbers) for video_id, numbers in found.items()}
+        payload = {"code": CODE_FINGERPRINT, "digests": digests, "videos": videos}
+        with contextlib.suppress(OSError):  # without it an update only counts again
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.folder / REPEATED, json.dumps(payload))
 
     def save(self) -> None:
         if not self.changed:
