@@ -165,3 +165,20 @@ def test_what_was_found_is_remembered_and_found_again_without_it(tmp_path):
     remembered = json.loads((cached / "repeated.json").read_text(encoding="utf-8"))
     (cached / "repeated.json").write_text(json.dumps({**remembered, "digests": "stale"}))
     assert ingest(DataFolder(tmp_path)).repeated == expected  # found again from passages
+
+
+def test_talkseek_check_reads_the_remembered_marks_as_the_cache_they_are(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "transcripts").mkdir()
+    for number in range(MIN_TRANSCRIPTS):
+        _episode(tmp_path, f"EPISODE000{number}", f"Episode {number}",
+                 f"We talked about hedges number {number} at length today.")
+    _index(tmp_path)
+    remembered = tmp_path / "index" / "passages" / "repeated.json"
+    assert remembered.is_file()
+    checked = CliRunner().invoke(main, ["check", "--data", str(tmp_path)])
+    assert checked.exit_code == 0, checked.output
+    remembered.write_text("{broken", encoding="utf-8")
+    checked = CliRunner().invoke(main, ["check", "--data", str(tmp_path)])
+    assert checked.exit_code != 0
+    assert "index/passages/repeated.json: unreadable" in checked.output

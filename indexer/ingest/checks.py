@@ -13,7 +13,7 @@ from pathlib import Path
 from indexer.core.data_folder import DataFolder
 from indexer.ingest.captions import FORMATS, CaptionError, parse_captions
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
-from indexer.ingest.passage_cache import MANIFEST, passage_digest
+from indexer.ingest.passage_cache import MANIFEST, REPEATED, passage_digest
 from indexer.ingest.passages import Passage
 
 
@@ -37,9 +37,9 @@ def _passage_problems(folder: Path, root: Path) -> list[str]:
         name = path.relative_to(root).as_posix()
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-            if path.name == MANIFEST:
+            if path.name in (MANIFEST, REPEATED):
                 if not isinstance(entry.get("videos"), dict):
-                    found.append(f"{name}: not a manifest of videos")
+                    found.append(f"{name}: not a list of videos")
                 continue
             cut = [Passage(float(s), float(e), str(t)) for s, e, t in entry["passages"]]
             if passage_digest(cut) != entry["digest"]:
