@@ -68,6 +68,16 @@ def _episode(root: Path, video_id: str, title: str, said: str) -> None:
     (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets), "utf-8")
 
 
+def _episodes_indexed(root: Path, count: int) -> None:
+    """`count` episodes saying the same read, each with a sentence of its own, indexed."""
+    (root / "notes").mkdir()
+    (root / "transcripts").mkdir()
+    for number in range(count):
+        _episode(root, f"EPISODE000{number}", f"Episode {number}",
+                 f"We talked about hedges number {number} at length today.")
+    _index(root)
+
+
 def _index(root: Path) -> str:
     result = CliRunner().invoke(main, ["index", "--offline", "--data", str(root)])
     assert result.exit_code == 0, result.output
@@ -81,12 +91,7 @@ def test_an_update_adding_the_transcript_that_makes_a_passage_repeated_rewrites_
     the update rewrites the two earlier talks, reading their sentence keys from the
     passage cache; then what was found is remembered for updates that change no
     transcript."""
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "transcripts").mkdir()
-    for number in range(MIN_TRANSCRIPTS - 1):
-        _episode(tmp_path, f"EPISODE000{number}", f"Episode {number}",
-                 f"We talked about hedges number {number} at length today.")
-    _index(tmp_path)
+    _episodes_indexed(tmp_path, MIN_TRANSCRIPTS - 1)
     assert ingest(DataFolder(tmp_path)).repeated == {}
     _episode(tmp_path, "EPISODE0009", "Episode 9", "Nothing but orchards in this one today.")
     output = _index(tmp_path)
@@ -149,12 +154,7 @@ def test_the_array_version_marks_what_the_plain_version_marks():
 def test_what_was_found_is_remembered_and_found_again_without_it(tmp_path):
     """An update that changed no transcript reads the remembered marks, not the entries;
     without them (or stale), the marks are found again from the passages."""
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "transcripts").mkdir()
-    for number in range(MIN_TRANSCRIPTS):
-        _episode(tmp_path, f"EPISODE000{number}", f"Episode {number}",
-                 f"We talked about hedges number {number} at length today.")
-    _index(tmp_path)
+    _episodes_indexed(tmp_path, MIN_TRANSCRIPTS)
     cached = tmp_path / "index" / "passages"
     for entry_file in cached.glob("EPISODE*.json"):  # the entries' keys gone
         entry = json.loads(entry_file.read_text(encoding="utf-8"))
@@ -168,12 +168,7 @@ def test_what_was_found_is_remembered_and_found_again_without_it(tmp_path):
 
 
 def test_talkseek_check_reads_the_remembered_marks_as_the_cache_they_are(tmp_path):
-    (tmp_path / "notes").mkdir()
-    (tmp_path / "transcripts").mkdir()
-    for number in range(MIN_TRANSCRIPTS):
-        _episode(tmp_path, f"EPISODE000{number}", f"Episode {number}",
-                 f"We talked about hedges number {number} at length today.")
-    _index(tmp_path)
+    _episodes_indexed(tmp_path, MIN_TRANSCRIPTS)
     remembered = tmp_path / "index" / "passages" / "repeated.json"
     assert remembered.is_file()
     checked = CliRunner().invoke(main, ["check", "--data", str(tmp_path)])
