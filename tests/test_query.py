@@ -258,6 +258,9 @@ def test_a_correction_is_shown_in_the_query_as_typed(typed, replacements, respel
      ["explains pricing"]),
     ("podcast episode about burnout", "podcast episode about", [["burnout"]], []),
     ("interview with marty cagan", "interview with", [["marty"], ["cagan"]], ["marty cagan"]),
+    ("octopus camouflage TED talk", "ted talk", [["octopus"], ["camouflage"]],
+     ["octopus camouflage"]),
+    ("pricing podcast episodes", "podcast episodes", [["pricing"]], []),
 ])  # fmt: skip
 def test_leading_words_saying_a_talk_is_sought_are_left_out_and_said(
     typed, left_out, kept, together
@@ -267,7 +270,10 @@ def test_leading_words_saying_a_talk_is_sought_are_left_out_and_said(
     query = parse_query(typed)
     assert groups(typed) == kept
     assert query.together == together
-    assert query.free_text == " ".join(typed.split()[len(left_out.split()):])
+    left = len(left_out.split())
+    leads = typed.lower().startswith(left_out.lower())
+    kept_text = typed.split()[left:] if leads else typed.split()[:-left]
+    assert query.free_text == " ".join(kept_text)
     assert query.notices == [f"“{left_out.lower()}” left out: every result is a talk (put "
                              "words in quotes to search for them)"]
 
@@ -275,8 +281,9 @@ def test_leading_words_saying_a_talk_is_sought_are_left_out_and_said(
 @pytest.mark.parametrize("typed", [
     "ted talk", "the episode", "a talk about",  # nothing said of the talk: the words are it
     "talk about feelings", "how to talk about feelings", "talks on pricing",  # verbs too
-    "small talk", "video game design", "octopus ted talk",
-    '"ted talk" about octopus', "ted OR talk about octopus",
+    "small talk", "video game design", "octopus talk",
+    '"ted talk" about octopus', "ted OR talk about octopus", 'octopus "ted talk"',
+    "the ted talk",
 ])  # fmt: skip
 def test_words_naming_a_talk_are_searched_when_they_may_be_what_is_sought(typed):
     query = parse_query(typed)

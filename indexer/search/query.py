@@ -191,6 +191,7 @@ def parse_query(raw: str) -> Query:
     run.end()
     _dedupe(query)
     _drop_kind_words(query)
+    _drop_kind_words_after(query)
     _drop_stop_words(query)
     _cap(query)
     query.notices.extend(_too_short(query, too_short))
@@ -328,8 +329,38 @@ def _drop_kind_words(query: Query) -> None:
     query.free_text = " ".join(query.free_text.split()[end:])
     query.together = [" ".join(kept) for kept in (_without_head(run, typed)
                                                   for run in query.together) if len(kept) > 1]
-    query.notices.append(f"“{' '.join(typed)}” left out: every result is a talk (put words in "
-                         "quotes to search for them)")
+    query.notices.append(_left_out(typed))
+
+
+def _drop_kind_words_after(query: Query) -> None:
+    """Words ending a query that name a series and a kind of talk (`octopus ted talk`,
+    `pricing podcast episode`) are left out as those leading it are. A kind alone stays:
+    `small talk`, `pep talk`."""
+    trailing: list[str] = []
+    for group in reversed(query.groups):
+        if len(group) != 1 or group[0].kind != "word" or group[0].text not in _SERIES | _KINDS:
+            break
+        trailing.insert(0, group[0].text)
+    if len(trailing) < 2 or not set(trailing) & _KINDS:
+        return
+    rest = query.groups[: len(query.groups) - len(trailing)]
+    if all(_is_stop(clause) for group in rest for clause in group):
+        return
+    query.groups = rest
+    query.free_text = " ".join(query.free_text.split()[: -len(trailing)])
+    query.together = [" ".join(kept) for kept in (_without_tail(run, trailing)
+                                                  for run in query.together) if len(kept) > 1]
+    query.notices.append(_left_out(trailing))
+
+
+def _left_out(typed: list[str]) -> str:
+    return (f"“{' '.join(typed)}” left out: every result is a talk (put words in quotes to "
+            "search for them)")
+
+
+def _without_tail(run: str, tail: list[str]) -> list[str]:
+    said = words(run)
+    return said[: -len(tail)] if said[-len(tail) :] == tail else said
 
 
 def _skip(typed: list[str], at: int, passes: Callable[[str], bool]) -> int:
