@@ -42,6 +42,9 @@ def _whole_text_tokens(text: str) -> list[tuple[str, int, int]]:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("abcé's-:./ \u20191\n+#\u00ad"), max_size=60))
+@example("s::1#'s")  # the s of a symbol ending's possessive is not a word
+@example("a C++\u2019s s #'s s")
+@example("1+1#'1 1#'sx")  # only an s ending there is the possessive
 def test_spans_match_whole_text_analysis(text):
     _check_spans(text)
 

@@ -51,10 +51,12 @@ def _word_spans(text: str, terms: Collection[str]) -> Iterator[tuple[int, int]]:
 
 #: A whole token starting here: no word character just before it; and for one starting
 #: with a word character, no word joined by `'`/`-`/`.`/`:`/`/` or a soft hyphen before it,
-#: nor a dot that would lead it (`.NET`: a lone dot before a letter). Else it continues an
-#: earlier token.
+#: nor a symbol ending's possessive (the s of `C#'s`), nor a dot that would lead it
+#: (`.NET`: a lone dot before a letter). Else it continues an earlier token.
 _WHOLE_TOKEN = re.compile(
-    r"(?<!\w)(?:(?=\.)|(?<!\w[-.:/'\u2019\u00ad])(?:(?<!\.)|(?<=\.\.)|(?=[\d_])))" + WORD
+    r"(?<!\w)(?:(?=\.)|(?<!\w[-.:/'\u2019\u00ad])"
+    r"(?!(?<=\w#['\u2019])s\b)(?!(?<=\w\+\+['\u2019])s\b)"
+    r"(?:(?<!\.)|(?<=\.\.)|(?=[\d_])))" + WORD
 )
 
 
