@@ -290,3 +290,24 @@ def test_words_naming_a_talk_are_searched_when_they_may_be_what_is_sought(typed)
     assert not query.notices
     searched = {word for group in query.groups for clause in group for word in clause.text.split()}
     assert searched & {"ted", "talk", "talks", "episode", "video"}
+
+
+@pytest.mark.parametrize(("typed", "kept", "together"), [
+    ("okrs vs kpis", [["okrs"], ["kpis"]], ["okrs versus kpis"]),
+    ("OKRs vs. KPIs", [["okrs"], ["kpis"]], ["okrs versus kpis"]),
+    ("build versus buy", [["build"], ["buy"]], ["build versus buy"]),
+    ("cursor vs vs code", [["cursor"], ["code"]], ["cursor versus vs code"]),
+])  # fmt: skip
+def test_a_word_between_two_things_compared_is_not_required(typed, kept, together):
+    """Talks weigh OKRs against KPIs without saying "vs": both sides are what is sought,
+    and the run typed is said with "versus", as captions spell it."""
+    query = parse_query(typed)
+    assert groups(typed) == kept
+    assert query.together == together
+    assert query.free_text == typed and not query.notices
+
+
+@pytest.mark.parametrize("typed", ["vs code", "okrs vs", "vs", '"build vs buy"', "okrs -vs kpis"])
+def test_vs_leading_ending_or_quoted_is_searched(typed):
+    searched = {word for group in groups(typed) for clause in group for word in clause.split()}
+    assert ("vs" in searched) == ("-" not in typed)

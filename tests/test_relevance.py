@@ -419,6 +419,8 @@ TOGETHER_NOTES = _notes(
     ("Shipping habits", "Tom Wale", "TTTTTTTTTTT"),
     ("Release trains", "Uma Yost", "UUUUUUUUUUU"),
     ("Glossary", "Vic Zorn", "VVVVVVVVVVV"),
+    ("Tooling choices", "Wes Abel", "WWWWWWWWWWW"),
+    ("Vendor deals", "Xia Bell", "XXXXXXXXXXX"),
 )
 
 
@@ -428,7 +430,8 @@ def together_engine(request, tmp_path_factory):
     machine"), one saying "machine learning" once; one saying "series A" once (then,
     minutes apart, "a series B" and "an A/B test"), one saying "series" often; one saying
     a sentence once, one saying its words often but apart; one saying "define",
-    "definitely" and "occurred": on each engine."""
+    "definitely" and "occurred"; one saying "build versus buy" and "OKRs and KPIs", one
+    saying "build" and "buy" often but apart, and "VS Code": on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
@@ -443,7 +446,12 @@ def together_engine(request, tmp_path_factory):
               "UUUUUUUUUUU": {40: "it always works, ship it, ship it again, a thing always "
                                   "works, one thing works always, ship"},
               "VVVVVVVVVVV": {10: "first we define the terms", 50: "it definitely works",
-                              90: "the outage occurred twice"}}  # fmt: skip
+                              90: "the outage occurred twice"},
+              "WWWWWWWWWWW": {10: "we weighed build versus buy for months",
+                              200: "we have no OKRs and few KPIs"},
+              "XXXXXXXXXXX": {20: "we build our own tools", 22: "we buy the rest",
+                              80: "build fast", 82: "buy time", 150: "build it",
+                              152: "we buy it", 300: "we open VS Code daily"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
 
 
@@ -513,6 +521,29 @@ def test_a_word_never_written_as_typed_is_corrected_when_its_stem_is_another_wor
     assert result["suggestion"] == suggestion
     moments = [moment["text"] for item in result["results"] for moment in item["moments"]]
     assert len(moments) == 1 and said in moments[0]
+
+
+@pytest.mark.parametrize(("query", "title", "said"), [
+    ("okrs vs kpis", "Tooling choices", "no OKRs and few KPIs"),
+    ("OKRs vs. KPIs", "Tooling choices", "no OKRs and few KPIs"),
+    ("build vs buy", "Tooling choices", "build versus buy"),
+    ("build versus buy", "Tooling choices", "build versus buy"),
+])  # fmt: skip
+def test_things_compared_are_found_where_they_are_weighed_in_other_words(
+    together_engine, query, title, said
+):
+    """`vs` between two things is not required (captions say "versus", or nothing); the
+    two compared as typed still come first."""
+    result = search(together_engine, query, mode="keyword")
+    assert not result["fallback"]
+    assert result["results"][0]["talk"]["title"] == title
+    assert said in result["results"][0]["moments"][0]["text"]
+
+
+def test_vs_leading_a_query_is_a_word_to_find(together_engine):
+    result = search(together_engine, "vs code", mode="keyword")
+    assert [item["talk"]["title"] for item in result["results"]] == ["Vendor deals"]
+    assert "<mark>VS</mark> <mark>Code</mark>" in result["results"][0]["moments"][0]["html"]
 
 
 MISHEARD_NOTES = _notes(

@@ -43,6 +43,10 @@ _VERBS = frozenset({"talk", "talks"})
 #: Names of talk series typed before a kind (`ted talk`, `tedx talk`).
 _SERIES = frozenset({"ted", "tedx"})
 _DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "some", "any"})
+#: Words typed between two things compared (`okrs vs kpis`): whoever types them wants
+#: talks weighing both, which seldom say the word itself; said aloud, it is "versus".
+_COMPARING = frozenset({"vs", "versus"})
+_SAID_COMPARING = "versus"
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -192,6 +196,7 @@ def parse_query(raw: str) -> Query:
     _dedupe(query)
     _drop_kind_words(query)
     _drop_kind_words_after(query)
+    _drop_comparing_words(query)
     _drop_stop_words(query)
     _cap(query)
     query.notices.extend(_too_short(query, too_short))
@@ -351,6 +356,31 @@ def _drop_kind_words_after(query: Query) -> None:
     query.together = [" ".join(kept) for kept in (_without_tail(run, trailing)
                                                   for run in query.together) if len(kept) > 1]
     query.notices.append(_left_out(trailing))
+
+
+def _drop_comparing_words(query: Query) -> None:
+    """`vs` or `versus` between two things typed is not required: `okrs vs kpis` finds
+    a talk weighing OKRs against KPIs in other words. Typed side by side, the run still
+    ranks first where it is said, as captions spell it (`build versus buy`). At the start
+    or end of a query, or quoted, it is a word like any other (`vs code`)."""
+    kept: list[list[Clause]] = []
+    for at, group in enumerate(query.groups):
+        comparing = (len(group) == 1 and group[0].kind == "word"
+                     and group[0].text in _COMPARING)  # fmt: skip
+        if comparing and kept and kept[-1] is query.groups[at - 1] and at + 1 < len(query.groups):
+            continue
+        kept.append(group)
+    if len(kept) == len(query.groups):
+        return
+    query.groups = kept
+    query.together = [" ".join(map(_said_comparing, said, [None, *said], [*said[1:], None]))
+                      for said in map(words, query.together)]  # fmt: skip
+
+
+def _said_comparing(word: str, before: str | None, after: str | None) -> str:
+    """A word of a run typed side by side, as captions would say it."""
+    between = before not in (None, *_COMPARING) and after is not None
+    return _SAID_COMPARING if word in _COMPARING and between else word
 
 
 def _left_out(typed: list[str]) -> str:
