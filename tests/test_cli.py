@@ -26,7 +26,7 @@ def test_index_offline_reports_talks_videos_and_why_transcripts_are_missing(data
     (data / "transcripts" / "aaaaaaaaaaa.json").write_text(
         json.dumps(
             [
-                {"text": f"Sentence {i} about wires.", "start": i * 4.0, "duration": 4.0}
+                {"text": f"Sentence {i} about wires, said by Hopper.", "start": i * 4.0, "duration": 4.0}
                 for i in range(30)
             ]
         )

@@ -15,6 +15,10 @@ from indexer.ingest.captions import FORMATS, CaptionError, parse_captions
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
 from indexer.ingest.passage_cache import MANIFEST, REPEATED, passage_digest
 from indexer.ingest.passages import Passage
+from indexer.ingest.titles_said import FILE_NAME as TITLES_SAID
+
+#: Files of the passage cache that remember what was found, and the table each holds.
+REMEMBERED = {MANIFEST: "videos", REPEATED: "videos", TITLES_SAID: "talks"}
 
 
 def _transcript_problems(folder: Path, root: Path) -> list[str]:
@@ -37,9 +41,9 @@ def _passage_problems(folder: Path, root: Path) -> list[str]:
         name = path.relative_to(root).as_posix()
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-            if path.name in (MANIFEST, REPEATED):
-                if not isinstance(entry.get("videos"), dict):
-                    found.append(f"{name}: not a list of videos")
+            if path.name in REMEMBERED:
+                if not isinstance(entry.get(REMEMBERED[path.name]), dict):
+                    found.append(f"{name}: not a list of {REMEMBERED[path.name]}")
                 continue
             cut = [Passage(float(s), float(e), str(t)) for s, e, t in entry["passages"]]
             if passage_digest(cut) != entry["digest"]:

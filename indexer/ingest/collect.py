@@ -32,6 +32,7 @@ from indexer.ingest.passage_cache import PassageCache, PassagesByVideo, passage_
 from indexer.ingest.passages import Passage, build_passages
 from indexer.ingest.repeats import Keys, passage_keys, repeated_passages
 from indexer.ingest.sync import sync_video
+from indexer.ingest.titles_said import unsaid_titles
 from indexer.ingest.transcripts import TranscriptStatus, TranscriptStore
 
 if TYPE_CHECKING:
@@ -164,7 +165,13 @@ def sync_transcripts(
     _find_repeated(collection, cache, {**cutter.sentences, **fresh})
     cache.save()
     _find_same_transcripts(collection, store)
+    _warn_of_unsaid_titles(collection, folder)
     return collection
+
+
+def _warn_of_unsaid_titles(collection: Collection, folder: DataFolder) -> None:
+    collection.warnings += unsaid_titles(collection.talks, collection.passages,
+                                         collection.passage_digests, folder.index / "passages")
 
 
 def _find_repeated(collection: Collection, cache: PassageCache,
@@ -357,4 +364,5 @@ def recorded(folder: DataFolder) -> Collection:
             known[0] if known is not None else passage_digest(collection.passages[video_id])
         )
     _find_same_transcripts(collection, store)
+    _warn_of_unsaid_titles(collection, folder)
     return collection

@@ -189,6 +189,13 @@ class PassagesByVideo(MutableMapping[str, list[Passage]]):
             self._loaded[video_id] = load()
         return self._loaded[video_id]
 
+    def peek(self, video_id: str) -> list[Passage]:
+        """A video's passages, read without keeping them when they were not read yet (a
+        check over every video would otherwise hold them all at once)."""
+        if video_id in self._later:
+            return self._later[video_id][0]()
+        return self._loaded.get(video_id, [])
+
     def __setitem__(self, video_id: str, cut: list[Passage]) -> None:
         self._later.pop(video_id, None)
         self._loaded[video_id] = cut

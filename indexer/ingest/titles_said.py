@@ -1,0 +1,111 @@
+"""Talks whose transcripts say none of their title's words: most likely linked to another video.
+
+A notes file that links the wrong video (the next talk's id pasted, a typo that is
+another video's id) indexes that video's words under this talk, and searches then
+show moments that have nothing to do with it. A talk says some of its title's words
+(or words beginning like them: `sleep` in "sleeping"), so saying none is worth a
+warning. What each talk's check found is kept with the passage digests it was made
+on (`index/passages/titles.json`): an update reads that, not every transcript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from indexer.core.analysis import fold, is_stop_word, stem, words
+from indexer.core.files import atomic_write
+from indexer.core.talks import NoteWarning, Talk
+from indexer.ingest.fingerprint import code_fingerprint
+from indexer.ingest.passage_cache import PassagesByVideo
+from indexer.ingest.passages import Passage
+
+FILE_NAME = "titles.json"
+#: Changes when this check or the analysis it uses changes: every talk is checked again.
+CODE = code_fingerprint("indexer.ingest.titles_said", "indexer.core.analysis")
+#: Title words that say what kind of recording it is, not what it says.
+GENERIC = frozenset({
+    "talk", "talks", "episode", "podcast", "video", "keynote", "lecture", "presentation",
+    "interview", "session", "panel", "opening", "closing", "day", "part", "workshop",
+    "fireside", "chat", "intro", "introduction", "recap", "live", "demo", "ted", "tedx",
+})  # fmt: skip
+SHORTEST_WORD = 3
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def title_words(title: str) -> dict[str, str]:
+    """Each checkable word of a title, with what a transcript word saying it begins with:
+    the part the word and its stem share (`happy`, `happi`: `happ`)."""
+    found: dict[str, str] = {}
+    for written in words(title):
+        for word in _LETTERS.findall(written.removesuffix("'s")):
+            if len(word) < SHORTEST_WORD or is_stop_word(word) or word in GENERIC:
+                continue
+            stemmed = stem(word)
+            size = next((at for at, (said, kept) in enumerate(zip(word, stemmed, strict=False))
+                         if said != kept), min(len(word), len(stemmed)))  # fmt: skip
+            found[word] = word[:size] if size >= SHORTEST_WORD else word
+    return found
+
+
+def says_any(passages: Iterable[Passage], beginnings: Iterable[str]) -> bool:
+    """True when some word of the passages begins like one of `beginnings`."""
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(beginnings)))) + ")")
+    return any(pattern.search(fold(passage.text)) for passage in passages)
+
+
+def unsaid_titles(
+    talks: Sequence[Talk], passages: PassagesByVideo, digests: dict[str, str], folder: Path
+) -> list[NoteWarning]:
+    """A warning at each talk whose transcripts say none of its title's words, checking
+    again only talks whose title or passages changed since the last check (`folder`:
+    where the checks are kept)."""
+    last = _read(folder / FILE_NAME)
+    checked: dict[str, list] = {}
+    found = []
+    for talk in talks:
+        said_words = title_words(talk.title)
+        videos = [video.video_id for video in talk.videos if passages.count_of(video.video_id)]
+        if not said_words or not videos:
+            continue
+        key = _key(said_words, [(video_id, digests.get(video_id, "")) for video_id in videos])
+        remembered = last.get(talk.id)
+        if isinstance(remembered, list) and remembered[:1] == [key]:
+            said = bool(remembered[1])
+        else:
+            said = any(says_any(passages.peek(video_id), said_words.values())
+                       for video_id in videos)  # fmt: skip
+        checked[talk.id] = [key, said]
+        if not said:
+            found.append(NoteWarning(talk.source, talk.line, _unsaid(videos, said_words)))
+    if checked != last:
+        with contextlib.suppress(OSError):  # without it the next update checks again
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(folder / FILE_NAME, json.dumps({"code": CODE, "talks": checked}))
+    return found
+
+
+def _unsaid(videos: list[str], said_words: dict[str, str]) -> str:
+    which = (f"the transcript of video {videos[0]} says" if len(videos) == 1
+             else f"the transcripts of videos {', '.join(videos)} say")  # fmt: skip
+    return (f"{which} none of the title's words ({', '.join(said_words)}): "
+            "is the link to the right video?")
+
+
+def _key(said_words: dict[str, str], videos: list[tuple[str, str]]) -> str:
+    text = json.dumps([sorted(said_words.values()), videos])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _read(path: Path) -> dict:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored["code"] == CODE and isinstance(stored["talks"], dict):
+            return dict(stored["talks"])
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return {}

@@ -1,0 +1,109 @@
+"""A talk whose transcript says none of its title's words is reported: a wrong link, most
+likely. What was found is remembered until the title or the transcript changes."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.ingest import DataFolder, ingest
+from indexer.ingest import titles_said as titles
+from indexer.ingest.checks import cache_problems
+from indexer.ingest.passages import Passage
+from indexer.ingest.titles_said import FILE_NAME, says_any, title_words
+
+NOTES = """# Talks
+
+## Why we sleep
+
+[Video](https://youtu.be/SSSSSSSSSSS)
+
+## The octopus mind
+
+[Video](https://youtu.be/OOOOOOOOOOO)
+
+## Keynote
+
+[Video](https://youtu.be/KKKKKKKKKKK)
+"""
+SAID = {
+    "SSSSSSSSSSS": ["Tonight I want to talk about sleeping well.", "Rest is the brain's work."],
+    # the octopus talk links a video about bridges: its notes have the wrong id
+    "OOOOOOOOOOO": ["Bridges carry loads across rivers.", "Steel cables hold the deck."],
+    "KKKKKKKKKKK": ["Welcome, everyone, and thank you for coming."],
+}
+
+
+def _write(root: Path, notes: str = NOTES) -> DataFolder:
+    (root / "notes").mkdir(exist_ok=True)
+    (root / "notes" / "talks.md").write_text(notes, encoding="utf-8")
+    (root / "transcripts").mkdir(exist_ok=True)
+    for video_id, lines in SAID.items():
+        snippets = [{"text": text, "start": 5.0 * at, "duration": 5.0}
+                    for at, text in enumerate(lines)]  # fmt: skip
+        (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets))
+    return DataFolder(root)
+
+
+def _unsaid(folder: DataFolder) -> list[str]:
+    return [str(warning) for warning in ingest(folder).warnings if "title" in warning.message]
+
+
+@pytest.mark.parametrize(("title", "checked"), [
+    ("Why do we sleep?", {"sleep": "sleep"}),
+    ("How to be happy", {"happy": "happ"}),  # stem `happi`: "happy" begins with `happ`
+    ("Grit's power", {"grit": "grit", "power": "power"}),
+    ("AWS re:Invent 2023 keynote", {"aws": "aws", "invent": "invent"}),
+    ("Opening keynote, day 2", {}),  # what kind of recording, not what it says
+])  # fmt: skip
+def test_a_titles_checked_words_leave_out_stop_words_numbers_and_kinds(title, checked):
+    assert title_words(title) == checked
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("we were sleeping badly", True),
+    ("Sleep matters", True),
+    ("she fell asleep", False),  # a word beginning like it, not holding it
+    ("nothing about rest", False),
+])  # fmt: skip
+def test_a_word_is_said_when_a_word_begins_like_it(text, said):
+    assert says_any([Passage(0.0, 5.0, text)], ["sleep"]) is said
+
+
+def test_a_talk_whose_transcript_says_none_of_its_titles_words_is_reported(tmp_path):
+    assert _unsaid(_write(tmp_path)) == [
+        "talks.md:7: the transcript of video OOOOOOOOOOO says none of the title's words "
+        "(octopus, mind): is the link to the right video?"
+    ]
+
+
+def test_what_was_found_is_remembered_until_the_title_or_transcript_changes(
+    tmp_path, monkeypatch
+):
+    folder = _write(tmp_path)
+    first = _unsaid(folder)
+    assert (folder.index / "passages" / FILE_NAME).is_file()
+    checked: list[str] = []
+    says = titles.says_any
+    monkeypatch.setattr(titles, "says_any", lambda passages, beginnings: (
+        checked.append(" ".join(sorted(beginnings))) or says(passages, beginnings)))
+    assert _unsaid(folder) == first and checked == []
+    _write(tmp_path, NOTES.replace("The octopus mind", "Bridges of steel"))
+    assert _unsaid(folder) == [] and checked == ["bridg steel"]
+    (tmp_path / "transcripts" / "SSSSSSSSSSS.json").write_text(json.dumps(
+        [{"text": "Rest is the brain's work.", "start": 0.0, "duration": 5.0}]))
+    assert _unsaid(folder) == [
+        "talks.md:3: the transcript of video SSSSSSSSSSS says none of the title's words "
+        "(sleep): is the link to the right video?"
+    ]
+    assert checked[1:] == ["sleep"]
+
+
+def test_a_damaged_record_of_the_checks_is_reported_and_checked_again(tmp_path):
+    folder = _write(tmp_path)
+    first = _unsaid(folder)
+    assert cache_problems(folder) == []
+    (folder.index / "passages" / FILE_NAME).write_text('{"code": "x", "talks": []}')
+    assert cache_problems(folder) == [f"index/passages/{FILE_NAME}: not a list of talks"]
+    assert _unsaid(folder) == first
+    assert cache_problems(folder) == []
