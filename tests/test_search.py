@@ -74,6 +74,7 @@ def test_result_shape(bundled_data):
             "The index was built offline and no transcript was cached for this video."
         ),
         "same_transcript_as": None,
+        "title_unsaid": False,
         "title_html": "Peter DeSantis - SVP AWS",
         "speaker_html": "Peter DeSantis",
         "description_html": "",  # it has a note to show

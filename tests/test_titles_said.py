@@ -5,12 +5,17 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from indexer.cli import main
 from indexer.ingest import DataFolder, ingest
 from indexer.ingest import titles_said as titles
 from indexer.ingest.checks import cache_problems
 from indexer.ingest.passages import Passage
 from indexer.ingest.titles_said import FILE_NAME, says_any, title_words
+from tests.searching import search
+from webapp import create_app
+from webapp.engine_cache import close_engine
 
 NOTES = """# Talks
 
@@ -107,3 +112,29 @@ def test_a_damaged_record_of_the_checks_is_reported_and_checked_again(tmp_path):
     assert cache_problems(folder) == [f"index/passages/{FILE_NAME}: not a list of talks"]
     assert _unsaid(folder) == first
     assert cache_problems(folder) == []
+
+
+def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(tmp_path):
+    """The flag lives in the talk's record: fixing the notes rewrites the talk without it."""
+    root = tmp_path / "data"
+    root.mkdir()
+    _write(root)
+    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
+    flagged = {item["talk"]["title"]: item["talk"]["title_unsaid"]
+               for item in search(root / "index", "steel OR sleeping")["results"]}  # fmt: skip
+    assert flagged == {"The octopus mind": True, "Why we sleep": False}
+    app = create_app({"DATA_DIR": root, "TESTING": True})
+    try:
+        client = app.test_client()
+        results = client.get("/search?q=steel+OR+sleeping").get_data(as_text=True)
+        assert results.count("Its transcript says none of the words of its") == 1
+        [octopus] = client.get("/api/search?q=octopus").get_json()["results"]
+        page = client.get(f"/talk/{octopus['talk']['id']}").get_data(as_text=True)
+        assert "The transcript says none of the words of this talk" in page
+        assert "<code>talks.md:7</code>" in page
+    finally:
+        close_engine(app)
+    _write(root, NOTES.replace("The octopus mind", "Bridges of steel"))
+    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
+    [bridges] = search(root / "index", "steel")["results"]
+    assert bridges["talk"]["title_unsaid"] is False

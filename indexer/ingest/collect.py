@@ -73,6 +73,8 @@ class Collection:
     same_transcript: dict[str, SameTranscript] = field(default_factory=dict)
     #: per video, the numbers of its passages said in many other talks (`repeats`)
     repeated: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: the talks whose transcripts say none of their title's words (`titles_said`)
+    title_unsaid: frozenset[str] = frozenset()
     #: the vectors to index with the talks (`ingest.vectors.Meaning`); None: keywords only
     meaning: Meaning | None = None
 
@@ -170,8 +172,10 @@ def sync_transcripts(
 
 
 def _warn_of_unsaid_titles(collection: Collection, folder: DataFolder) -> None:
-    collection.warnings += unsaid_titles(collection.talks, collection.passages,
-                                         collection.passage_digests, folder.index / "passages")
+    found = unsaid_titles(collection.talks, collection.passages, collection.passage_digests,
+                          folder.index / "passages")  # fmt: skip
+    collection.title_unsaid = frozenset(found)
+    collection.warnings += found.values()
 
 
 def _find_repeated(collection: Collection, cache: PassageCache,

@@ -51,6 +51,8 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
     same = _same_transcript_as(talk, collection)
     if same is not None:
         record["same_transcript_as"] = same
+    if talk.id in collection.title_unsaid:
+        record["title_unsaid"] = True
     record["section"] = list(talk.section)
     record["keywords"] = list(talk.keywords)
     return record

@@ -60,13 +60,13 @@ def says_any(passages: Iterable[Passage], beginnings: Iterable[str]) -> bool:
 
 def unsaid_titles(
     talks: Sequence[Talk], passages: PassagesByVideo, digests: dict[str, str], folder: Path
-) -> list[NoteWarning]:
-    """A warning at each talk whose transcripts say none of its title's words, checking
-    again only talks whose title or passages changed since the last check (`folder`:
-    where the checks are kept)."""
+) -> dict[str, NoteWarning]:
+    """A warning at each talk (by id) whose transcripts say none of its title's words,
+    checking again only talks whose title or passages changed since the last check
+    (`folder`: where the checks are kept)."""
     last = _read(folder / FILE_NAME)
     checked: dict[str, list] = {}
-    found = []
+    found = {}
     for talk in talks:
         said_words = title_words(talk.title)
         videos = [video.video_id for video in talk.videos if passages.count_of(video.video_id)]
@@ -81,7 +81,7 @@ def unsaid_titles(
                        for video_id in videos)  # fmt: skip
         checked[talk.id] = [key, said]
         if not said:
-            found.append(NoteWarning(talk.source, talk.line, _unsaid(videos, said_words)))
+            found[talk.id] = NoteWarning(talk.source, talk.line, _unsaid(videos, said_words))
     if checked != last:
         with contextlib.suppress(OSError):  # without it the next update checks again
             folder.mkdir(parents=True, exist_ok=True)

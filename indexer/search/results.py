@@ -57,6 +57,7 @@ def talk_summary(record: dict) -> dict:
         "date": talk_date(record),
         "transcript_missing": missing_transcript(record),
         "same_transcript_as": record.get("same_transcript_as"),
+        "title_unsaid": bool(record.get("title_unsaid")),
     }
 
 
