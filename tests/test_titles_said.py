@@ -8,12 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.ingest import DataFolder, ingest
+from indexer.core.data_folder import DataFolder
+from indexer.engines import open_engine
+from indexer.ingest import ingest
 from indexer.ingest import titles_said as titles
 from indexer.ingest.checks import cache_problems
 from indexer.ingest.passages import Passage
 from indexer.ingest.titles_said import FILE_NAME, says_any, title_words
-from tests.searching import search
+from indexer.search import search
 from webapp import create_app
 from webapp.engine_cache import close_engine
 
@@ -114,14 +116,29 @@ def test_a_damaged_record_of_the_checks_is_reported_and_checked_again(tmp_path):
     assert cache_problems(folder) == []
 
 
-def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(tmp_path):
+def _indexed_with(request, root: Path, engine_name: str) -> list[dict]:
+    """`talkseek index` on `root` for that engine; every talk's result summary."""
+    if engine_name == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(root)
+    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
+    engine = open_engine(DataFolder(root), engine_name)
+    try:
+        found = search(engine, "steel OR sleeping OR bridges", mode="keyword")["results"]
+        return [item["talk"] for item in found]
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "typesense"])
+def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(
+    request, tmp_path, engine_name
+):
     """The flag lives in the talk's record: fixing the notes rewrites the talk without it."""
     root = tmp_path / "data"
     root.mkdir()
     _write(root)
-    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
-    flagged = {item["talk"]["title"]: item["talk"]["title_unsaid"]
-               for item in search(root / "index", "steel OR sleeping")["results"]}  # fmt: skip
+    flagged = {talk["title"]: talk["title_unsaid"]
+               for talk in _indexed_with(request, root, engine_name)}  # fmt: skip
     assert flagged == {"The octopus mind": True, "Why we sleep": False}
     app = create_app({"DATA_DIR": root, "TESTING": True})
     try:
@@ -135,6 +152,6 @@ def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(t
     finally:
         close_engine(app)
     _write(root, NOTES.replace("The octopus mind", "Bridges of steel"))
-    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
-    [bridges] = search(root / "index", "steel")["results"]
-    assert bridges["talk"]["title_unsaid"] is False
+    flagged = {talk["title"]: talk["title_unsaid"]
+               for talk in _indexed_with(request, root, engine_name)}  # fmt: skip
+    assert flagged == {"Bridges of steel": False, "Why we sleep": False}
