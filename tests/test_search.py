@@ -170,6 +170,16 @@ def test_words_that_only_talks_outside_the_filters_have_are_said_to(index):
         f"no talk matching speaker:hopper has these words, though {talks} them "
         "(search without the filter)"]  # fmt: skip
 
+def test_words_that_only_a_search_outside_the_scope_finds_are_said_to(index):
+    everywhere = index.search("satellite")["total"]
+    assert everywhere >= 1 and index.search("in:transcript satellite")["total"] >= 1
+    found = index.search("in:notes satellite")
+    talks = "1 talk has" if everywhere == 1 else f"{everywhere} talks have"
+    assert found["total"] == 0 and found["notices"] == [
+        f"no note has these words, though {talks} them elsewhere (search without in:notes)"]
+    assert index.search("in:notes zzzqqq")["notices"] == []  # found nowhere: nothing to say
+
+
 def test_a_negated_filter_leaves_its_talks_out_and_odd_filters_are_said(index):
     every = set(titles(index.search("the", per_page=50)))
     assert "Grace Hopper - Rear Admiral" in every

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from indexer.core.analysis import load_stemmer
 from indexer.core.talks import SAFE_ID
-from indexer.engines.protocol import MODES, SORTS, Budget, Engine, Filter, Plan
+from indexer.engines.protocol import FIELD_WEIGHTS, MODES, SORTS, Budget, Engine, Filter, Plan
 from indexer.search.highlight import Marks, mark
 from indexer.search.meaning import query_vector
 from indexer.search.plan import Planner
@@ -58,7 +58,8 @@ def search(
     if matches.total == 0:
         matches.notices.extend(_empty_filters(engine, plan, budget)
                                or _filters_apart(engine, plan, budget)
-                               or _words_elsewhere(engine, plan, budget))
+                               or _words_elsewhere(engine, plan, budget)
+                               or _words_out_of_scope(engine, plan, planned.query.scope, budget))
     return search_json(text, page, per_page, planned, matches, plan.sort, plan.mode)
 
 
@@ -93,6 +94,21 @@ def _words_elsewhere(engine: Engine, plan: Plan, budget: Budget) -> list[str]:
     talks = "1 other talk has" if elsewhere == 1 else f"{elsewhere:,} other talks have"
     return [f"no talk matching {_named(plan.filters)} has these words, though {talks} them "
             f"(search without the filter{'s' if len(plan.filters) > 1 else ''})"]
+
+
+def _words_out_of_scope(engine: Engine, plan: Plan, scope: str | None,
+                        budget: Budget) -> list[str]:  # fmt: skip
+    """When a search in notes (or transcripts) alone finds nothing that the same search
+    everywhere finds: say so, since leaving out `in:` finds those talks."""
+    if scope is None or not plan.groups:
+        return []
+    elsewhere = engine.search(replace(plan, fields=tuple(FIELD_WEIGHTS)), 0, 1, budget).total
+    if not elsewhere:
+        return []
+    talks = "1 talk has" if elsewhere == 1 else f"{elsewhere:,} talks have"
+    where = "note" if scope == "notes" else "transcript"
+    return [f"no {where} has these words, though {talks} them elsewhere (search without "
+            f"in:{scope})"]
 
 
 def _named(filters: Sequence[Filter], joined_by: str = "and") -> str:
