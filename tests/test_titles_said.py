@@ -84,6 +84,14 @@ def test_a_talk_whose_transcript_says_none_of_its_titles_words_is_reported(tmp_p
     ]
 
 
+def test_the_index_summary_counts_the_talks_whose_transcripts_miss_their_title(tmp_path):
+    _write(tmp_path)
+    result = CliRunner().invoke(main, ["index", "--offline", "--data", str(tmp_path)])
+    assert ("passages; 1 warnings, 1 of them talks whose transcript says none of their "
+            "title's words\n") in result.stdout  # fmt: skip
+    assert "talks.md:7: the transcript of video OOOOOOOOOOO says none" in result.stderr
+
+
 def test_what_was_found_is_remembered_until_the_title_or_transcript_changes(
     tmp_path, monkeypatch
 ):

@@ -161,8 +161,11 @@ def print_summary(ingested: Ingested) -> None:
     no_video = sum(1 for talk in ingested.talks if not talk.videos)
     repeated = sum(map(len, ingested.repeated.values()))
     said_often = f" ({repeated} said in many talks, as sponsor reads are)" if repeated else ""
+    unsaid = len(ingested.title_unsaid)  # warned of last, so past the warnings shown
+    off_title = (f", {unsaid} of them talks whose transcript says none of their title's words"
+                 if unsaid else "")  # fmt: skip
     click.echo(
         f"{len(ingested.talks)} talks ({no_video} notes only), {len(ingested.videos)} videos; "
         f"transcripts: {counts or 'none'}; {ingested.passage_count()} passages{said_often}; "
-        f"{len(ingested.warnings)} warnings"
+        f"{len(ingested.warnings)} warnings{off_title}"
     )
