@@ -67,6 +67,11 @@ def test_a_titles_checked_words_leave_out_stop_words_numbers_and_kinds(title, ch
     assert title_words(title) == checked
 
 
+def test_a_hostile_titles_words_checked_are_bounded():
+    title = " ".join(f"word{chr(97 + a)}{chr(97 + b)}" for a in range(26) for b in range(26))
+    assert list(title_words(title)) == title.split()[: titles.MOST_WORDS]
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("we were sleeping badly", True),
     ("Sleep matters", True),

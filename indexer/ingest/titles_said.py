@@ -34,6 +34,8 @@ GENERIC = frozenset({
     "fireside", "chat", "intro", "introduction", "recap", "live", "demo", "ted", "tedx",
 })  # fmt: skip
 SHORTEST_WORD = 3
+#: Words of a title checked at most: enough for any title, and a bound on a hostile one.
+MOST_WORDS = 24
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -49,6 +51,8 @@ def title_words(title: str) -> dict[str, str]:
             size = next((at for at, (said, kept) in enumerate(zip(word, stemmed, strict=False))
                          if said != kept), min(len(word), len(stemmed)))  # fmt: skip
             found[word] = word[:size] if size >= SHORTEST_WORD else word
+            if len(found) == MOST_WORDS:
+                return found
     return found
 
 
