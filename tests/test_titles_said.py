@@ -9,12 +9,14 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
+from indexer.core.talks import Talk, VideoRef
 from indexer.engines import open_engine
 from indexer.ingest import ingest
 from indexer.ingest import titles_said as titles
 from indexer.ingest.checks import cache_problems
+from indexer.ingest.passage_cache import PassagesByVideo
 from indexer.ingest.passages import Passage
-from indexer.ingest.titles_said import FILE_NAME, says_any, title_words
+from indexer.ingest.titles_said import FILE_NAME, says_any, title_words, unsaid_titles
 from indexer.search import search
 from webapp import create_app
 from webapp.engine_cache import close_engine
@@ -168,3 +170,16 @@ def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(
     flagged = {talk["title"]: talk["title_unsaid"]
                for talk in _indexed_with(request, root, engine_name)}  # fmt: skip
     assert flagged == {"Bridges of steel": False, "Why we sleep": False}
+
+
+def test_a_transcript_in_another_language_is_not_checked(tmp_path):
+    """A German transcript need not say an English title's words."""
+    talk = Talk(id="octopus", title="The octopus mind", source="talks.md", line=7,
+                videos=(VideoRef("OOOOOOOOOOO", "youtube", "https://youtu.be/OOOOOOOOOOO"),))
+    passages = PassagesByVideo()
+    passages["OOOOOOOOOOO"] = [Passage(0.0, 5.0, "Der Krake denkt mit den Armen.")]
+    found = unsaid_titles([talk], passages, {}, tmp_path, {"OOOOOOOOOOO": "de"})
+    assert found == {}
+    for language in ("en", "en-GB", ""):
+        found = unsaid_titles([talk], passages, {}, tmp_path, {"OOOOOOOOOOO": language})
+        assert list(found) == ["octopus"], language

@@ -172,8 +172,10 @@ def sync_transcripts(
 
 
 def _warn_of_unsaid_titles(collection: Collection, folder: DataFolder) -> None:
+    languages = {video_id: status.language_code
+                 for video_id, status in collection.statuses.items()}  # fmt: skip
     found = unsaid_titles(collection.talks, collection.passages, collection.passage_digests,
-                          folder.index / "passages")  # fmt: skip
+                          folder.index / "passages", languages)  # fmt: skip
     collection.title_unsaid = frozenset(found)
     collection.warnings += found.values()
 

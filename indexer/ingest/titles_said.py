@@ -63,17 +63,22 @@ def says_any(passages: Iterable[Passage], beginnings: Iterable[str]) -> bool:
 
 
 def unsaid_titles(
-    talks: Sequence[Talk], passages: PassagesByVideo, digests: dict[str, str], folder: Path
+    talks: Sequence[Talk], passages: PassagesByVideo, digests: dict[str, str], folder: Path,
+    languages: dict[str, str] | None = None,
 ) -> dict[str, NoteWarning]:
     """A warning at each talk (by id) whose transcripts say none of its title's words,
     checking again only talks whose title or passages changed since the last check
-    (`folder`: where the checks are kept)."""
+    (`folder`: where the checks are kept). A transcript in another language than
+    English (`languages`: video id → language code, when known) is not checked: its
+    talk's title may well be a translation."""
     last = _read(folder / FILE_NAME)
     checked: dict[str, list] = {}
     found = {}
+    languages = languages or {}
     for talk in talks:
         said_words = title_words(talk.title)
-        videos = [video.video_id for video in talk.videos if passages.count_of(video.video_id)]
+        videos = [video.video_id for video in talk.videos if passages.count_of(video.video_id)
+                  and languages.get(video.video_id, "en")[:2] in ("en", "")]  # fmt: skip
         if not said_words or not videos:
             continue
         key = _key(said_words, [(video_id, digests.get(video_id, "")) for video_id in videos])
