@@ -27,11 +27,14 @@ from indexer.ingest.passages import Passage
 FILE_NAME = "titles.json"
 #: Changes when this check or the analysis it uses changes: every talk is checked again.
 CODE = code_fingerprint("indexer.ingest.titles_said", "indexer.core.analysis")
-#: Title words that say what kind of recording it is, not what it says.
+#: Title words that say what kind of recording it is (or stand in for a title), not what
+#: it says.
 GENERIC = frozenset({
     "talk", "talks", "episode", "podcast", "video", "keynote", "lecture", "presentation",
     "interview", "session", "panel", "opening", "closing", "day", "part", "workshop",
     "fireside", "chat", "intro", "introduction", "recap", "live", "demo", "ted", "tedx",
+    "untitled", "notes", "misc", "tbd", "unknown", "recording", "webinar", "meetup",
+    "breakout", "lightning", "track", "stream", "livestream",
 })  # fmt: skip
 SHORTEST_WORD = 3
 #: Words of a title checked at most: enough for any title, and a bound on a hostile one.
