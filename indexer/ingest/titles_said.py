@@ -71,29 +71,31 @@ def unsaid_titles(
 ) -> dict[str, NoteWarning]:
     """A warning at each talk (by id) whose transcripts say none of its title's words,
     checking again only talks whose title or passages changed since the last check
-    (`folder`: where the checks are kept). A transcript in another language than
-    English (`languages`: video id → language code, when known) is not checked: its
-    talk's title may well be a translation."""
+    (`folder`: where the checks are kept, with the words a talk did not say: an update
+    then analyses no title). A transcript in another language than English
+    (`languages`: video id → language code, when known) is not checked: its talk's title
+    may well be a translation."""
     last = _read(folder / FILE_NAME)
     checked: dict[str, list] = {}
     found = {}
     languages = languages or {}
     for talk in talks:
-        said_words = title_words(talk.title)
         videos = [video.video_id for video in talk.videos if passages.count_of(video.video_id)
                   and languages.get(video.video_id, "en")[:2] in ("en", "")]  # fmt: skip
-        if not said_words or not videos:
+        if not videos:
             continue
-        key = _key(said_words, [(video_id, digests.get(video_id, "")) for video_id in videos])
+        key = _key(talk.title, [(video_id, digests.get(video_id, "")) for video_id in videos])
         remembered = last.get(talk.id)
-        if isinstance(remembered, list) and remembered[:1] == [key]:
-            said = bool(remembered[1])
+        if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == key:
+            unsaid = remembered[1]
         else:
-            said = any(says_any(passages.peek(video_id), said_words.values())
-                       for video_id in videos)  # fmt: skip
-        checked[talk.id] = [key, said]
-        if not said:
-            found[talk.id] = NoteWarning(talk.source, talk.line, _unsaid(videos, said_words))
+            said_words = title_words(talk.title)
+            said = not said_words or any(says_any(passages.peek(video_id), said_words.values())
+                                         for video_id in videos)  # fmt: skip
+            unsaid = [] if said else list(said_words)
+        checked[talk.id] = [key, unsaid]
+        if unsaid:
+            found[talk.id] = NoteWarning(talk.source, talk.line, _unsaid(videos, unsaid))
     if checked != last:
         with contextlib.suppress(OSError):  # without it the next update checks again
             folder.mkdir(parents=True, exist_ok=True)
@@ -101,15 +103,15 @@ def unsaid_titles(
     return found
 
 
-def _unsaid(videos: list[str], said_words: dict[str, str]) -> str:
+def _unsaid(videos: list[str], said_words: list[str]) -> str:
     which = (f"the transcript of video {videos[0]} says" if len(videos) == 1
              else f"the transcripts of videos {', '.join(videos)} say")  # fmt: skip
     return (f"{which} none of the title's words ({', '.join(said_words)}): "
             "is the link to the right video?")
 
 
-def _key(said_words: dict[str, str], videos: list[tuple[str, str]]) -> str:
-    text = json.dumps([sorted(said_words.values()), videos])
+def _key(title: str, videos: list[tuple[str, str]]) -> str:
+    text = json.dumps([title, videos])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
