@@ -65,6 +65,8 @@ def _unsaid(folder: DataFolder) -> list[str]:
     ("AWS re:Invent 2023 keynote", {"aws": "aws", "invent": "invent"}),
     ("Opening keynote, day 2", {}),  # what kind of recording, not what it says
     ("Untitled talk (notes TBD)", {}),  # no title yet
+    ("如何学习 Python", {"python": "python"}),  # words of scripts without spaces are not
+    ("Café résumé", {"cafe": "cafe", "resume": "resum"}),  # found by their beginnings
 ])  # fmt: skip
 def test_a_titles_checked_words_leave_out_stop_words_numbers_and_kinds(title, checked):
     assert title_words(title) == checked

@@ -39,7 +39,9 @@ GENERIC = frozenset({
 SHORTEST_WORD = 3
 #: Words of a title checked at most: enough for any title, and a bound on a hostile one.
 MOST_WORDS = 24
-_LETTERS = re.compile(r"[^\W\d_]+")
+#: Latin letters (accents are folded before): a script written without spaces between
+#: words (Chinese, Japanese) has no word to find the beginning of.
+_LETTERS = re.compile(r"[a-z]+")
 
 
 def title_words(title: str) -> dict[str, str]:
