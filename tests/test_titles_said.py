@@ -18,6 +18,7 @@ from indexer.ingest.passage_cache import PassagesByVideo
 from indexer.ingest.passages import Passage
 from indexer.ingest.titles_said import FILE_NAME, says_any, title_words, unsaid_titles
 from indexer.search import search
+from indexer.search.library import TITLE_UNSAID
 from webapp import create_app
 from webapp.engine_cache import close_engine
 
@@ -167,6 +168,13 @@ def test_results_and_pages_say_a_talk_may_link_another_video_until_it_is_fixed(
         page = client.get(f"/talk/{octopus['talk']['id']}").get_data(as_text=True)
         assert "The transcript says none of the words of this talk" in page
         assert "<code>talks.md:7</code>" in page
+        listed = client.get("/api/talks").get_json()
+        assert listed["facets"]["problem"] == [{"value": TITLE_UNSAID, "count": 1}]
+        flagged_only = client.get("/api/talks", query_string={"problem": TITLE_UNSAID})
+        assert [talk["title"] for talk in flagged_only.get_json()["talks"]] == [
+            "The octopus mind"]  # fmt: skip
+        library = client.get("/talks").get_data(as_text=True)
+        assert "Needs attention" in library and TITLE_UNSAID in library
     finally:
         close_engine(app)
     _write(root, NOTES.replace("The octopus mind", "Bridges of steel"))

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from indexer.cli import main
 from indexer.engines.whoosh.build import build_index
 from indexer.ingest.collect import DataFolder, read_talks, sync_transcripts
+from indexer.search.library import NO_TRANSCRIPT, TITLE_UNSAID
 from indexer.search.results import clock
 from webapp import create_app
 from webapp.engine_cache import close_engine
@@ -573,6 +574,22 @@ def test_the_library_lists_every_talk_filtered_and_sorted(client):
     assert pair["per_page"] == 2 and pair["pages"] == -(-everything["total"] // 2)
     assert pair["talks"] == everything["talks"][2:4]
     assert client.get("/api/talks?per_page=101").status_code == 400
+
+
+def test_the_library_lists_the_talks_that_need_attention(client):
+    """Indexed offline, a talk has no transcript; a merged fixture gave another a
+    transcript that is not its own: the library lists each by its problem."""
+    everything = client.get("/api/talks?per_page=100").get_json()["talks"]
+    missing = sorted(t["title"] for t in everything if t["transcript_missing"])
+    unsaid = sorted(t["title"] for t in everything if t["title_unsaid"])
+    assert missing and unsaid and not set(missing) & set(unsaid)
+    for problem, titles in ((NO_TRANSCRIPT, missing), (TITLE_UNSAID, unsaid)):
+        listed = client.get("/api/talks", query_string={"problem": problem}).get_json()
+        assert sorted(t["title"] for t in listed["talks"]) == titles
+        assert {"value": problem, "count": len(titles)} in listed["facets"]["problem"]
+    page = html_of(client.get("/talks"))
+    assert "<h2>Needs attention</h2>" in page
+    assert 'href="/talks?sort=date&amp;problem=no+transcript"' in page
 
 
 def test_the_library_page_links_speakers_events_sorts_and_facets(client):

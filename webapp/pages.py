@@ -24,6 +24,7 @@ from webapp.engine_cache import using_engine
 bp = Blueprint("pages", __name__)
 
 FACET_NAMES = {"event": "Event", "speaker": "Speaker", "section": "Section", "year": "Year"}
+LIBRARY_FACET_NAMES = {**FACET_NAMES, "problem": "Needs attention"}
 FACET_VALUES = 10
 #: Times listed above a transcript where the search that led to the talk page is said;
 #: the find box's arrows step through every mark.
@@ -136,7 +137,7 @@ def search():
 
 @bp.get("/talks")
 def library():
-    """Every talk, filtered by event, speaker, section or year, sorted, a page at a time."""
+    """Every talk, filtered by event, speaker, section, year or problem, sorted, by pages."""
     filters = params.library_filters(request.args)
     sort = params.library_sort(request.args)
     page = params.page_number(request.args)
@@ -150,13 +151,14 @@ def library():
         return url_for("pages.library", **{k: v for k, v in wanted.items() if v})
 
     facets = [
-        {"name": name, "label": FACET_NAMES[name], "values": [
+        {"name": name, "label": LIBRARY_FACET_NAMES[name], "values": [
             {**value, "active": filters.get(name) == value["value"],
              "href": href(**{name: None if filters.get(name) == value["value"] else value["value"],
                              "page": None})}
             for value in listed["facets"][name]
         ]}
         for name in LIBRARY_FILTERS if len(listed["facets"][name]) > 1 or name in filters
+        or (name == "problem" and listed["facets"][name])  # even one kind of problem
     ]  # fmt: skip
     return render_template(
         "talks.html",

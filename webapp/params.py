@@ -60,7 +60,7 @@ def library_per_page(args: MultiDict[str, str]) -> int:
 
 
 def library_filters(args: MultiDict[str, str]) -> dict[str, str]:
-    """The library's filters (event, speaker, section, year) that were given, trimmed."""
+    """The library's filters (event, speaker, section, year, problem) given, trimmed."""
     found = {}
     for name in LIBRARY_FILTERS:
         value = " ".join(args.get(name, "").split())

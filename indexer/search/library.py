@@ -1,5 +1,6 @@
-"""The library: every talk indexed, filtered by event, speaker, section or year, sorted
-by date, title or speaker, a page at a time (`/talks`, `/api/talks`).
+"""The library: every talk indexed, filtered by event, speaker, section, year or what
+needs fixing in the notes, sorted by date, title or speaker, a page at a time (`/talks`,
+`/api/talks`).
 
 Filters take the exact values the facets show, so a speaker's or an event's link
 lists just their talks.
@@ -13,7 +14,11 @@ from collections import Counter
 from indexer.engines.protocol import Engine
 from indexer.search.results import talk_summary
 
-FILTERS = ("event", "speaker", "section", "year")
+FILTERS = ("event", "speaker", "section", "year", "problem")
+#: What may need fixing about a talk, as the `problem` filter names it (the first that applies).
+SAME_TRANSCRIPT = "same transcript as another talk"
+TITLE_UNSAID = "transcript says none of the title"
+NO_TRANSCRIPT = "no transcript"
 SORTS = ("date", "title", "speaker")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -23,7 +28,18 @@ FACET_VALUES = 30
 def _value(summary: dict, name: str) -> str:
     if name == "year":
         return (summary.get("date") or "")[:4]
+    if name == "problem":
+        return problem(summary)
     return str(summary.get(name) or "")
+
+
+def problem(summary: dict) -> str:
+    """What may need fixing in a talk's notes or transcripts, or "" (a talk summary's)."""
+    if summary.get("same_transcript_as"):
+        return SAME_TRANSCRIPT
+    if summary.get("title_unsaid"):
+        return TITLE_UNSAID
+    return NO_TRANSCRIPT if summary.get("transcript_missing") else ""
 
 
 def _ordered(talks: list[dict], sort: str) -> list[dict]:
