@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.engines.whoosh.ranking import MOMENTS, _best_and_rest, _pick, _range_max
+from indexer.engines.whoosh.ranking import (
+    MOMENTS,
+    DocTable,
+    _best_and_rest,
+    _pick,
+    _range_max,
+    rank,
+)
+from indexer.engines.whoosh.scoring import Scores
 
 scores = st.floats(min_value=0.0, max_value=50.0, allow_nan=False).map(lambda x: round(x, 2))
 
@@ -80,3 +88,22 @@ def test_best_note_and_runners_up(pairs):
         mine = sorted((s for o, s in pairs if o == owner), reverse=True)
         assert best[owner] == (mine[0] if mine else 0.0)
         assert rest[owner] == pytest.approx(sum(mine[1:4]))
+
+
+def _ranked(record_groups: int, wanted: int) -> list[str]:
+    """Talk "a": its record holds the first `record_groups` of `wanted` groups (scoring
+    high) and one passage the rest; talk "b": one passage holds every group, scoring low."""
+    table = DocTable.from_columns(["talk", "passage", "talk", "passage"], ["a", "a", "b", "b"],
+                                  [None, "va", None, "vb"], [0.0, 10.0, 0.0, 10.0])  # fmt: skip
+    groups = [Scores(np.array([0 if number < record_groups else 1, 3]), np.array([10.0, 1.0]))
+              for number in range(wanted)]  # fmt: skip
+    ranking = rank(table, groups, None, np.zeros(2, dtype=bool))
+    return [table.talk_ids[code] for code in ranking.order]
+
+
+def test_a_record_holding_few_of_the_words_does_not_make_its_talk_say_them_together():
+    """One title word of three beside a minute saying the other two ranks after a minute
+    saying all three; a record holding half of them (a speaker's name and a word) helps."""
+    assert _ranked(record_groups=1, wanted=3) == ["b", "a"]
+    assert _ranked(record_groups=1, wanted=2) == ["a", "b"]
+    assert _ranked(record_groups=2, wanted=3) == ["a", "b"]

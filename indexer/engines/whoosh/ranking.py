@@ -7,7 +7,8 @@ minute of video plus a share of the next two that do not overlap. A minute
 (window) starts at a passage hit and takes the hits of the same video starting
 within WINDOW_SECONDS; each query group counts there with its best passage.
 Talks rank by how many query groups they cover, then whether one note or one
-window holds them all ("clustered"), then score, then id. Frequent words hit
+window holds them all ("clustered"; the talk's record helps when it holds half of them
+itself), then score, then id. Frequent words hit
 tens of thousands of passages, so all of this runs on numpy arrays; only the
 talks shown on a page become Python objects.
 """
@@ -207,15 +208,19 @@ class _Detail:
         own[talk_of_row[talk_rows]] = matrix[talk_rows]
         own_present = own > 0
         clustered = own_present.sum(axis=1) >= wanted
+        # a record helps a note or a window hold every group only when it holds half of
+        # them itself (a speaker's name beside a word said): one title word of three
+        # beside a minute saying the other two is not the three said together
+        helping = own_present & (own_present.sum(axis=1) * 2 >= wanted)[:, None]
 
         self.note_rows = np.flatnonzero(kinds == _NOTE)
         note_scores = matrix[self.note_rows].sum(axis=1)
         note_talks = talk_of_row[self.note_rows]
-        holds_all = (present[self.note_rows] | own_present[note_talks]).all(axis=1)
+        holds_all = (present[self.note_rows] | helping[note_talks]).all(axis=1)
         clustered[note_talks[holds_all]] = True
         best_note, more_notes = _best_and_rest(note_talks, note_scores, talks, 4)
 
-        self._windows(table, kinds, present, own_present, clustered)
+        self._windows(table, kinds, present, helping, clustered)
         self.clustered = clustered
         # a title holding one word of three says little about the talk, one holding them
         # all (or a name asked alone) says most
