@@ -157,7 +157,8 @@ def library():
                              "page": None})}
             for value in listed["facets"][name]
         ]}
-        for name in LIBRARY_FILTERS if len(listed["facets"][name]) > 1 or name in filters
+        for name in sorted(LIBRARY_FILTERS, key=lambda name: name != "problem")  # it first
+        if len(listed["facets"][name]) > 1 or name in filters
         or (name == "problem" and listed["facets"][name])  # even one kind of problem
     ]  # fmt: skip
     return render_template(
