@@ -540,6 +540,17 @@ def test_things_compared_are_found_where_they_are_weighed_in_other_words(
     assert said in result["results"][0]["moments"][0]["text"]
 
 
+@pytest.mark.parametrize("query", ["kpis OR occurred", '"no okrs" OR "outage occurred"'])
+def test_each_talk_a_choice_finds_shows_the_moment_saying_it(together_engine, query):
+    """A talk holding only the second choice of `a OR b` shows its moment too."""
+    result = search(together_engine, query, mode="keyword")
+    said = {item["talk"]["title"]: [moment["text"] for moment in item["moments"]]
+            for item in result["results"]}  # fmt: skip
+    assert set(said) == {"Tooling choices", "Glossary"}
+    assert any("few KPIs" in text for text in said["Tooling choices"])
+    assert any("the outage occurred twice" in text for text in said["Glossary"])
+
+
 def test_vs_leading_a_query_is_a_word_to_find(together_engine):
     result = search(together_engine, "vs code", mode="keyword")
     assert [item["talk"]["title"] for item in result["results"]] == ["Vendor deals"]

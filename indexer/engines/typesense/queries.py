@@ -71,6 +71,8 @@ from indexer.engines.typesense.client import read_published
 WEIGHTS = {field: max(1, round(weight * 2)) for field, weight in FIELD_WEIGHTS.items()}
 PAGE = 250  # the most groups (talks) Typesense returns per page
 DETAIL_HITS = 20  # documents read per talk shown: its best notes and passages
+#: Requests at most for the talks shown that hold only a later choice of a group (`a OR b`).
+MAX_CHOICES = 8
 MOMENTS = 3
 WINDOW_SECONDS = 60.0
 #: Documents with every word wanted per talk shown before Typesense also ranks documents
@@ -225,6 +227,8 @@ class Searcher:
             page = order[first:last]
             if not all(talk_id in hits for talk_id in page):
                 hits = self._best_documents(plan, groups, page, doc_filter)
+            missing = [talk_id for talk_id in page if talk_id not in hits]
+            hits.update(self._other_choices(plan, groups, missing, doc_filter))
         return self._answer(plan, order, _held_first(hits, together), first, last, fallback,
                             budget)  # fmt: skip
 
@@ -473,6 +477,25 @@ class Searcher:
         [result] = self._run([{**search, "group_limit": DETAIL_HITS, "per_page": len(page),
                                "include_fields": SHOWN_FIELDS}])  # fmt: skip
         return {group["group_key"][0]: group["hits"] for group in result.get("grouped_hits", [])}
+
+
+    def _other_choices(self, plan: Plan, groups: list[Group], talks: list[str],
+                       doc_filter: str) -> dict[str, list[dict]]:  # fmt: skip
+        """The best documents of talks that hold a group's other choice (`a OR b`) and not
+        the first, which is all a ranking request asks for: one request per choice."""
+        if not talks:
+            return {}
+        searches = [
+            {**self._ranking(plan, [*groups[:number], (choice,), *groups[number + 1 :]],
+                             doc_filter, talks, len(self.talks) + 1, len(talks)),
+             "group_limit": DETAIL_HITS, "per_page": len(talks), "include_fields": SHOWN_FIELDS}
+            for number, group in enumerate(groups) for choice in group[1:] if not choice.name
+        ][:MAX_CHOICES]  # fmt: skip
+        found: dict[str, list[dict]] = {}
+        for result in self._run(searches) if searches else []:
+            for group in result.get("grouped_hits", []):
+                found.setdefault(group["group_key"][0], group["hits"])
+        return found
 
 
 _SAFE_TERM = re.compile(r"\w{1,200}")
