@@ -120,6 +120,15 @@ def _titles(index: TalkIndex, query: str) -> list[str]:
     return [item["talk"]["title"] for item in index.search(query)["results"]]
 
 
+def test_a_talk_a_later_choice_finds_shows_its_moment_when_meaning_joins(meaning_engine):
+    """Hybrid too: the talk saying only "dredging" of `lamps OR dredging` shows where."""
+    result = search(meaning_engine, "lamps OR dredging")
+    said = {item["talk"]["title"]: " ".join(moment["text"] for moment in item["moments"])
+            for item in result["results"]}  # fmt: skip
+    assert "the lamps" in said["Dredging the shipping lanes"]
+    assert "the dredging stopped" in said["Salt marsh ecology"]
+
+
 @pytest.mark.parametrize("query", ["quill", "Ada Quill", "speaker:quill"])
 def test_a_speakers_name_finds_their_talk_before_talks_quoting_them(index, query):
     assert _titles(index, query)[0] == "Lighthouses of the north"

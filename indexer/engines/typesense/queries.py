@@ -304,8 +304,12 @@ class Searcher:
         fallback = False
         if plan.mode == "hybrid":
             keyword_plan = replace(plan, sort="relevance")
-            keyword_order, hits, fallback, _ = self._keyword(keyword_plan, wanted, doc_filter,
-                                                             HYBRID_TALKS, budget)  # fmt: skip
+            keyword_order, hits, fallback, groups = self._keyword(
+                keyword_plan, wanted, doc_filter, HYBRID_TALKS, budget)
+            if groups is not None:
+                missing = [talk_id for talk_id in keyword_order[:HYBRID_TALKS]
+                           if talk_id not in hits]  # fmt: skip
+                hits.update(self._other_choices(plan, groups, missing, doc_filter))
             together = self._said_together(plan, [] if fallback else keyword_order, doc_filter)
             keyword_order = _holders_first(keyword_order, together)
             hits = _held_first(hits, together)
