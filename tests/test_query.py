@@ -311,3 +311,12 @@ def test_a_word_between_two_things_compared_is_not_required(typed, kept, togethe
 def test_vs_leading_ending_or_quoted_is_searched(typed):
     searched = {word for group in groups(typed) for clause in group for word in clause.split()}
     assert ("vs" in searched) == ("-" not in typed)
+
+
+@pytest.mark.parametrize(("typed", "either"), [
+    ('"build vs buy"', [['"build vs buy"', '"build versus buy"']]),
+    ('"build versus buy"', [['"build versus buy"', '"build vs buy"']]),
+    ('"vs code"', [['"vs code"']]),  # leading: a word like any other
+])  # fmt: skip
+def test_a_quoted_comparison_is_found_as_written_or_as_said(typed, either):
+    assert groups(typed) == either

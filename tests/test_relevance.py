@@ -537,6 +537,7 @@ def test_a_word_never_written_as_typed_is_corrected_when_its_stem_is_another_wor
     ("OKRs vs. KPIs", "Tooling choices", "no OKRs and few KPIs"),
     ("build vs buy", "Tooling choices", "build versus buy"),
     ("build versus buy", "Tooling choices", "build versus buy"),
+    ('"build vs buy"', "Tooling choices", "build versus buy"),
 ])  # fmt: skip
 def test_things_compared_are_found_where_they_are_weighed_in_other_words(
     together_engine, query, title, said

@@ -47,6 +47,7 @@ _DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "s
 #: talks weighing both, which seldom say the word itself; said aloud, it is "versus".
 _COMPARING = frozenset({"vs", "versus"})
 _SAID_COMPARING = "versus"
+_OTHER_SPELLING = {"vs": "versus", "versus": "vs"}
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -183,10 +184,10 @@ def parse_query(raw: str) -> Query:
         if quoted is None:
             query.free_text = f"{query.free_text} {value.replace('*', ' ')}".strip()
         if pending_or:
-            query.groups[-1].append(clause)
+            query.groups[-1].extend(_as_written_or_said(clause))
             run.end()
         else:
-            query.groups.append([clause])
+            query.groups.append(_as_written_or_said(clause))
             if quoted is None and clause.kind != "prefix":
                 run.add(value)
             else:
@@ -375,6 +376,17 @@ def _drop_comparing_words(query: Query) -> None:
     query.groups = kept
     query.together = [" ".join(map(_said_comparing, said, [None, *said], [*said[1:], None]))
                       for said in map(words, query.together)]  # fmt: skip
+
+
+def _as_written_or_said(clause: Clause) -> list[Clause]:
+    """A phrase comparing two things (`"build vs buy"`) as typed, and with the other
+    spelling of its `vs` (captions say "versus", descriptions write "vs.")."""
+    said = clause.text.split()
+    if clause.kind != "phrase" or not _COMPARING & set(said[1:-1]):
+        return [clause]
+    other = [_OTHER_SPELLING.get(word, word) if 0 < at < len(said) - 1 else word
+             for at, word in enumerate(said)]  # fmt: skip
+    return [clause, Clause("phrase", " ".join(other))]
 
 
 def _said_comparing(word: str, before: str | None, after: str | None) -> str:
