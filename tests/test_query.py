@@ -320,3 +320,19 @@ def test_vs_leading_ending_or_quoted_is_searched(typed):
 ])  # fmt: skip
 def test_a_quoted_comparison_is_found_as_written_or_as_said(typed, either):
     assert groups(typed) == either
+
+
+@pytest.mark.parametrize(("typed", "either", "together"), [
+    ("1:1", [["one-on-one", "1:1"]], []),
+    ("1-On-1s", [["one-on-ones", "1-on-1s"]], []),
+    ("run a good 1on1", [["run"], ["good"], ["one-on-one", "1on1"]],
+     ["run a good one-on-one"]),
+    ('"weekly 1:1"', [['"weekly one-on-one"', '"weekly 1:1"']], []),
+    ("1:12 1:1*", [["1:12"], ["1:1*"]], []),  # a ratio, a prefix: as typed
+])  # fmt: skip
+def test_a_one_on_one_written_in_shorthand_is_also_found_as_said(typed, either, together):
+    """Captions say "one-on-one" where people write `1:1`, which as written is two ones
+    (the digits of "9-1-1"): what is meant comes first."""
+    query = parse_query(typed)
+    assert groups(typed) == either
+    assert query.together == together

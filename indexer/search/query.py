@@ -48,6 +48,9 @@ _DETERMINERS = frozenset({"the", "a", "an", "that", "this", "these", "those", "s
 _COMPARING = frozenset({"vs", "versus"})
 _SAID_COMPARING = "versus"
 _OTHER_SPELLING = {"vs": "versus", "versus": "vs"}
+#: A meeting of two written in shorthand (`1:1`, `1-on-1`, `1on1s`): said aloud and in
+#: captions it is "one-on-one", and read as written it is only two ones ("9-1-1").
+_ONE_ON_ONE = re.compile(r"1(?::|-on-|on)1(s?)", re.IGNORECASE)
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -214,7 +217,9 @@ class _Run:
         self.typed: list[str] = []
 
     def add(self, value: str) -> None:
-        self.typed.append(value)
+        written = words(value)
+        said = [_as_said(word) for word in written]
+        self.typed.append(" ".join(said) if said != written else value)
 
     def end(self, drop_last: bool = False) -> None:
         if drop_last and self.typed:
@@ -379,14 +384,26 @@ def _drop_comparing_words(query: Query) -> None:
 
 
 def _as_written_or_said(clause: Clause) -> list[Clause]:
-    """A phrase comparing two things (`"build vs buy"`) as typed, and with the other
-    spelling of its `vs` (captions say "versus", descriptions write "vs.")."""
-    said = clause.text.split()
-    if clause.kind != "phrase" or not _COMPARING & set(said[1:-1]):
+    """A clause as typed, and as said when that is written otherwise: a phrase comparing
+    two things (`"build vs buy"`) with the other spelling of its `vs` (captions say
+    "versus", descriptions write "vs."); a one-on-one written `1:1` spelt out, first, as
+    it is meant (an engine may rank by a group's first choice)."""
+    if clause.kind == "prefix":
         return [clause]
-    other = [_OTHER_SPELLING.get(word, word) if 0 < at < len(said) - 1 else word
-             for at, word in enumerate(said)]  # fmt: skip
-    return [clause, Clause("phrase", " ".join(other))]
+    written = clause.text.split()
+    spelt = [_as_said(word) for word in written]
+    said = [_OTHER_SPELLING.get(word, word) if clause.kind == "phrase"
+            and 0 < at < len(spelt) - 1 else word for at, word in enumerate(spelt)]  # fmt: skip
+    if said == written:
+        return [clause]
+    other = Clause(clause.kind, " ".join(said))
+    return [other, clause] if spelt != written else [clause, other]
+
+
+def _as_said(word: str) -> str:
+    """A word as it is said aloud, where shorthand writes it otherwise (`1:1`)."""
+    found = _ONE_ON_ONE.fullmatch(word)
+    return word if found is None else "one-on-one" + found.group(1).lower()
 
 
 def _said_comparing(word: str, before: str | None, after: str | None) -> str:
