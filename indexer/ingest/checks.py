@@ -11,6 +11,7 @@ import pickle
 from pathlib import Path
 
 from indexer.core.data_folder import DataFolder
+from indexer.ingest.acronyms import FILE_NAME as ACRONYMS
 from indexer.ingest.captions import FORMATS, CaptionError, parse_captions
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
 from indexer.ingest.passage_cache import MANIFEST, REPEATED, passage_digest
@@ -18,7 +19,7 @@ from indexer.ingest.passages import Passage
 from indexer.ingest.titles_said import FILE_NAME as TITLES_SAID
 
 #: Files of the passage cache that remember what was found, and the table each holds.
-REMEMBERED = {MANIFEST: "videos", REPEATED: "videos", TITLES_SAID: "talks"}
+REMEMBERED = {MANIFEST: "videos", REPEATED: "videos", TITLES_SAID: "talks", ACRONYMS: "videos"}
 
 
 def _transcript_problems(folder: Path, root: Path) -> list[str]:

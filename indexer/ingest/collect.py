@@ -23,6 +23,7 @@ from indexer.core import workers
 from indexer.core.data_folder import DataFolder
 from indexer.core.statuses import OK, UNKNOWN
 from indexer.core.talks import NoteWarning, Talk, VideoRef
+from indexer.ingest.acronyms import Found, acronyms_said
 from indexer.ingest.captions import CaptionError
 from indexer.ingest.fetching import Fetched, Fetcher, FetchFailed
 from indexer.ingest.notes_cache import FILE_NAME as NOTES_CACHE
@@ -75,6 +76,8 @@ class Collection:
     repeated: dict[str, frozenset[int]] = field(default_factory=dict)
     #: the talks whose transcripts say none of their title's words (`titles_said`)
     title_unsaid: frozenset[str] = frozenset()
+    #: per talk, the acronyms its notes and passages spell out (`acronyms`)
+    acronyms: dict[str, Found] = field(default_factory=dict)
     #: the vectors to index with the talks (`ingest.vectors.Meaning`); None: keywords only
     meaning: Meaning | None = None
 
@@ -168,6 +171,8 @@ def sync_transcripts(
     cache.save()
     _find_same_transcripts(collection, store)
     _warn_of_unsaid_titles(collection, folder)
+    collection.acronyms = acronyms_said(collection.talks, collection.passages,
+                                        collection.passage_digests, folder.index / "passages")
     return collection
 
 

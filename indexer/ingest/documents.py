@@ -53,6 +53,9 @@ def talk_record(talk: Talk, collection: Collection) -> dict:
         record["same_transcript_as"] = same
     if talk.id in collection.title_unsaid:
         record["title_unsaid"] = True
+    acronyms = collection.acronyms.get(talk.id)
+    if acronyms:
+        record["acronyms"] = acronyms
     record["section"] = list(talk.section)
     record["keywords"] = list(talk.keywords)
     return record

@@ -37,6 +37,7 @@ from indexer.engines.protocol import (
     Plan,
 )
 from indexer.engines.vocabulary import Vocabulary
+from indexer.search.acronyms import acronyms_of, stands_for
 from indexer.search.highlight import Marks
 from indexer.search.query import (
     DATE_FIELDS,
@@ -111,6 +112,7 @@ class Planner:
         self._slips = self._name_slips(query.together, fields)
         query.notices.extend(f"Also searching for {' '.join(name)}, a speaker's name close to "
                              f"{' '.join(typed)}." for typed, name in self._slips.values())
+        query.notices.extend(self._spell_out_acronyms(query))
         corrections: dict[str, str] = {}
         expansions: dict[str, list[str]] = {}
         groups = tuple(
@@ -152,6 +154,23 @@ class Planner:
             for group in query.groups for clause in group if _marked_whole(clause)
         ))  # fmt: skip
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
+
+    def _spell_out_acronyms(self, query: Query) -> list[str]:
+        """Each acronym typed is also searched as the talks spell it out (`PMF`: "product
+        market fit"), which is how many of them say it; the notices say so."""
+        table = acronyms_of(self.engine)
+        notices = []
+        for group in query.groups if table else []:
+            for clause in [clause for clause in group if clause.kind == "word"]:
+                acronym, forms = stands_for(table, clause.text)
+                added = [form for form in map(Clause, ["phrase"] * len(forms), forms)
+                         if form not in group]  # fmt: skip
+                if added:
+                    group.extend(added)
+                    said = " or ".join(f"“{form.text}”" for form in added)
+                    notices.append(f"Also searching for {said}, as the talks spell out "
+                                   f"{acronym.upper()}.")
+        return notices
 
     # -- filters --------------------------------------------------------------------------
 

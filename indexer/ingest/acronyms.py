@@ -1,0 +1,179 @@
+"""Acronyms and the words they stand for, as the talks themselves spell them out.
+
+People type `PMF` or `GTM`; a speaker often says "product-market fit" or "go to market"
+instead, and a search for the acronym alone would miss them. Speakers and note-takers
+say both now and then ("you need solid PMF, product market fit"), so the words whose
+initials spell an acronym, found a few words from it in a passage or note, are what it
+stands for. Each talk's record keeps what its texts say (`acronyms`); the search side adds up
+every talk's and searches the spelt-out words beside an acronym typed
+(`indexer.search.acronyms`). What each video's passages say is kept with their digests
+(`index/passages/acronyms.json`): an update reads that, not every transcript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from indexer.core.files import atomic_write
+from indexer.core.talks import Talk
+from indexer.ingest.english import english_share
+from indexer.ingest.fingerprint import code_fingerprint
+from indexer.ingest.passage_cache import PassagesByVideo
+
+FILE_NAME = "acronyms.json"
+#: Changes when finding acronyms changes: every video is read again.
+CODE = code_fingerprint("indexer.ingest.acronyms")
+#: Two letters spell too many runs of words by chance ("AI": "about it", "as I").
+SHORTEST = 3
+LONGEST = 6
+#: An acronym as common in English as a word (`CEO`, `DNA`, `NASA`, and `ART` or `ICE`,
+#: which are words) is searched as typed: talks say it as it is written.
+COMMON_SHARE = 1e-5
+#: Evidence that one spells out the other: the two in one text, or one in brackets
+#: right after the other ("ideal customer profile (ICP)"), which says it outright.
+SAID_TOGETHER = 1
+BRACKETED = 2
+#: Small words a spelt-out form may hold without a letter of their own ("objectives and
+#: key results"), or with one ("go to market", "jobs to be done").
+JOINERS = frozenset({"a", "an", "and", "as", "at", "be", "by", "for", "in", "of", "on", "or",
+                     "the", "to", "with"})  # fmt: skip
+#: At most this many words between an acronym and its form: a run of words a passage
+#: says a minute away spells an acronym's letters by chance ("could make sure": CMS).
+NEAR = 6
+#: Most spelt-out forms kept per talk: a bound on a hostile notes file.
+MOST_PER_TALK = 64
+
+_ACRONYM = re.compile(rf"(?<![\w'\u2019&./-])([A-Z]{{{SHORTEST},{LONGEST}}})(?:'?s)?"
+                      r"(?![\w'\u2019&/-])")
+_WORD = re.compile(r"[^\W\d_]+")
+
+#: acronym (lowercase) -> spelt-out form (lowercase words) -> evidence
+Found = dict[str, dict[str, int]]
+
+
+def found_in(text: str) -> Found:
+    """The acronyms of a text that the same text spells out, with the evidence for each
+    form (`SAID_TOGETHER`, or `BRACKETED`)."""
+    acronyms = {match.group(1) for match in _ACRONYM.finditer(text)}
+    if not acronyms:
+        return {}
+    words = list(_WORD.finditer(text))
+    found: Found = {}
+    for acronym in acronyms:
+        at = [number for number, word in enumerate(words)
+              if word.group().removesuffix("s") == acronym]  # fmt: skip
+        for first, last in _spellings(acronym.lower(), words):
+            if not any(first - NEAR - 1 <= one <= last + NEAR + 1 for one in at):
+                continue
+            form = " ".join(match.group().lower() for match in words[first : last + 1])
+            bracketed = _bracketed(text, acronym, words[first].start(), words[last].end())
+            kept = found.setdefault(acronym.lower(), {})
+            kept[form] = max(kept.get(form, 0), BRACKETED if bracketed else SAID_TOGETHER)
+    return found
+
+
+def _spellings(acronym: str, words: list[re.Match[str]]) -> Iterable[tuple[int, int]]:
+    """The runs of words (first and last index) whose initials spell the acronym, small
+    words between them allowed."""
+    said = [match.group() for match in words]
+    for first, word in enumerate(said):
+        if not _starts(word, acronym[0]) or word.lower() in JOINERS:
+            continue
+        letter, at = 1, first + 1
+        while letter < len(acronym) and at < len(said):
+            word = said[at]
+            if _starts(word, acronym[letter]):
+                letter += 1
+            elif word.lower() not in JOINERS:
+                break
+            at += 1
+        last = at - 1
+        if letter == len(acronym) and said[last].lower() not in JOINERS:
+            yield first, last
+
+
+def _starts(word: str, letter: str) -> bool:
+    """True for a word that may stand for a letter: two letters or more, not itself in
+    capitals (an acronym, or a text written in capitals)."""
+    return len(word) >= 2 and word[0].lower() == letter and not word.isupper()
+
+
+def _bracketed(text: str, acronym: str, start: int, end: int) -> bool:
+    """True when the acronym stands in brackets right after the form ("ideal customer
+    profile (ICP)"), or the form right after the acronym ("ICP (ideal customer profile)")."""
+    written = re.escape(acronym) + r"(?:'?s)?"
+    if re.match(r"\s*\(\s*" + written + r"\s*\)", text[end:]):
+        return True
+    return bool(re.search(written + r"\s*\(\s*$", text[max(0, start - LONGEST - 8) : start])
+                and re.match(r"\s*\)", text[end:]))
+
+
+def merged(found: Iterable[Found]) -> Found:
+    """Several texts' findings as one: a form's evidence adds up over the texts."""
+    total: Found = {}
+    for one in found:
+        for acronym, forms in one.items():
+            kept = total.setdefault(acronym, {})
+            for form, evidence in forms.items():
+                kept[form] = kept.get(form, 0) + evidence
+    return total
+
+
+def acronyms_said(talks: Sequence[Talk], passages: PassagesByVideo, digests: dict[str, str],
+                    folder: Path) -> dict[str, Found]:  # fmt: skip
+    """Per talk (by id), the acronyms its notes and passages spell out, without those as
+    common as English words; reading again only the videos whose passages changed since
+    (`folder`: where each video's findings are kept)."""
+    last = _read(folder / FILE_NAME)
+    kept: dict[str, list] = {}
+    spelt: dict[str, Found] = {}
+    for talk in talks:
+        found = [found_in(text) for text in (talk.title, talk.description,
+                                             *(note.text for note in talk.notes))]  # fmt: skip
+        for video in talk.videos:
+            video_id = video.video_id
+            if video_id not in kept and passages.count_of(video_id):
+                digest = digests.get(video_id, "")
+                remembered = last.get(video_id)
+                if isinstance(remembered, list) and len(remembered) == 2 and (
+                        remembered[0] == digest):
+                    kept[video_id] = remembered
+                else:
+                    said = merged(found_in(passage.text) for passage in passages.peek(video_id))
+                    kept[video_id] = [digest, said]
+            if video_id in kept:
+                found.append(kept[video_id][1])
+        uncommon = _uncommon(merged(found))
+        if uncommon:
+            spelt[talk.id] = uncommon
+    if kept != last:
+        with contextlib.suppress(OSError):  # without it the next update reads them again
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(folder / FILE_NAME, json.dumps({"code": CODE, "videos": kept}))
+    return spelt
+
+
+def _uncommon(found: Found) -> Found:
+    """Without acronyms as common as English words; at most MOST_PER_TALK forms, the
+    best evidenced first."""
+    forms = sorted(((evidence, acronym, form) for acronym, said in found.items()
+                    if english_share(acronym) < COMMON_SHARE
+                    for form, evidence in said.items()), reverse=True)[:MOST_PER_TALK]  # fmt: skip
+    kept: Found = {}
+    for evidence, acronym, form in sorted(forms, key=lambda one: (one[1], one[2])):
+        kept.setdefault(acronym, {})[form] = evidence
+    return kept
+
+
+def _read(path: Path) -> dict:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored["code"] == CODE and isinstance(stored["videos"], dict):
+            return dict(stored["videos"])
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return {}

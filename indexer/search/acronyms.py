@@ -1,0 +1,78 @@
+"""What an acronym typed stands for in the talks indexed, so both are searched.
+
+Each talk's record says which acronyms its notes and passages spell out, and how
+surely (`indexer.ingest.acronyms`); added up over every talk, a form said at least
+twice, or the only form an acronym has, is what the acronym stands for. The sums are
+made once per index generation an engine serves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from weakref import WeakKeyDictionary
+
+from indexer.core.analysis import stem
+from indexer.engines.protocol import Engine
+
+#: The evidence (`indexer.ingest.acronyms`) a form needs beside others: an acronym
+#: spelt out once by chance ("BMI: but most important") is not what it stands for.
+MIN_EVIDENCE = 2
+#: Forms searched per acronym at most (`YOLO`: you only live once, you only look once).
+MOST_FORMS = 3
+
+_WORD = re.compile(r"[^\W\d_]+")
+_TABLES: WeakKeyDictionary[Engine, tuple[str, dict[str, tuple[str, ...]]]] = (
+    WeakKeyDictionary()
+)
+
+
+def acronym_table(records: Iterable[dict]) -> dict[str, tuple[str, ...]]:
+    """Per acronym (lowercase), the forms it stands for, best evidenced first; forms of
+    one stem are one (`ideal customer profiles`)."""
+    evidence: defaultdict[str, defaultdict[tuple[str, ...], defaultdict[str, float]]] = (
+        defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    )
+    for record in records:
+        spelt = record.get("acronyms")
+        if not isinstance(spelt, dict):
+            continue
+        for acronym, forms in spelt.items():
+            if not isinstance(forms, dict):
+                continue
+            for form, weight in forms.items():
+                if isinstance(form, str) and isinstance(weight, int | float) and form.strip():
+                    key = tuple(stem(word) for word in _WORD.findall(form.lower()))
+                    evidence[acronym][key][form] += weight
+    table: dict[str, tuple[str, ...]] = {}
+    for acronym, forms in evidence.items():
+        ranked = sorted(((sum(said.values()), min(said, key=lambda form: (-said[form], form)))
+                         for said in forms.values()),
+                        key=lambda one: (-one[0], one[1]))  # fmt: skip
+        kept = [form for weight, form in ranked if weight >= MIN_EVIDENCE][:MOST_FORMS]
+        if not kept and len(ranked) == 1:
+            kept = [ranked[0][1]]
+        if kept:
+            table[acronym] = tuple(kept)
+    return table
+
+
+def acronyms_of(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """`acronym_table` of the records of the generation the engine serves, summed once."""
+    generation = engine.generation()
+    cached = _TABLES.get(engine)
+    if cached is None or cached[0] != generation:
+        cached = (generation, acronym_table(engine.records()))
+        _TABLES[engine] = cached
+    return cached[1]
+
+
+def stands_for(table: dict[str, tuple[str, ...]], word: str) -> tuple[str, tuple[str, ...]]:
+    """The acronym a word typed is (`OKRs` is `okr`) and what it stands for, if the talks
+    spell it out; else the word and nothing."""
+    lowered = word.lower()
+    for acronym in (lowered, lowered[:-1] if lowered.endswith("s") else lowered):
+        if acronym in table:
+            return acronym, table[acronym]
+    return lowered, ()

@@ -1,0 +1,169 @@
+"""An acronym typed is also searched as the talks spell it out: `PMF` finds the talk
+saying "product-market fit" and never "PMF". What the talks spell out is found in
+their own words, kept in each talk's record and remembered per transcript."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+from indexer.core.data_folder import DataFolder
+from indexer.core.talks import Talk, VideoRef
+from indexer.engines import open_engine
+from indexer.ingest import acronyms, ingest
+from indexer.ingest.acronyms import BRACKETED, SAID_TOGETHER, acronyms_said, found_in
+from indexer.ingest.checks import cache_problems
+from indexer.ingest.passage_cache import PassagesByVideo
+from indexer.ingest.passages import Passage
+from indexer.search import search
+from indexer.search.acronyms import acronym_table, stands_for
+
+NOTES = """# Talks
+
+## Finding fit
+
+[Video](https://youtu.be/FFFFFFFFFFF)
+
+## A decade of search
+
+[Video](https://youtu.be/DDDDDDDDDDD)
+
+## Harbour lights
+
+[Video](https://youtu.be/HHHHHHHHHHH)
+"""
+SAID = {
+    "FFFFFFFFFFF": ["Tonight: how we got to PMF, product market fit, in two years.",
+                    "And we found it again with PMF later."],
+    "DDDDDDDDDDD": ["Finding product-market fit took us a decade.", "Then it was easy."],
+    "HHHHHHHHHHH": ["The lamps burn all night.", "Ships pass the rocks safely."],
+}  # fmt: skip
+
+
+def _write(root: Path, said: dict[str, list[str]] = SAID) -> DataFolder:
+    (root / "notes").mkdir(exist_ok=True)
+    (root / "notes" / "talks.md").write_text(NOTES, encoding="utf-8")
+    (root / "transcripts").mkdir(exist_ok=True)
+    for video_id, lines in said.items():
+        snippets = [{"text": text, "start": 60.0 * at, "duration": 5.0}
+                    for at, text in enumerate(lines)]  # fmt: skip
+        (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets))
+    return DataFolder(root)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("you need solid PMF, product market fit, to grow", {"pmf": {"product market fit": 1}}),
+    ("our ideal customer profile (ICP) is narrow", {"icp": {"ideal customer profile": 2}}),
+    ("the ICP (ideal customer profile) is narrow", {"icp": {"ideal customer profile": 2}}),
+    # small words between, with a letter of their own or none; plurals; compounds
+    ("we set OKRs, objectives and key results", {"okr": {"objectives and key results": 1}}),
+    ("Jobs-to-be-Done, or JTBD", {"jtbd": {"jobs to be done": 1}}),
+    # a run spelling the letters far from the acronym, or of one-letter words, is chance
+    ("the CMS was down so we could check every page by hand and make sure", {}),
+    ("we could make sure of it, I mean truly and really and utterly sure, CMS", {}),
+    ("RCS is a more secure SMS", {}),
+    ("WE COULD MAKE SURE THE CMS WORKS", {}),  # capitals: no word stands for a letter
+    ("AI, artificial intelligence", {}),  # two letters spell too much by chance
+])  # fmt: skip
+def test_an_acronym_is_spelt_out_by_the_words_beside_it(text, found):
+    assert found_in(text) == found
+    assert SAID_TOGETHER < BRACKETED
+
+
+def _talk(video_id: str, *notes: str) -> Talk:
+    from indexer.core.talks import NoteItem
+
+    return Talk(id=video_id.lower(), title="A talk", source="talks.md", line=1,
+                videos=(VideoRef(video_id, "youtube", f"https://youtu.be/{video_id}"),),
+                notes=tuple(NoteItem(text, line) for line, text in enumerate(notes, 3)))
+
+
+def test_an_acronym_as_common_as_an_english_word_is_left_out(tmp_path):
+    """ART is a word: typed, it is searched as written."""
+    passages = PassagesByVideo()
+    passages["AAAAAAAAAAA"] = [Passage(0.0, 5.0, "ART, antiretroviral therapy, and PMF, "
+                                                 "product market fit")]
+    spelt = acronyms_said([_talk("AAAAAAAAAAA")], passages, {}, tmp_path)
+    assert spelt == {"aaaaaaaaaaa": {"pmf": {"product market fit": 1}}}
+
+
+def test_notes_spell_out_acronyms_too(tmp_path):
+    talk = _talk("NNNNNNNNNNN", "Our DRI (directly responsible individual) owns it")
+    assert acronyms_said([talk], PassagesByVideo(), {}, tmp_path) == {
+        "nnnnnnnnnnn": {"dri": {"directly responsible individual": BRACKETED}}}
+
+
+def test_what_a_transcript_spells_out_is_remembered_until_it_changes(tmp_path, monkeypatch):
+    folder = _write(tmp_path)
+    first = ingest(folder).acronyms
+    assert first == {"talks-finding-fit": {"pmf": {"product market fit": 1}}}
+    read: list[str] = []
+    finding = acronyms.found_in
+    monkeypatch.setattr(acronyms, "found_in", lambda text: read.append(text) or finding(text))
+    assert ingest(folder).acronyms == first
+    assert not any("lamps" in text or "took us" in text for text in read)
+    _write(tmp_path, {**SAID, "DDDDDDDDDDD": ["Our GTM, go to market, took a decade."]})
+    assert ingest(folder).acronyms == {**first,
+                                        "talks-a-decade-of-search": {"gtm": {"go to market": 1}}}
+    assert any("Our GTM" in text for text in read)
+    assert not any("lamps" in text for text in read)
+
+
+def test_a_damaged_record_of_what_was_spelt_out_is_reported_and_read_again(tmp_path):
+    folder = _write(tmp_path)
+    first = ingest(folder).acronyms
+    assert cache_problems(folder) == []
+    (folder.index / "passages" / acronyms.FILE_NAME).write_text('{"code": "x", "videos": []}')
+    assert cache_problems(folder) == [f"index/passages/{acronyms.FILE_NAME}: not a list of videos"]
+    assert ingest(folder).acronyms == first
+    assert cache_problems(folder) == []
+
+
+def test_what_an_acronym_stands_for_adds_up_every_talks_evidence():
+    records = [
+        {"acronyms": {"pmf": {"product market fit": 1}, "bmi": {"body mass index": 1}}},
+        {"acronyms": {"pmf": {"product-market fit": 1}, "bmi": {"but most important": 1}}},
+        {"acronyms": {"icp": {"ideal customer profiles": 1}}},
+        {"acronyms": {"icp": {"ideal customer profile": 1}, "aeo": {"another form": 1}}},
+        {"acronyms": {"aeo": {"answer engine optimization": 2}}},
+        # what a damaged or hostile record holds is passed over
+        {"acronyms": "pmf"}, {"acronyms": {"pmf": ["x"]}}, {"acronyms": {"pmf": {"": 5}}},
+        {"acronyms": {"pmf": {"made up": "many"}}}, {},
+    ]  # fmt: skip
+    assert acronym_table(records) == {
+        "pmf": ("product market fit",),  # written two ways, one form said twice
+        "icp": ("ideal customer profile",),  # forms of one stem are one
+        "aeo": ("answer engine optimization",),  # said twice, beside one said once
+        # bmi: two forms said once each, neither is what it stands for
+    }
+
+
+def test_an_acronym_typed_in_any_case_or_plural_is_found():
+    table = {"okr": ("objectives and key results",)}
+    assert stands_for(table, "OKRs") == ("okr", ("objectives and key results",))
+    assert stands_for(table, "okr") == ("okr", ("objectives and key results",))
+    assert stands_for(table, "oak") == ("oak", ())
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "typesense"])
+def test_an_acronym_typed_finds_the_talks_spelling_it_out(request, tmp_path, engine_name):
+    root = tmp_path / "data"
+    root.mkdir()
+    _write(root)
+    if engine_name == "typesense":
+        request.getfixturevalue("typesense_node").settings_file(root)
+    assert CliRunner().invoke(main, ["index", "--offline", "--data", str(root)]).exit_code == 0
+    engine = open_engine(DataFolder(root), engine_name)
+    try:
+        result = search(engine, "pmf", mode="keyword")
+        found = {item["talk"]["title"]: item["moments"][0]["text"] for item in result["results"]}
+        assert set(found) == {"Finding fit", "A decade of search"}
+        assert "product-market fit" in found["A decade of search"]
+        assert "Also searching for “product market fit”, as the talks spell out PMF." in (
+            result["notices"])
+        assert [item["talk"]["title"] for item in search(engine, "lamps", mode="keyword")[
+            "results"]] == ["Harbour lights"]  # fmt: skip
+    finally:
+        engine.close()
