@@ -64,7 +64,12 @@ def _write(root: Path, said: dict[str, list[str]] = SAID) -> DataFolder:
     ("the CMS was down so we could check every page by hand and make sure", {}),
     ("we could make sure of it, I mean truly and really and utterly sure, CMS", {}),
     ("RCS is a more secure SMS", {}),
+    ("we're still stuck on RSS", {}),  # a contraction is one word: not `re`
+    ("we appreciate and amend AAA", {}),  # `and` gives no letter
+    # letters from stop words: as often chance as not, so it counts half
+    ("use an LLM like let me show you", {"llm": {"like let me": SAID_TOGETHER / 2}}),
     ("WE COULD MAKE SURE THE CMS WORKS", {}),  # capitals: no word stands for a letter
+    ("PAH's, the aromatic hydrocarbons", {}),
     ("AI, artificial intelligence", {}),  # two letters spell too much by chance
 ])  # fmt: skip
 def test_an_acronym_is_spelt_out_by_the_words_beside_it(text, found):
@@ -128,6 +133,7 @@ def test_what_an_acronym_stands_for_adds_up_every_talks_evidence():
         {"acronyms": {"icp": {"ideal customer profiles": 1}}},
         {"acronyms": {"icp": {"ideal customer profile": 1}, "aeo": {"another form": 1}}},
         {"acronyms": {"aeo": {"answer engine optimization": 2}}},
+        {"acronyms": {"llm": {"like let me": 0.5}}},
         # what a damaged or hostile record holds is passed over
         {"acronyms": "pmf"}, {"acronyms": {"pmf": ["x"]}}, {"acronyms": {"pmf": {"": 5}}},
         {"acronyms": {"pmf": {"made up": "many"}}}, {},
@@ -136,7 +142,8 @@ def test_what_an_acronym_stands_for_adds_up_every_talks_evidence():
         "pmf": ("product market fit",),  # written two ways, one form said twice
         "icp": ("ideal customer profile",),  # forms of one stem are one
         "aeo": ("answer engine optimization",),  # said twice, beside one said once
-        # bmi: two forms said once each, neither is what it stands for
+        # bmi: two forms said once each, neither is what it stands for; llm: its only
+        # form spelt out by stop words, once
     }
 
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from indexer.core.analysis import fold, is_stop_word
 from indexer.core.files import atomic_write
 from indexer.core.talks import Talk
 from indexer.ingest.english import english_share
@@ -26,21 +27,25 @@ from indexer.ingest.passage_cache import PassagesByVideo
 
 FILE_NAME = "acronyms.json"
 #: Changes when finding acronyms changes: every video is read again.
-CODE = code_fingerprint("indexer.ingest.acronyms")
+CODE = code_fingerprint("indexer.ingest.acronyms", "indexer.core.analysis")
 #: Two letters spell too many runs of words by chance ("AI": "about it", "as I").
 SHORTEST = 3
 LONGEST = 6
 #: An acronym as common in English as a word (`CEO`, `DNA`, `NASA`, and `ART` or `ICE`,
 #: which are words) is searched as typed: talks say it as it is written.
 COMMON_SHARE = 1e-5
-#: Evidence that one spells out the other: the two in one text, or one in brackets
-#: right after the other ("ideal customer profile (ICP)"), which says it outright.
-SAID_TOGETHER = 1
-BRACKETED = 2
+#: Evidence that one spells out the other: the two a few words apart, or one in
+#: brackets right after the other ("ideal customer profile (ICP)"), which says it outright.
+SAID_TOGETHER = 1.0
+BRACKETED = 2.0
+#: A form with letters from stop words other than joiners ("like let me": LLM) is as
+#: often chance as not: its evidence counts this much.
+STOP_WORDS_SHARE = 0.5
 #: Small words a spelt-out form may hold without a letter of their own ("objectives and
-#: key results"), or with one ("go to market", "jobs to be done").
+#: key results"), or with one ("go to market", "jobs to be done") unless `LETTERLESS`.
 JOINERS = frozenset({"a", "an", "and", "as", "at", "be", "by", "for", "in", "of", "on", "or",
                      "the", "to", "with"})  # fmt: skip
+LETTERLESS = frozenset({"a", "an", "and", "the", "with"})
 #: At most this many words between an acronym and its form: a run of words a passage
 #: says a minute away spells an acronym's letters by chance ("could make sure": CMS).
 NEAR = 6
@@ -49,10 +54,11 @@ MOST_PER_TALK = 64
 
 _ACRONYM = re.compile(rf"(?<![\w'\u2019&./-])([A-Z]{{{SHORTEST},{LONGEST}}})(?:'?s)?"
                       r"(?![\w'\u2019&/-])")
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")  # a contraction is one word
+_PLURAL = re.compile(r"(?:['\u2019]?s)$")
 
 #: acronym (lowercase) -> spelt-out form (lowercase words) -> evidence
-Found = dict[str, dict[str, int]]
+Found = dict[str, dict[str, float]]
 
 
 def found_in(text: str) -> Found:
@@ -65,41 +71,53 @@ def found_in(text: str) -> Found:
     found: Found = {}
     for acronym in acronyms:
         at = [number for number, word in enumerate(words)
-              if word.group().removesuffix("s") == acronym]  # fmt: skip
-        for first, last in _spellings(acronym.lower(), words):
+              if _PLURAL.sub("", word.group()) == acronym]  # fmt: skip
+        for first, last, lettered in _spellings(acronym.lower(), words):
             if not any(first - NEAR - 1 <= one <= last + NEAR + 1 for one in at):
                 continue
             form = " ".join(match.group().lower() for match in words[first : last + 1])
             bracketed = _bracketed(text, acronym, words[first].start(), words[last].end())
+            evidence = BRACKETED if bracketed else SAID_TOGETHER
+            if any(_stop_word(words[number].group()) for number in lettered):
+                evidence *= STOP_WORDS_SHARE
             kept = found.setdefault(acronym.lower(), {})
-            kept[form] = max(kept.get(form, 0), BRACKETED if bracketed else SAID_TOGETHER)
+            kept[form] = max(kept.get(form, 0.0), evidence)
     return found
 
 
-def _spellings(acronym: str, words: list[re.Match[str]]) -> Iterable[tuple[int, int]]:
-    """The runs of words (first and last index) whose initials spell the acronym, small
-    words between them allowed."""
+def _spellings(acronym: str, words: list[re.Match[str]]
+               ) -> Iterable[tuple[int, int, list[int]]]:  # fmt: skip
+    """The runs of words (first and last index, and the words giving a letter) whose
+    initials spell the acronym, small words between them allowed."""
     said = [match.group() for match in words]
     for first, word in enumerate(said):
         if not _starts(word, acronym[0]) or word.lower() in JOINERS:
             continue
-        letter, at = 1, first + 1
-        while letter < len(acronym) and at < len(said):
+        lettered, at = [first], first + 1
+        while len(lettered) < len(acronym) and at < len(said):
             word = said[at]
-            if _starts(word, acronym[letter]):
-                letter += 1
+            if _starts(word, acronym[len(lettered)]):
+                lettered.append(at)
             elif word.lower() not in JOINERS:
                 break
             at += 1
         last = at - 1
-        if letter == len(acronym) and said[last].lower() not in JOINERS:
-            yield first, last
+        if len(lettered) == len(acronym) and said[last].lower() not in JOINERS:
+            yield first, last, lettered
+
+
+def _stop_word(word: str) -> bool:
+    """True for a stop word other than the joiners (`to` in "go to market")."""
+    plain = fold(word).replace("'", "").replace("\u2019", "")
+    return plain not in JOINERS and is_stop_word(plain)
 
 
 def _starts(word: str, letter: str) -> bool:
-    """True for a word that may stand for a letter: two letters or more, not itself in
-    capitals (an acronym, or a text written in capitals)."""
-    return len(word) >= 2 and word[0].lower() == letter and not word.isupper()
+    """True for a word that may stand for a letter: two letters or more, not a small
+    word that never does (`LETTERLESS`), not itself in capitals (an acronym, or a text
+    written in capitals)."""
+    return (len(word) >= 2 and word[0].lower() == letter
+            and not _PLURAL.sub("", word).isupper() and word.lower() not in LETTERLESS)  # fmt: skip
 
 
 def _bracketed(text: str, acronym: str, start: int, end: int) -> bool:

@@ -2,8 +2,8 @@
 
 Each talk's record says which acronyms its notes and passages spell out, and how
 surely (`indexer.ingest.acronyms`); added up over every talk, a form said at least
-twice, or the only form an acronym has, is what the acronym stands for. The sums are
-made once per index generation an engine serves.
+twice, or the only form an acronym has, said once, is what the acronym stands for.
+The sums are made once per index generation an engine serves.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from indexer.engines.protocol import Engine
 
 #: The evidence (`indexer.ingest.acronyms`) a form needs beside others: an acronym
 #: spelt out once by chance ("BMI: but most important") is not what it stands for.
-MIN_EVIDENCE = 2
+MIN_EVIDENCE = 2.0
+#: What an acronym's only form needs: said beside it once, in words other than stop
+#: words ("LLM: like let me" is chance).
+ONLY_FORM_EVIDENCE = 1.0
 #: Forms searched per acronym at most (`YOLO`: you only live once, you only look once).
 MOST_FORMS = 3
 
@@ -51,7 +54,7 @@ def acronym_table(records: Iterable[dict]) -> dict[str, tuple[str, ...]]:
                          for said in forms.values()),
                         key=lambda one: (-one[0], one[1]))  # fmt: skip
         kept = [form for weight, form in ranked if weight >= MIN_EVIDENCE][:MOST_FORMS]
-        if not kept and len(ranked) == 1:
+        if not kept and len(ranked) == 1 and ranked[0][0] >= ONLY_FORM_EVIDENCE:
             kept = [ranked[0][1]]
         if kept:
             table[acronym] = tuple(kept)
