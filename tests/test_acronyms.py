@@ -4,9 +4,12 @@ their own words, kept in each talk's record and remembered per transcript."""
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.cli import main
 from indexer.core.data_folder import DataFolder
@@ -75,6 +78,39 @@ def _write(root: Path, said: dict[str, list[str]] = SAID) -> DataFolder:
 def test_an_acronym_is_spelt_out_by_the_words_beside_it(text, found):
     assert found_in(text) == found
     assert SAID_TOGETHER < BRACKETED
+
+
+LETTER_WORDS = {"i": ["international", "ideal"], "c": ["commission", "customer"],
+                "a": ["atlantic"], "t": ["tunas", "to"], "o": ["objectives", "of"],
+                "k": ["key"], "r": ["results"], "p": ["profile", "pie"]}
+JOINING = ["of", "for", "the", "to", "and", "a"]
+FILLER = ["pie", "(", ")", ",", "rain", "OKR", "tunas"]
+
+
+@st.composite
+def spelt_near(draw) -> str:
+    """Runs of words spelling ICCAT, OKR or ICP with joiners between their letters, amid
+    filler and the acronyms, some near and some far."""
+    spoken: list[str] = []
+    for _ in range(draw(st.integers(1, 4))):
+        acronym = draw(st.sampled_from(["ICCAT", "OKR", "ICP"]))
+        spoken += draw(st.lists(st.sampled_from(FILLER), max_size=8))
+        for letter in acronym.lower():
+            spoken += draw(st.lists(st.sampled_from(JOINING), max_size=2))
+            spoken.append(draw(st.sampled_from(LETTER_WORDS[letter])))
+        spoken += draw(st.lists(st.sampled_from(FILLER), max_size=10))
+        spoken.append(draw(st.sampled_from([acronym, acronym + "s", acronym + "'s"])))
+    return " ".join(spoken)
+
+
+@settings(max_examples=400, deadline=None)
+@given(spelt_near())
+def test_reading_only_near_an_acronym_finds_what_reading_every_word_finds(text):
+    """The fast path reads the words where a form near an acronym may begin; the plain
+    one tries every word of the text."""
+    with mock.patch.object(acronyms, "_starts_near", lambda at: range(len(text))):
+        everywhere = found_in(text)
+    assert found_in(text) == everywhere
 
 
 def _talk(video_id: str, *notes: str) -> Talk:

@@ -46,6 +46,8 @@ STOP_WORDS_SHARE = 0.5
 JOINERS = frozenset({"a", "an", "and", "as", "at", "be", "by", "for", "in", "of", "on", "or",
                      "the", "to", "with"})  # fmt: skip
 LETTERLESS = frozenset({"a", "an", "and", "the", "with"})
+#: Joiners in a row at most ("commission for the conservation": ICCAT).
+MOST_JOINERS = 2
 #: At most this many words between an acronym and its form: a run of words a passage
 #: says a minute away spells an acronym's letters by chance ("could make sure": CMS).
 NEAR = 6
@@ -72,7 +74,7 @@ def found_in(text: str) -> Found:
     for acronym in acronyms:
         at = [number for number, word in enumerate(words)
               if _PLURAL.sub("", word.group()) == acronym]  # fmt: skip
-        for first, last, lettered in _spellings(acronym.lower(), words):
+        for first, last, lettered in _spellings(acronym.lower(), words, _starts_near(at)):
             if not any(first - NEAR - 1 <= one <= last + NEAR + 1 for one in at):
                 continue
             form = " ".join(match.group().lower() for match in words[first : last + 1])
@@ -85,12 +87,21 @@ def found_in(text: str) -> Found:
     return found
 
 
-def _spellings(acronym: str, words: list[re.Match[str]]
+def _starts_near(at: list[int]) -> list[int]:
+    """Where a form NEAR an acronym written at these words may begin: the text's other
+    words are never read, so a long text costs in proportion to its length."""
+    reach = NEAR + LONGEST * (MOST_JOINERS + 1)  # a form's words at most, past NEAR
+    return sorted({first for one in at
+                   for first in range(max(0, one - reach), one + NEAR + 2)})  # fmt: skip
+
+
+def _spellings(acronym: str, words: list[re.Match[str]], starts: Iterable[int]
                ) -> Iterable[tuple[int, int, list[int]]]:  # fmt: skip
-    """The runs of words (first and last index, and the words giving a letter) whose
-    initials spell the acronym, small words between them allowed."""
+    """The runs of words beginning at `starts` (first and last index, and the words
+    giving a letter) whose initials spell the acronym, small words between them allowed."""
     said = [match.group() for match in words]
-    for first, word in enumerate(said):
+    for first in starts:
+        word = said[first] if first < len(said) else ""
         if not _starts(word, acronym[0]) or word.lower() in JOINERS:
             continue
         lettered, at = [first], first + 1
@@ -98,7 +109,7 @@ def _spellings(acronym: str, words: list[re.Match[str]]
             word = said[at]
             if _starts(word, acronym[len(lettered)]):
                 lettered.append(at)
-            elif word.lower() not in JOINERS:
+            elif word.lower() not in JOINERS or at - lettered[-1] > MOST_JOINERS:
                 break
             at += 1
         last = at - 1
