@@ -329,10 +329,15 @@ def test_a_quoted_comparison_is_found_as_written_or_as_said(typed, either):
      ["run a good one-on-one"]),
     ('"weekly 1:1"', [['"weekly one-on-one"', '"weekly 1:1"']], []),
     ("1:12 1:1*", [["1:12"], ["1:1*"]], []),  # a ratio, a prefix: as typed
+    ("$100M ARR", [['"100 million"', "100m"], ["arr"]], ["100 million ARR"]),
+    ("2.5b", [['"2.5 billion"', "2.5b"]], []),
+    ('"$10M round"', [['"10 million round"', '"$10M round"']], []),
+    ("b2b x100m", [["b2b"], ["x100m"]], ["b2b x100m"]),  # not amounts
 ])  # fmt: skip
-def test_a_one_on_one_written_in_shorthand_is_also_found_as_said(typed, either, together):
+def test_shorthand_is_also_found_as_said(typed, either, together):
     """Captions say "one-on-one" where people write `1:1`, which as written is two ones
-    (the digits of "9-1-1"): what is meant comes first."""
+    (the digits of "9-1-1"), and "100 million" where titles write `$100M`: what is meant
+    comes first."""
     query = parse_query(typed)
     assert groups(typed) == either
     assert query.together == together

@@ -439,9 +439,9 @@ def together_engine(request, tmp_path_factory):
     machine"), one saying "machine learning" once; one saying "series A" once (then,
     minutes apart, "a series B" and "an A/B test"), one saying "series" often; one saying
     a sentence once, one saying its words often but apart; one saying "define",
-    "definitely" and "occurred"; one saying "build versus buy", "OKRs and KPIs" and
-    "one-on-ones", one saying "build" and "buy" often but apart, "VS Code" and "9-1-1":
-    on each engine."""
+    "definitely", "occurred" and "100 million"; one saying "build versus buy", "OKRs and
+    KPIs" and "one-on-ones", one saying "build" and "buy" often but apart, "VS Code",
+    "9-1-1" and "$100M": on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
@@ -456,14 +456,16 @@ def together_engine(request, tmp_path_factory):
               "UUUUUUUUUUU": {40: "it always works, ship it, ship it again, a thing always "
                                   "works, one thing works always, ship"},
               "VVVVVVVVVVV": {10: "first we define the terms", 50: "it definitely works",
-                              90: "the outage occurred twice"},
+                              90: "the outage occurred twice",
+                              380: "we crossed 100 million in ARR this year"},
               "WWWWWWWWWWW": {10: "we weighed build versus buy for months",
                               200: "we have no OKRs and few KPIs",
                               380: "my weekly one-on-ones with each report"},
               "XXXXXXXXXXX": {20: "we build our own tools", 22: "we buy the rest",
                               80: "build fast", 82: "buy time", 150: "build it",
                               152: "we buy it", 300: "we open VS Code daily",
-                              380: "in an emergency dial 9-1-1 first"}}  # fmt: skip
+                              380: "in an emergency dial 9-1-1 first",
+                              390: "they closed a $100M fund"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
 
 
@@ -481,6 +483,8 @@ def together_engine(request, tmp_path_factory):
     # a one-on-one in shorthand is found as said, not as the digits of "9-1-1"
     ("1:1", "Tooling choices", "one-on-ones"),
     ("weekly 1:1s", "Tooling choices", "weekly one-on-ones"),
+    # an amount in shorthand is found as said
+    ("$100M ARR", "Glossary", "100 million in ARR"),
 ])  # fmt: skip
 def test_words_typed_side_by_side_find_first_where_they_are_said_so(
     together_engine, query, title, said

@@ -51,6 +51,9 @@ _OTHER_SPELLING = {"vs": "versus", "versus": "vs"}
 #: A meeting of two written in shorthand (`1:1`, `1-on-1`, `1on1s`): said aloud and in
 #: captions it is "one-on-one", and read as written it is only two ones ("9-1-1").
 _ONE_ON_ONE = re.compile(r"1(?::|-on-|on)1(s?)", re.IGNORECASE)
+#: An amount written short (`$100M`, `2.5B`): said aloud, and in captions, "100 million".
+_AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)([mb])", re.IGNORECASE)
+_AMOUNTS = {"m": "million", "b": "billion"}
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -386,8 +389,9 @@ def _drop_comparing_words(query: Query) -> None:
 def _as_written_or_said(clause: Clause) -> list[Clause]:
     """A clause as typed, and as said when that is written otherwise: a phrase comparing
     two things (`"build vs buy"`) with the other spelling of its `vs` (captions say
-    "versus", descriptions write "vs."); a one-on-one written `1:1` spelt out, first, as
-    it is meant (an engine may rank by a group's first choice)."""
+    "versus", descriptions write "vs."); a one-on-one written `1:1` or an amount written
+    `$100M` spelt out, first, as it is meant (an engine may rank by a group's first
+    choice)."""
     if clause.kind == "prefix":
         return [clause]
     written = clause.text.split()
@@ -396,14 +400,20 @@ def _as_written_or_said(clause: Clause) -> list[Clause]:
             and 0 < at < len(spelt) - 1 else word for at, word in enumerate(spelt)]  # fmt: skip
     if said == written:
         return [clause]
-    other = Clause(clause.kind, " ".join(said))
-    return [other, clause] if spelt != written else [clause, other]
+    other = " ".join(said)
+    kind = "phrase" if clause.kind == "phrase" or len(words(other)) > 1 else clause.kind
+    return [Clause(kind, other), clause] if spelt != written else [clause, Clause(kind, other)]
 
 
 def _as_said(word: str) -> str:
-    """A word as it is said aloud, where shorthand writes it otherwise (`1:1`)."""
+    """A word as it is said aloud, where shorthand writes it otherwise (`1:1`, `100M`)."""
     found = _ONE_ON_ONE.fullmatch(word)
-    return word if found is None else "one-on-one" + found.group(1).lower()
+    if found is not None:
+        return "one-on-one" + found.group(1).lower()
+    found = _AMOUNT.fullmatch(word)
+    if found is not None:
+        return f"{found.group(1)} {_AMOUNTS[found.group(2).lower()]}"
+    return word
 
 
 def _said_comparing(word: str, before: str | None, after: str | None) -> str:
