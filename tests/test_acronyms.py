@@ -121,11 +121,14 @@ def _talk(video_id: str, *notes: str) -> Talk:
                 notes=tuple(NoteItem(text, line) for line, text in enumerate(notes, 3)))
 
 
-def test_an_acronym_as_common_as_an_english_word_is_left_out(tmp_path):
-    """ART is a word: typed, it is searched as written."""
+def test_an_acronym_about_as_common_as_an_english_word_is_left_out(tmp_path):
+    """ART and PLATO are words, MVP is said as written: typed, they are searched so."""
     passages = PassagesByVideo()
-    passages["AAAAAAAAAAA"] = [Passage(0.0, 5.0, "ART, antiretroviral therapy, and PMF, "
-                                                 "product market fit")]
+    passages["AAAAAAAAAAA"] = [
+        Passage(0.0, 5.0, "ART, antiretroviral therapy, and PMF, product market fit"),
+        Passage(5.0, 9.0, "PLATO: programmed logic for automated teaching operations"),
+        Passage(9.0, 15.0, "an MVP, a minimum viable product"),
+    ]
     spelt = acronyms_said([_talk("AAAAAAAAAAA")], passages, {}, tmp_path)
     assert spelt == {"aaaaaaaaaaa": {"pmf": {"product market fit": 1}}}
 

@@ -31,9 +31,11 @@ CODE = code_fingerprint("indexer.ingest.acronyms", "indexer.core.analysis")
 #: Two letters spell too many runs of words by chance ("AI": "about it", "as I").
 SHORTEST = 3
 LONGEST = 6
-#: An acronym as common in English as a word (`CEO`, `DNA`, `NASA`, and `ART` or `ICE`,
-#: which are words) is searched as typed: talks say it as it is written.
-COMMON_SHARE = 1e-5
+#: An acronym about as common in English as a rare word is searched as typed: a word
+#: (`plato`, `owl`, `gist`: "PLATO", "OWL" and "GIST" are spelt out in some talks), or
+#: an acronym talks say as it is written (`CEO`, `MVP`, `API`). Far rarer ones (`PMF`,
+#: `OKR`, `GTM`) are read only as acronyms.
+COMMON_SHARE = 1e-6
 #: Evidence that one spells out the other: the two a few words apart, or one in
 #: brackets right after the other ("ideal customer profile (ICP)"), which says it outright.
 SAID_TOGETHER = 1.0
