@@ -203,6 +203,17 @@ def test_typos_are_corrected_with_did_you_mean(index):
     assert titles(index.search("mtoh")) == ["Grace Hopper - Rear Admiral"]  # swapped letters
 
 
+def test_a_short_word_is_corrected_only_by_swapping_neighbouring_letters(index):
+    """`bgu` is `bug` typed fast; `wau` is not `was`, nor `bog` a `bug`: one other edit
+    from a short word lie many words, and a short word the talks lack is more often an
+    acronym than a typo."""
+    swapped = index.search("bgu")
+    assert swapped["suggestion"] == "bug" and titles(swapped) == ["Grace Hopper - Rear Admiral"]
+    for typed in ("wau", "bog"):
+        result = index.search(typed)
+        assert result["total"] == 0 and result["suggestion"] is None, typed
+
+
 def test_no_talk_with_every_word_falls_back_to_any_and_says_so(index):
     result = index.search("zeppelins moth")
     assert result["fallback"] is True

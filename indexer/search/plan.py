@@ -53,6 +53,10 @@ from indexer.search.query import (
 MAX_EXPANSIONS = 48
 #: Words shorter than this are not matched to the beginnings of longer words.
 MIN_LONGER = 5
+#: A word shorter than this is corrected only by swapping neighbouring letters (`gtp`:
+#: gpt): one other edit away lie too many short words (`wau`: was, way, war), and a short
+#: word the index lacks is more often an acronym than a typo.
+MIN_EDITED = 4
 #: A corrected word's matches count this much of an exact word's.
 CORRECTION_BOOST = 0.8
 #: A speaker's name as typed counts this much of a word: typing `stevens` asks for a
@@ -344,14 +348,16 @@ class Planner:
     def _suggest(self, word: str, fields: tuple[str, ...]) -> list[str]:
         """Close index words for a word the index does not have: nearest, then most frequent.
 
-        Swapped neighbouring letters, the most common typo, count as one edit.
+        Swapped neighbouring letters, the most common typo, count as one edit; the only
+        one a short word gets (`MIN_EDITED`).
         """
         swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
         for distance in (1, 2) if len(word) > 5 else (1,):
             found: Counter[str] = Counter()
             for name in (name for name in SPELLING_FIELDS if name in fields):
                 vocabulary = self.engine.vocabulary(name)
-                candidates = set(vocabulary.within(word, distance))
+                candidates = (set(vocabulary.within(word, distance))
+                              if len(word) >= MIN_EDITED else set())  # fmt: skip
                 candidates |= {swap for swap in swaps if vocabulary.frequency(swap)}
                 for candidate in candidates:
                     found[candidate] += vocabulary.frequency(candidate)
