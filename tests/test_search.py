@@ -214,6 +214,16 @@ def test_a_short_word_is_corrected_only_by_swapping_neighbouring_letters(index):
         assert result["total"] == 0 and result["suggestion"] is None, typed
 
 
+def test_a_word_typed_in_capitals_is_not_corrected_unless_the_whole_query_is(index):
+    """`mRNA` or `NANOSECNOD` beside lowercase words is spelt on purpose: an acronym or a
+    name, not a typo of a word one edit away. A query typed all in capitals says nothing."""
+    deliberate = index.search("compiler NANOSECNOD")
+    assert deliberate["suggestion"] is None and deliberate["fallback"]
+    shouted = index.search("COMPILER NANOSECNOD")
+    assert shouted["suggestion"] == "COMPILER NANOSECOND"
+    assert titles(shouted) == ["Grace Hopper - Rear Admiral"]
+
+
 def test_no_talk_with_every_word_falls_back_to_any_and_says_so(index):
     result = index.search("zeppelins moth")
     assert result["fallback"] is True

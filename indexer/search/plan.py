@@ -75,6 +75,7 @@ PAIRS_SHARE = 0.7
 #: A word this short is not taken for a misspelt name (`marty kagan`): too many names
 #: are a letter away from a short word.
 MIN_NAME_SLIP = 4
+_TYPED = re.compile(r"\S+")
 #: Filters whose words are corrected: the fields with spelling words of their own.
 CORRECTED_FILTERS = ("speaker", "title")
 
@@ -109,11 +110,13 @@ class Planner:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._slips: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
+        self._capitals: frozenset[str] = frozenset()
 
     def plan(self, text: str) -> PlannedQuery:
         query = parse_query(text or "")
         fields = scope_fields(query.scope)
         self._slips = self._name_slips(query.together, fields)
+        self._capitals = _in_capitals(query.raw)
         query.notices.extend(f"Also searching for {' '.join(name)}, a speaker's name close to "
                              f"{' '.join(typed)}." for typed, name in self._slips.values())
         query.notices.extend(self._spell_out_acronyms(query))
@@ -259,7 +262,8 @@ class Planner:
                 return [Match(tuple(parts), phrase=True)]
             return [Match((found[0],)), Match(tuple(parts), phrase=True)]
         absent = self._frequency(fields, found[0]) == 0
-        if (absent or self._unwritten(word, found[0], fields)) and not spelt_out(word):
+        deliberate = spelt_out(word) or word in self._capitals
+        if (absent or self._unwritten(word, found[0], fields)) and not deliberate:
             suggestions = [s for s in self._suggest(word, fields) if s != word]
             # a word never written as typed whose stem other words have is a typo when its
             # closest word stems otherwise (`definately` is not `define`, `recieve` not
@@ -394,6 +398,17 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _in_capitals(raw: str) -> frozenset[str]:
+    """The words typed with two capitals or more (`mRNA`, `WAU`), as `words` reads them:
+    an acronym or a name spelt on purpose, never corrected to a word it is an edit from
+    (`mena`). Not in a query typed all in capitals."""
+    if not any(char.islower() for char in raw):
+        return frozenset()
+    return frozenset(word for typed in _TYPED.findall(raw)
+                     if sum(char.isupper() for char in typed) >= 2
+                     for word in words(typed))  # fmt: skip
 
 
 def _replaced(typed: dict[str, list[str]], corrected: dict[str, list[str]]) -> dict[str, str]:
