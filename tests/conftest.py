@@ -44,6 +44,23 @@ def test_notes() -> Path:
     return TEST_DATA / "notes"
 
 
+def write_talks(root: Path, notes: str, said: dict[str, list[str]], every: float):
+    """A data folder with one notes file and, per video id, a transcript saying the lines
+    given, one every `every` seconds; not indexed."""
+    import json
+
+    from indexer.core.data_folder import DataFolder
+
+    (root / "notes").mkdir(exist_ok=True)
+    (root / "notes" / "talks.md").write_text(notes, encoding="utf-8")
+    (root / "transcripts").mkdir(exist_ok=True)
+    for video_id, lines in said.items():
+        snippets = [{"text": text, "start": every * at, "duration": 5.0}
+                    for at, text in enumerate(lines)]  # fmt: skip
+        (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets))
+    return DataFolder(root)
+
+
 def build_data_folder(root: Path, notes: Path, transcripts: Path | None = None) -> Path:
     """A data folder with copies of the given notes (and transcripts), indexed offline."""
     import shutil

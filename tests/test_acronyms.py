@@ -2,7 +2,6 @@
 saying "product-market fit" and never "PMF". What the talks spell out is found in
 their own words, kept in each talk's record and remembered per transcript."""
 
-import json
 from pathlib import Path
 from unittest import mock
 
@@ -22,6 +21,7 @@ from indexer.ingest.passage_cache import PassagesByVideo
 from indexer.ingest.passages import Passage
 from indexer.search import search
 from indexer.search.acronyms import acronym_table, stands_for
+from tests.conftest import write_talks
 
 NOTES = """# Talks
 
@@ -46,14 +46,7 @@ SAID = {
 
 
 def _write(root: Path, said: dict[str, list[str]] = SAID) -> DataFolder:
-    (root / "notes").mkdir(exist_ok=True)
-    (root / "notes" / "talks.md").write_text(NOTES, encoding="utf-8")
-    (root / "transcripts").mkdir(exist_ok=True)
-    for video_id, lines in said.items():
-        snippets = [{"text": text, "start": 60.0 * at, "duration": 5.0}
-                    for at, text in enumerate(lines)]  # fmt: skip
-        (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets))
-    return DataFolder(root)
+    return write_talks(root, NOTES, said, every=60.0)
 
 
 @pytest.mark.parametrize(("text", "found"), [

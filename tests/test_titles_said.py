@@ -19,6 +19,7 @@ from indexer.ingest.passages import Passage
 from indexer.ingest.titles_said import FILE_NAME, says_any, title_words, unsaid_titles
 from indexer.search import search
 from indexer.search.library import TITLE_UNSAID
+from tests.conftest import write_talks
 from webapp import create_app
 from webapp.engine_cache import close_engine
 
@@ -45,14 +46,7 @@ SAID = {
 
 
 def _write(root: Path, notes: str = NOTES) -> DataFolder:
-    (root / "notes").mkdir(exist_ok=True)
-    (root / "notes" / "talks.md").write_text(notes, encoding="utf-8")
-    (root / "transcripts").mkdir(exist_ok=True)
-    for video_id, lines in SAID.items():
-        snippets = [{"text": text, "start": 5.0 * at, "duration": 5.0}
-                    for at, text in enumerate(lines)]  # fmt: skip
-        (root / "transcripts" / f"{video_id}.json").write_text(json.dumps(snippets))
-    return DataFolder(root)
+    return write_talks(root, notes, SAID, every=5.0)
 
 
 def _unsaid(folder: DataFolder) -> list[str]:

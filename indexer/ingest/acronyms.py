@@ -12,18 +12,16 @@ every talk's and searches the spelt-out words beside an acronym typed
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from indexer.core.analysis import fold, is_stop_word
-from indexer.core.files import atomic_write
 from indexer.core.talks import Talk
 from indexer.ingest.english import english_share
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passage_cache import PassagesByVideo
+from indexer.ingest.remembered import read_remembered, remember
 
 FILE_NAME = "acronyms.json"
 #: Changes when finding acronyms changes: every video is read again.
@@ -159,7 +157,7 @@ def acronyms_said(talks: Sequence[Talk], passages: PassagesByVideo, digests: dic
     """Per talk (by id), the acronyms its notes and passages spell out, without those as
     common as English words; reading again only the videos whose passages changed since
     (`folder`: where each video's findings are kept)."""
-    last = _read(folder / FILE_NAME)
+    last = read_remembered(folder / FILE_NAME, CODE, "videos")
     kept: dict[str, list] = {}
     spelt: dict[str, Found] = {}
     for talk in talks:
@@ -181,10 +179,8 @@ def acronyms_said(talks: Sequence[Talk], passages: PassagesByVideo, digests: dic
         uncommon = _uncommon(merged(found))
         if uncommon:
             spelt[talk.id] = uncommon
-    if kept != last:
-        with contextlib.suppress(OSError):  # without it the next update reads them again
-            folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(folder / FILE_NAME, json.dumps({"code": CODE, "videos": kept}))
+    if kept != last:  # else the next update reads them again
+        remember(folder / FILE_NAME, CODE, "videos", kept)
     return spelt
 
 
@@ -198,13 +194,3 @@ def _uncommon(found: Found) -> Found:
     for evidence, acronym, form in sorted(forms, key=lambda one: (one[1], one[2])):
         kept.setdefault(acronym, {})[form] = evidence
     return kept
-
-
-def _read(path: Path) -> dict:
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored["code"] == CODE and isinstance(stored["videos"], dict):
-            return dict(stored["videos"])
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    return {}

@@ -10,7 +10,6 @@ on (`index/passages/titles.json`): an update reads that, not every transcript.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -18,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from indexer.core.analysis import fold, is_stop_word, stem, words
-from indexer.core.files import atomic_write
 from indexer.core.talks import NoteWarning, Talk
 from indexer.ingest.fingerprint import code_fingerprint
 from indexer.ingest.passage_cache import PassagesByVideo
 from indexer.ingest.passages import Passage
+from indexer.ingest.remembered import read_remembered, remember
 
 FILE_NAME = "titles.json"
 #: Changes when this check or the analysis it uses changes: every talk is checked again.
@@ -77,7 +76,7 @@ def unsaid_titles(
     then analyses no title). A transcript in another language than English
     (`languages`: video id → language code, when known) is not checked: its talk's title
     may well be a translation."""
-    last = _read(folder / FILE_NAME)
+    last = read_remembered(folder / FILE_NAME, CODE, "talks")
     checked: dict[str, list] = {}
     found = {}
     languages = languages or {}
@@ -98,10 +97,8 @@ def unsaid_titles(
         checked[talk.id] = [key, unsaid]
         if unsaid:
             found[talk.id] = NoteWarning(talk.source, talk.line, _unsaid(videos, unsaid))
-    if checked != last:
-        with contextlib.suppress(OSError):  # without it the next update checks again
-            folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(folder / FILE_NAME, json.dumps({"code": CODE, "talks": checked}))
+    if checked != last:  # else the next update checks again
+        remember(folder / FILE_NAME, CODE, "talks", checked)
     return found
 
 
@@ -115,13 +112,3 @@ def _unsaid(videos: list[str], said_words: list[str]) -> str:
 def _key(title: str, videos: list[tuple[str, str]]) -> str:
     text = json.dumps([title, videos])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-
-
-def _read(path: Path) -> dict:
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored["code"] == CODE and isinstance(stored["talks"], dict):
-            return dict(stored["talks"])
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    return {}
