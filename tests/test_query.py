@@ -332,11 +332,15 @@ def test_a_quoted_comparison_is_found_as_written_or_as_said(typed, either):
     ("$100M ARR", [['"100 million"', "100m"], ["arr"]], ["100 million ARR"]),
     ("2.5b", [['"2.5 billion"', "2.5b"]], []),
     ('"$10M round"', [['"10 million round"', '"$10M round"']], []),
-    ("b2b x100m", [["b2b"], ["x100m"]], ["b2b x100m"]),  # not amounts
+    ("$10k pilot", [["10,000", "10k"], ["pilot"]], ["10,000 pilot"]),
+    ("2.5K 0.5k", [["2,500", "2.5k"], ["500", "0.5k"]], ["2,500 500"]),
+    ("b2b x100m 1.2345k 10km", [["b2b"], ["x100m"], ["1.2345k"], ["10km"]],
+     ["b2b x100m 1.2345k 10km"]),  # not amounts (or not whole ones)
 ])  # fmt: skip
 def test_shorthand_is_also_found_as_said(typed, either, together):
     """Captions say "one-on-one" where people write `1:1`, which as written is two ones
-    (the digits of "9-1-1"), and "100 million" where titles write `$100M`: what is meant
+    (the digits of "9-1-1"), "100 million" where titles write `$100M` and "10,000" where
+    people type `$10k`: what is meant
     comes first."""
     query = parse_query(typed)
     assert groups(typed) == either

@@ -439,7 +439,7 @@ def together_engine(request, tmp_path_factory):
     machine"), one saying "machine learning" once; one saying "series A" once (then,
     minutes apart, "a series B" and "an A/B test"), one saying "series" often; one saying
     a sentence once, one saying its words often but apart; one saying "define",
-    "definitely", "occurred" and "100 million"; one saying "build versus buy", "OKRs and
+    "definitely", "occurred", "100 million" and "a 10,000 dollar pilot"; one saying "build versus buy", "OKRs and
     KPIs" and "one-on-ones", one saying "build" and "buy" often but apart, "VS Code",
     "9-1-1" and "$100M": on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
@@ -457,10 +457,12 @@ def together_engine(request, tmp_path_factory):
                                   "works, one thing works always, ship"},
               "VVVVVVVVVVV": {10: "first we define the terms", 50: "it definitely works",
                               90: "the outage occurred twice",
-                              380: "we crossed 100 million in ARR this year"},
+                              380: "we crossed 100 million in ARR this year",
+                              395: "we ran a 10,000 dollar pilot"},
               "WWWWWWWWWWW": {10: "we weighed build versus buy for months",
                               200: "we have no OKRs and few KPIs",
-                              380: "my weekly one-on-ones with each report"},
+                              380: "my weekly one-on-ones with each report",
+                              395: "the pilot episode aired"},
               "XXXXXXXXXXX": {20: "we build our own tools", 22: "we buy the rest",
                               80: "build fast", 82: "buy time", 150: "build it",
                               152: "we buy it", 300: "we open VS Code daily",
@@ -485,6 +487,7 @@ def together_engine(request, tmp_path_factory):
     ("weekly 1:1s", "Tooling choices", "weekly one-on-ones"),
     # an amount in shorthand is found as said
     ("$100M ARR", "Glossary", "100 million in ARR"),
+    ("$10k pilot", "Glossary", "10,000 dollar pilot"),
 ])  # fmt: skip
 def test_words_typed_side_by_side_find_first_where_they_are_said_so(
     together_engine, query, title, said
@@ -685,3 +688,4 @@ def test_a_moment_said_in_many_talks_says_so(repeated_engine):
     said = [moment for item in own for moment in item["moments"]
             if item["talk"]["title"] == "Search at scale"]  # fmt: skip
     assert said and not any(moment["repeated"] for moment in said)
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from indexer.core.analysis import fold, is_stop_word, word_pattern, words
 
@@ -51,8 +52,9 @@ _OTHER_SPELLING = {"vs": "versus", "versus": "vs"}
 #: A meeting of two written in shorthand (`1:1`, `1-on-1`, `1on1s`): said aloud and in
 #: captions it is "one-on-one", and read as written it is only two ones ("9-1-1").
 _ONE_ON_ONE = re.compile(r"1(?::|-on-|on)1(s?)", re.IGNORECASE)
-#: An amount written short (`$100M`, `2.5B`): said aloud, and in captions, "100 million".
-_AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)([mb])", re.IGNORECASE)
+#: An amount written short (`$100M`, `2.5B`, `$10k`): said aloud, and in captions,
+#: "100 million", "2.5 billion" and "10,000" (captions write thousands in digits).
+_AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)([kmb])", re.IGNORECASE)
 _AMOUNTS = {"m": "million", "b": "billion"}
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
@@ -406,14 +408,19 @@ def _as_written_or_said(clause: Clause) -> list[Clause]:
 
 
 def _as_said(word: str) -> str:
-    """A word as it is said aloud, where shorthand writes it otherwise (`1:1`, `100M`)."""
+    """A word as it is said aloud, where shorthand writes it otherwise (`1:1`, `100M`,
+    `10k`)."""
     found = _ONE_ON_ONE.fullmatch(word)
     if found is not None:
         return "one-on-one" + found.group(1).lower()
     found = _AMOUNT.fullmatch(word)
-    if found is not None:
-        return f"{found.group(1)} {_AMOUNTS[found.group(2).lower()]}"
-    return word
+    if found is None:
+        return word
+    number, scale = found.group(1), found.group(2).lower()
+    if scale in _AMOUNTS:
+        return f"{number} {_AMOUNTS[scale]}"
+    thousands = Decimal(number) * 1000
+    return f"{thousands:,.0f}" if thousands == thousands.to_integral_value() else word
 
 
 def _said_comparing(word: str, before: str | None, after: str | None) -> str:
