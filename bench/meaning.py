@@ -14,6 +14,7 @@ fresh sample. Then, for keyword, meaning and hybrid search:
 - known items (the rarest words of a turn, and the same with a typo): the episode first,
   its moment within 60 s, the episode in the top three despite the typo;
 - titles and surnames typed alone (`bench/relevance.py`): the talk they name found first;
+- each acronym the talks spell out, typed alone: moments saying it or its words;
 - query latency (p50, p95) over all of those, in process, as a server worker runs them.
 """
 
@@ -44,6 +45,7 @@ from indexer.core.data_folder import DataFolder
 from indexer.engines import open_engine
 from indexer.engines.protocol import MODES, Engine
 from indexer.search import search
+from indexer.search.acronyms import acronyms_of
 from indexer.search.meaning import forget_query_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +145,7 @@ def evaluate(engine: Engine, corpus: Path) -> dict:
             "typo_top3": typo_top3,
             "title_mrr": round(title_mrr(engine, NAMES, SEED, mode), 3),
             "surname_precision": round(surname_precision(engine, NAMES, SEED, mode), 3),
+            "acronym_precision": round(acronym_precision(engine, mode), 3),
         }  # fmt: skip
     for mode in MODES:
         forget_query_vectors()  # every query is embedded again, as a new one would be
@@ -156,6 +159,25 @@ def evaluate(engine: Engine, corpus: Path) -> dict:
     return figures
 
 
+def acronym_precision(engine: Engine, mode: str) -> float:
+    """Each acronym the talks spell out, typed alone: the share of its first ten talks
+    whose first moment says it or what it stands for, averaged over the acronyms. Words
+    are the judge, so a moment on the idea in other words counts as a miss."""
+    table = acronyms_of(engine)
+    shares = []
+    for acronym, forms in sorted(table.items()):
+        said = [f" {acronym} ", *(f" {_plain(form)} " for form in forms)]
+        found = search(engine, acronym.upper(), mode=mode)["results"][:10]
+        shares.append(sum(any(form in f" {_plain(item['moments'][0]['text'])} " for form in said)
+                          for item in found if item["moments"]) / 10)  # fmt: skip
+    return sum(shares) / len(shares) if shares else 0.0
+
+
+def _plain(text: str) -> str:
+    """Lowercase words and numbers apart (`product-market fit` is "product market fit")."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def table(figures: dict) -> str:
     rows = ["| | " + " | ".join(MODES) + " |", "| --- |" + " --- |" * len(MODES)]
     labels = {
@@ -164,6 +186,7 @@ def table(figures: dict) -> str:
         "known_moment": "known item: moment within 60 s", "typo_top3": "typo: episode in top 3",
         "title_mrr": "title typed as words: MRR",
         "surname_precision": "surname alone: share of first results theirs",
+        "acronym_precision": "acronym alone: share of first ten saying it or its words",
         "p50_ms": "query p50 (ms)", "p95_ms": "query p95 (ms)",
     }  # fmt: skip
     for key, label in labels.items():

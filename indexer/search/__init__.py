@@ -51,7 +51,7 @@ def search(
     warm(engine)  # loading what was left for first use is not searching: outside the budget
     planned = Planner(engine).plan(text or "")
     plan = replace(planned.plan, sort=sort if sort in SORTS else "relevance")
-    plan, notices = _with_meaning(engine, plan, planned.query.free_text, mode)
+    plan, notices = _with_meaning(engine, plan, planned.meaning_text, mode)
     budget = Budget(SEARCH_SECONDS)
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
     matches.notices[:0] = planned.query.notices + notices

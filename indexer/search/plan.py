@@ -10,6 +10,7 @@ decide what the results highlight.
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -45,6 +46,7 @@ from indexer.search.query import (
     Query,
     parse_query,
     respelt,
+    said_aloud,
     typed_stop_word,
     unparse,
 )
@@ -90,6 +92,8 @@ class PlannedQuery:
     suggestion: str | None
     highlight: frozenset[str]  # words marked wherever they stand
     phrases: tuple[tuple[str, ...], ...] = ()  # marked only where the whole phrase stands
+    #: the plain words as a model reads their meaning: shorthand and acronyms spelt out
+    meaning_text: str = ""
 
     @property
     def marks(self) -> Marks:
@@ -111,12 +115,14 @@ class Planner:
         self.engine = engine
         self._slips: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
         self._capitals: frozenset[str] = frozenset()
+        self._spelt: dict[str, tuple[str, ...]] = {}
 
     def plan(self, text: str) -> PlannedQuery:
         query = parse_query(text or "")
         fields = scope_fields(query.scope)
         self._slips = self._name_slips(query.together, fields)
         self._capitals = _in_capitals(query.raw)
+        self._spelt = {}
         query.notices.extend(f"Also searching for {' '.join(name)}, a speaker's name close to "
                              f"{' '.join(typed)}." for typed, name in self._slips.values())
         query.notices.extend(self._spell_out_acronyms(query))
@@ -160,7 +166,8 @@ class Planner:
             tuple(phrase_parts(corrections.get(clause.text, clause.text))[1])
             for group in query.groups for clause in group if _marked_whole(clause)
         ))  # fmt: skip
-        return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases)
+        return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases,
+                            _meaning_text(query.free_text, self._spelt))
 
     def _spell_out_acronyms(self, query: Query) -> list[str]:
         """Each acronym typed is also searched as the talks spell it out (`PMF`: "product
@@ -174,6 +181,7 @@ class Planner:
                          if form not in group]  # fmt: skip
                 if added:
                     group.extend(added)
+                    self._spelt[clause.text] = tuple(form.text for form in added)
                     said = " or ".join(f"“{form.text}”" for form in added)
                     notices.append(f"Also searching for {said}, as the talks spell out "
                                    f"{acronym.upper()}.")
@@ -398,6 +406,18 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
+
+
+def _meaning_text(free_text: str, spelt: dict[str, tuple[str, ...]]) -> str:
+    """The plain words typed, as a model reads their meaning: shorthand as said, and each
+    acronym the talks spell out followed by what it stands for (`PMF (product market
+    fit)`), since a model knows few acronyms."""
+    read = []
+    for typed in said_aloud(free_text).split():
+        forms = spelt.get(next(iter(words(typed)), ""), ())
+        word = typed.rstrip(string.punctuation)
+        read.append(f"{word} ({forms[0]}){typed[len(word):]}" if forms else typed)
+    return " ".join(read)
 
 
 def _in_capitals(raw: str) -> frozenset[str]:

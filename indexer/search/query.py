@@ -407,6 +407,12 @@ def _as_written_or_said(clause: Clause) -> list[Clause]:
     return [Clause(kind, other), clause] if spelt != written else [clause, Clause(kind, other)]
 
 
+def said_aloud(text: str) -> str:
+    """Text with its shorthand words as said (`1:1` is "one-on-one", `$100M` "100
+    million"): what a model reading meaning knows them as."""
+    return " ".join(map(_as_said, text.split()))
+
+
 def _as_said(word: str) -> str:
     """A word as it is said aloud, where shorthand writes it otherwise (`1:1`, `100M`,
     `10k`)."""
