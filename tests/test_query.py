@@ -334,6 +334,10 @@ def test_a_quoted_comparison_is_found_as_written_or_as_said(typed, either):
     ('"$10M round"', [['"10 million round"', '"$10M round"']], []),
     ("$10k pilot", [["10,000", "10k"], ["pilot"]], ["10,000 pilot"]),
     ("2.5K 0.5k", [["2,500", "2.5k"], ["500", "0.5k"]], ["2,500 500"]),
+    # thousands written in full are also found written short, as typed first
+    ("10,000 users", [["10,000", "10k"], ["users"]], ["10,000 users"]),
+    ("$2,500 1,250 1,000,000", [["2,500", "2.5k"], ["1,250"], ["1,000,000"]],
+     ["$2,500 1,250 1,000,000"]),
     ("b2b x100m 1.2345k 10km", [["b2b"], ["x100m"], ["1.2345k"], ["10km"]],
      ["b2b x100m 1.2345k 10km"]),  # not amounts (or not whole ones)
 ])  # fmt: skip

@@ -441,7 +441,7 @@ def together_engine(request, tmp_path_factory):
     a sentence once, one saying its words often but apart; one saying "define",
     "definitely", "occurred", "100 million" and "a 10,000 dollar pilot"; one saying "build versus buy", "OKRs and
     KPIs" and "one-on-ones", one saying "build" and "buy" often but apart, "VS Code",
-    "9-1-1" and "$100M": on each engine."""
+    "9-1-1", "$100M" and "10K users": on each engine."""
     spoken = {"PPPPPPPPPPP": {10: "a machine that keeps learning", 11: "learning how it works",
                               60: "the machine and its learning rate", 61: "more learning",
                               120: "each machine needs learning", 200: "a learning machine"},
@@ -467,7 +467,8 @@ def together_engine(request, tmp_path_factory):
                               80: "build fast", 82: "buy time", 150: "build it",
                               152: "we buy it", 300: "we open VS Code daily",
                               380: "in an emergency dial 9-1-1 first",
-                              390: "they closed a $100M fund"}}  # fmt: skip
+                              390: "they closed a $100M fund",
+                              396: "we hit 10K users in a week"}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("together"), TOGETHER_NOTES, spoken)
 
 
@@ -488,6 +489,7 @@ def together_engine(request, tmp_path_factory):
     # an amount in shorthand is found as said
     ("$100M ARR", "Glossary", "100 million in ARR"),
     ("$10k pilot", "Glossary", "10,000 dollar pilot"),
+    ("10,000 users", "Vendor deals", "10K users"),
 ])  # fmt: skip
 def test_words_typed_side_by_side_find_first_where_they_are_said_so(
     together_engine, query, title, said

@@ -56,6 +56,8 @@ _ONE_ON_ONE = re.compile(r"1(?::|-on-|on)1(s?)", re.IGNORECASE)
 #: "100 million", "2.5 billion" and "10,000" (captions write thousands in digits).
 _AMOUNT = re.compile(r"\$?(\d+(?:\.\d+)?)([kmb])", re.IGNORECASE)
 _AMOUNTS = {"m": "million", "b": "billion"}
+#: Thousands written in full, as captions write them (`10,000`, `$2,500`).
+_GROUPED_THOUSANDS = re.compile(r"\$?([1-9]\d{0,2}),(\d{3})")
 _PART = re.compile(r"\w+")
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"()]+))'
@@ -401,10 +403,20 @@ def _as_written_or_said(clause: Clause) -> list[Clause]:
     said = [_OTHER_SPELLING.get(word, word) if clause.kind == "phrase"
             and 0 < at < len(spelt) - 1 else word for at, word in enumerate(spelt)]  # fmt: skip
     if said == written:
-        return [clause]
+        short = _in_thousands(clause.text) if clause.kind == "word" else None
+        return [clause, Clause("word", short)] if short else [clause]
     other = " ".join(said)
     kind = "phrase" if clause.kind == "phrase" or len(words(other)) > 1 else clause.kind
     return [Clause(kind, other), clause] if spelt != written else [clause, Clause(kind, other)]
+
+
+def _in_thousands(word: str) -> str | None:
+    """Whole or half thousands under a million written in full (`10,000`, `2,500`) as
+    people also write them, and some captions do: `10k`, `2.5k`."""
+    found = _GROUPED_THOUSANDS.fullmatch(word)
+    if found is None or found.group(2) not in ("000", "500"):
+        return None
+    return f"{Decimal(f'{found.group(1)}.{found.group(2)}').normalize():f}k"
 
 
 def said_aloud(text: str) -> str:
