@@ -26,9 +26,8 @@ ONLY_FORM_EVIDENCE = 1.0
 MOST_FORMS = 3
 
 _WORD = re.compile(r"[^\W\d_]+")
-_TABLES: WeakKeyDictionary[Engine, tuple[str, dict[str, tuple[str, ...]]]] = (
-    WeakKeyDictionary()
-)
+_TABLES: WeakKeyDictionary[Engine, tuple[str, dict[str, tuple[str, ...]],
+                                        dict[tuple[str, ...], str]]] = WeakKeyDictionary()
 
 
 def acronym_table(records: Iterable[dict]) -> dict[str, tuple[str, ...]]:
@@ -46,7 +45,7 @@ def acronym_table(records: Iterable[dict]) -> dict[str, tuple[str, ...]]:
                 continue
             for form, weight in forms.items():
                 if isinstance(form, str) and isinstance(weight, int | float) and form.strip():
-                    key = tuple(stem(word) for word in _WORD.findall(form.lower()))
+                    key = form_stems(form)
                     evidence[acronym][key][form] += weight
     table: dict[str, tuple[str, ...]] = {}
     for acronym, forms in evidence.items():
@@ -63,12 +62,30 @@ def acronym_table(records: Iterable[dict]) -> dict[str, tuple[str, ...]]:
 
 def acronyms_of(engine: Engine) -> dict[str, tuple[str, ...]]:
     """`acronym_table` of the records of the generation the engine serves, summed once."""
+    return _tables(engine)[1]
+
+
+def short_forms_of(engine: Engine) -> dict[tuple[str, ...], str]:
+    """The acronym each form of `acronyms_of` is written short as, by the form's stems
+    (`("product", "market", "fit")`: `pmf`)."""
+    return _tables(engine)[2]
+
+
+def _tables(engine: Engine) -> tuple[str, dict[str, tuple[str, ...]], dict[tuple[str, ...], str]]:
     generation = engine.generation()
     cached = _TABLES.get(engine)
     if cached is None or cached[0] != generation:
-        cached = (generation, acronym_table(engine.records()))
+        table = acronym_table(engine.records())
+        short = {form_stems(form): acronym for acronym, forms in sorted(table.items())
+                 for form in forms}  # fmt: skip
+        cached = (generation, table, short)
         _TABLES[engine] = cached
-    return cached[1]
+    return cached
+
+
+def form_stems(text: str) -> tuple[str, ...]:
+    """The stems of a text's words, as forms are known by (`Ideal customer profiles`)."""
+    return tuple(stem(word) for word in _WORD.findall(text.lower()))
 
 
 def stands_for(table: dict[str, tuple[str, ...]], word: str) -> tuple[str, tuple[str, ...]]:
