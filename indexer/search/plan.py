@@ -10,7 +10,6 @@ decide what the results highlight.
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -38,7 +37,8 @@ from indexer.engines.protocol import (
     Plan,
 )
 from indexer.engines.vocabulary import Vocabulary
-from indexer.search.acronyms import acronyms_of, form_stems, short_forms_of, stands_for
+from indexer.search.acronym_clauses import meaning_text, spell_out, write_short
+from indexer.search.acronyms import acronyms_of, short_forms_of
 from indexer.search.highlight import Marks
 from indexer.search.query import (
     DATE_FIELDS,
@@ -46,7 +46,6 @@ from indexer.search.query import (
     Query,
     parse_query,
     respelt,
-    said_aloud,
     typed_stop_word,
     unparse,
 )
@@ -78,10 +77,6 @@ PAIRS_SHARE = 0.7
 #: are a letter away from a short word.
 MIN_NAME_SLIP = 4
 _TYPED = re.compile(r"\S+")
-#: Words an acronym's form is read in (as `indexer.search.acronyms` reads them).
-_WORD_OF = re.compile(r"[^\W\d_]+")
-#: The longest form searched for an acronym written short, in words.
-MAX_FORM_WORDS = 6
 #: Filters whose words are corrected: the fields with spelling words of their own.
 CORRECTED_FILTERS = ("speaker", "title")
 
@@ -119,18 +114,16 @@ class Planner:
         self.engine = engine
         self._slips: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
         self._capitals: frozenset[str] = frozenset()
-        self._spelt: dict[str, tuple[str, ...]] = {}
 
     def plan(self, text: str) -> PlannedQuery:
         query = parse_query(text or "")
         fields = scope_fields(query.scope)
         self._slips = self._name_slips(query.together, fields)
         self._capitals = _in_capitals(query.raw)
-        self._spelt = {}
         query.notices.extend(f"Also searching for {' '.join(name)}, a speaker's name close to "
                              f"{' '.join(typed)}." for typed, name in self._slips.values())
-        query.notices.extend(self._spell_out_acronyms(query))
-        shares = self._write_short(query)
+        spelt = spell_out(query, acronyms_of(self.engine))
+        shares = write_short(query, short_forms_of(self.engine))
         corrections: dict[str, str] = {}
         expansions: dict[str, list[str]] = {}
         groups = tuple(
@@ -172,51 +165,7 @@ class Planner:
             for group in query.groups for clause in group if _marked_whole(clause)
         ))  # fmt: skip
         return PlannedQuery(query, plan, corrections, suggestion, highlight, phrases,
-                            _meaning_text(query.free_text, self._spelt))
-
-    def _spell_out_acronyms(self, query: Query) -> list[str]:
-        """Each acronym typed is also searched as the talks spell it out (`PMF`: "product
-        market fit"), which is how many of them say it; the notices say so."""
-        table = acronyms_of(self.engine)
-        notices = []
-        for group in query.groups if table else []:
-            for clause in [clause for clause in group if clause.kind == "word"]:
-                acronym, forms = stands_for(table, clause.text)
-                added = [form for form in map(Clause, ["phrase"] * len(forms), forms)
-                         if form not in group]  # fmt: skip
-                if added:
-                    group.extend(added)
-                    self._spelt[clause.text] = tuple(form.text for form in added)
-                    said = " or ".join(f"“{form.text}”" for form in added)
-                    notices.append(f"Also searching for {said}, as the talks spell out "
-                                   f"{acronym.upper()}.")
-        return notices
-
-    def _write_short(self, query: Query) -> dict[Clause, float]:
-        """Words typed side by side that spell out an acronym the talks use (`product
-        market fit`, `go-to-market`) also find it written short (`PMF`): it joins the
-        group of each of those words, so a passage saying only the acronym holds them
-        all, and counts a share of a word in each (once in all). Returns those shares;
-        the notices say so."""
-        short = short_forms_of(self.engine)
-        shares: dict[Clause, float] = {}
-        hyphenated = [group[0].text for group in query.groups if _one_word(group)
-                      and "-" in group[0].text]  # fmt: skip
-        for run in [*query.together, *hyphenated] if short else []:
-            for acronym, said in _forms_said(run, short):
-                written = Clause("word", acronym)
-                spelt = set(form_stems(said))
-                holding = [group for group in query.groups
-                           if (stems := _stems(group)) and stems <= spelt]  # fmt: skip
-                covered = set().union(*map(_stems, holding))
-                if len(covered) < 2 or any(written in group for group in query.groups):
-                    continue
-                for group in holding:
-                    group.append(written)
-                shares[written] = 1 / len(holding)
-                query.notices.append(f"Also searching for {acronym.upper()}, as the talks "
-                                     f"write “{said}” short.")  # fmt: skip
-        return shares
+                            meaning_text(query.free_text, spelt))
 
     # -- filters --------------------------------------------------------------------------
 
@@ -437,37 +386,6 @@ class Planner:
             for at in top.tolist():
                 counted[found[at]] += int(frequencies[at])
         return sorted({stem(word) for word, _ in counted.most_common(MAX_EXPANSIONS)})
-
-
-def _one_word(group: list[Clause]) -> bool:
-    return len(group) == 1 and group[0].kind == "word"
-
-
-def _stems(group: list[Clause]) -> set[str]:
-    """The stems of the words of a group of one word (a hyphenated word has several)."""
-    return set(form_stems(group[0].text)) if _one_word(group) else set()
-
-
-def _forms_said(run: str, short: dict[tuple[str, ...], str]) -> list[tuple[str, str]]:
-    """The acronyms whose forms a run of typed words says, longest first, each with its
-    words as typed."""
-    typed = _WORD_OF.findall(run)
-    stems = form_stems(run)
-    return [(short[stems[at : at + size]], " ".join(typed[at : at + size]))
-            for size in range(min(len(stems), MAX_FORM_WORDS), 1, -1)
-            for at in range(len(stems) - size + 1) if stems[at : at + size] in short]
-
-
-def _meaning_text(free_text: str, spelt: dict[str, tuple[str, ...]]) -> str:
-    """The plain words typed, as a model reads their meaning: shorthand as said, and each
-    acronym the talks spell out followed by what it stands for (`PMF (product market
-    fit)`), since a model knows few acronyms."""
-    read = []
-    for typed in said_aloud(free_text).split():
-        forms = spelt.get(next(iter(words(typed)), ""), ())
-        word = typed.rstrip(string.punctuation)
-        read.append(f"{word} ({forms[0]}){typed[len(word):]}" if forms else typed)
-    return " ".join(read)
 
 
 def _in_capitals(raw: str) -> frozenset[str]:
