@@ -21,8 +21,10 @@ from indexer.ingest.checks import cache_problems
 from indexer.ingest.passage_cache import PassagesByVideo
 from indexer.ingest.passages import Passage
 from indexer.search import search
-from indexer.search.acronyms import acronym_table, stands_for
+from indexer.search.acronym_clauses import write_short
+from indexer.search.acronyms import acronym_table, form_stems, stands_for
 from indexer.search.plan import Planner
+from indexer.search.query import parse_query
 from tests.conftest import write_talks
 
 NOTES = """# Talks
@@ -218,6 +220,36 @@ def test_an_acronym_typed_finds_the_talks_spelling_it_out(request, tmp_path, eng
         assert acronym_precision(engine, "keyword") == pytest.approx(0.2)
     finally:
         engine.close()
+
+
+SHORT = {form_stems(form): acronym for acronym, form in [
+    ("pmf", "product market fit"), ("okr", "objectives and key results"),
+    ("gtm", "go to market")]}  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "joined", "share"), [
+    ("product market fit", ["product", "market", "fit"], 1 / 3),
+    ("Product Market Fits in 2024", ["product", "market", "fits"], 1 / 3),  # not `2024`
+    ("product-market fit", ["product-market", "fit"], 1 / 2),
+    ("go-to-market", ["go-to-market"], 1.0),
+    ("objectives and key results", ["objectives", "key", "results"], 1 / 3),
+    ("objectives, key results", [], None),  # not the form said
+    ("market fit", [], None),  # a part of it
+    ("product market -fit", [], None),
+    ('"product market fit"', [], None),  # a phrase is as typed
+    ("product market fit pmf", [], None),  # the acronym typed already
+    ("go to market", ["go", "market"], 1 / 2),  # `to` is left out, a stop word
+    ("product market fit objectives and key results",
+     ["product", "market", "fit", "objectives", "key", "results"], 1 / 3),
+])  # fmt: skip
+def test_the_acronym_written_short_joins_each_word_of_its_form(typed, joined, share):
+    query = parse_query(typed)
+    shares = write_short(query, SHORT)
+    holding = [group[0].text for group in query.groups
+               if any(clause.text in SHORT.values() for clause in group[1:])]  # fmt: skip
+    assert holding == joined
+    assert set(shares.values()) == ({share} if share else set())
+    assert len(query.notices) == len(shares)
 
 
 @pytest.mark.parametrize("engine_name", ["whoosh", "typesense"])
