@@ -238,6 +238,7 @@ SHORT = {form_stems(form): acronym for acronym, form in [
     ("product market -fit", [], None),
     ('"product market fit"', [], None),  # a phrase is as typed
     ("product market fit pmf", [], None),  # the acronym typed already
+    ("product market fit -PMF", [], None),  # or left out
     ("go to market", ["go", "market"], 1 / 2),  # `to` is left out, a stop word
     ("product market fit objectives and key results",
      ["product", "market", "fit", "objectives", "key", "results"], 1 / 3),

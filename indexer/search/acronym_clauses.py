@@ -54,7 +54,8 @@ def write_short(query: Query, short: dict[tuple[str, ...], str]) -> dict[Clause,
             holding = [group for group in query.groups
                        if (stems := _stems(group)) and stems <= spelt]  # fmt: skip
             covered = set().union(*map(_stems, holding))
-            if len(covered) < 2 or any(written in group for group in query.groups):
+            searched = [*query.excluded, *(clause for group in query.groups for clause in group)]
+            if len(covered) < 2 or written in searched:
                 continue
             for group in holding:
                 group.append(written)
