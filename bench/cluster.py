@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "typesense_cluster.py"
 
 
-def _free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Whether a loopback port can be bound now (clusters of tests and benchmarks pick
+    ports nothing else holds)."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -30,7 +32,7 @@ class BenchCluster:
         self.folder = folder
         self.nodes = nodes
         self.port = next(p for p in range(28_100, 60_000, 16)
-                         if all(_free(p + i) for i in range(2 * nodes)))  # fmt: skip
+                         if all(port_free(p + i) for i in range(2 * nodes)))  # fmt: skip
         os.environ.setdefault("TALKSEEK_TYPESENSE_API_KEY", secrets.token_hex(16))
         self.urls = [f"http://127.0.0.1:{self.port + i}" for i in range(nodes)]
 

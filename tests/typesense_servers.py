@@ -6,26 +6,18 @@ import itertools
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.cluster import port_free
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "typesense_cluster.py"
 KEY_VARIABLE = "TALKSEEK_TYPESENSE_API_KEY"
 _prefixes = itertools.count()
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 _handed_out: set[int] = set()  # ports given to a cluster of this process, started or not
@@ -36,7 +28,7 @@ def free_ports(count: int, start: int = 18_100) -> int:
     of them handed out before: two clusters made before either starts get their own."""
     for base in range(start, 60_000, 2 * count + 3):
         ports = set(range(base, base + count))
-        if not ports & _handed_out and all(_free(port) for port in ports):
+        if not ports & _handed_out and all(port_free(port) for port in ports):
             _handed_out.update(ports)
             return base
     raise RuntimeError("no free loopback ports")
