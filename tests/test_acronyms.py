@@ -253,6 +253,21 @@ def test_the_acronym_written_short_joins_each_word_of_its_form(typed, joined, sh
     assert len(query.notices) == len(shares)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["product", "Market", "fit", "-", "İstanbul", "ǅ", "2024",
+                                 "go-to-market", "to", '"', "-fit", "pmf", "ﬁt", " "]),
+                max_size=12).map(" ".join))  # fmt: skip
+def test_any_query_is_widened_by_words_it_says_as_typed(typed):
+    """Whatever is typed, what a notice says was typed is in the query as typed."""
+    query = parse_query(typed)
+    parsed = len(query.notices)
+    shares = write_short(query, {**SHORT, form_stems("i stanbul"): "ist"})
+    for notice in query.notices[parsed:]:
+        said = notice.split("“")[1].split("”")[0]
+        assert said in typed
+    assert len(query.notices) - parsed == len(shares)
+
+
 @pytest.mark.parametrize("engine_name", ["whoosh", "typesense"])
 def test_words_spelling_out_an_acronym_find_the_talks_writing_it_short(request, tmp_path,
                                                                       engine_name):

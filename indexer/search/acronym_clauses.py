@@ -88,9 +88,11 @@ def _stems(group: list[Clause]) -> set[str]:
 
 def _forms_said(run: str, short: dict[tuple[str, ...], str]) -> list[tuple[str, str]]:
     """The acronyms whose forms a run of typed words says, longest first, each with its
-    words as typed."""
-    typed = _WORD_OF.findall(run)
-    stems = form_stems(run)
-    return [(short[stems[at : at + size]], " ".join(typed[at : at + size]))
+    words as typed (`product-market fit`)."""
+    read = [(stem, found.span()) for found in _WORD_OF.finditer(run)
+            for stem in form_stems(found.group())]  # fmt: skip
+    stems = tuple(stem for stem, _ in read)
+    spans = [span for _, span in read]
+    return [(short[stems[at : at + size]], run[spans[at][0] : spans[at + size - 1][1]])
             for size in range(min(len(stems), MAX_FORM_WORDS), 1, -1)
             for at in range(len(stems) - size + 1) if stems[at : at + size] in short]
