@@ -201,6 +201,8 @@ NAMED_NOTES = _notes(
     ("How memory works", "Dana Holt", "IIIIIIIIIII"),
     ("Growth teams that last", "Adam Fishman", "JJJJJJJJJJJ"),
     ("Product strategy in the age of AI", "Paul Adams", "KKKKKKKKKKK"),
+    ("Why evals matter", "Shreya Rao", "SSSSSSSSSSS"),
+    ("The art of product management | Shreyas Doshi", "Shreyas Doshi", "TTTTTTTTTTT"),
 )
 
 
@@ -214,7 +216,11 @@ def named_engine(request, tmp_path_factory):
               "FFFFFFFFFFF": {10: "green roofs and green walls", 50: "a greener city",
                               **{number: "from memory" for number in range(1, 400, 8)}},
               "GGGGGGGGGGG": {}, "HHHHHHHHHHH": {}, "IIIIIIIIIII": memory,
-              "JJJJJJJJJJJ": {}, "KKKKKKKKKKK": {5: "I'm Paul Adams", 30: "Adams again"}}  # fmt: skip
+              "JJJJJJJJJJJ": {60: "as Shreya said"},
+              "KKKKKKKKKKK": {5: "I'm Paul Adams", 30: "Adams again"},
+              # a host says each guest's name all episode long
+              "SSSSSSSSSSS": {number: "so Shreya, tell me" for number in range(0, 400, 10)},
+              "TTTTTTTTTTT": {number: "Shreyas, thank you" for number in range(0, 400, 10)}}  # fmt: skip
     yield from _engine_of(request, tmp_path_factory.mktemp("names"), NAMED_NOTES, spoken)
 
 
@@ -264,6 +270,15 @@ def test_a_name_as_written_still_finds_what_its_stem_finds(named_engine, query):
         assert speakers[0] == "Cara Lind" and "Brian Greene" in speakers
     else:
         assert len(speakers) >= 2
+
+
+@pytest.mark.parametrize(("query", "speaker"), [("shreya", "Shreya Rao"),
+                                              ("shreyas", "Shreyas Doshi")])
+def test_a_name_said_in_its_speakers_own_talk_is_still_a_name(named_engine, query, speaker):
+    """`shreya` is said in forty passages, all but one in Shreya Rao's own talk, and
+    Shreyas stems to it: it names her, so her talk comes first."""
+    result = search(named_engine, query, mode="keyword")
+    assert [item["talk"]["speaker"] for item in result["results"]][:1] == [speaker]
 
 
 def test_a_word_said_far_more_often_than_it_names_a_speaker_is_read_as_a_word(named_engine):

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -64,10 +65,15 @@ CORRECTION_BOOST = 0.8
 #: Stevens, even when a Steven's title names him too.
 NAME_BOOST = 3.0
 #: A word is read as a name only when the talks of speakers it names are at least this
-#: share of the passages, notes and titles writing it: `stevens` (2 speakers, 6 passages)
+#: share of the passages, notes and titles writing it, those of the speakers' own talks
+#: left out (a host says a guest's name all episode): `stevens` (2 speakers, 6 passages)
 #: and `williams` (8, 46) are names, `memory` (1 speaker, 567) and `president` (Kid
 #: President, 586) are words.
 NAME_SHARE = 0.04
+#: The talks of one name whose passages are read to count what they say of it.
+MAX_OWN_TALKS = 5
+#: Per engine, the generation served and what its speakers' own talks say of their names.
+_OWN_SAID: WeakKeyDictionary[Engine, tuple[str, dict[str, int]]] = WeakKeyDictionary()
 #: What all the neighbouring pairs of a run, each said as typed, are worth beside the
 #: whole run said so (`Plan.pairs`): less, so the moment saying the whole run comes first.
 #: The most that kept the phrases of `bench.known_items.remembered_phrases` found as
@@ -281,9 +287,33 @@ class Planner:
         named = sum(self.engine.vocabulary(name).frequency(written) for name in names)
         said = sum(self.engine.vocabulary(name).frequency(written) for name in SPELLING_FIELDS
                    if name not in NAME_FIELDS)  # fmt: skip
+        if named and named < NAME_SHARE * said:
+            said -= self._said_in_own_talks(written, names)
         if not named or named < NAME_SHARE * said:
             return []
         return [Match((form,), boost=NAME_BOOST * boost, name=True)]
+
+    def _said_in_own_talks(self, word: str, names: list[str]) -> int:
+        """How many passages, notes and titles of the talks a name is the speaker's write
+        it: a host greets a guest by name all episode long (`shreya`), which makes it no
+        one else's word. Counted once per word and generation, for a few talks at most."""
+        own = set().union(*(self.engine.vocabulary(name).holders(word) or () for name in names))
+        if not own or len(own) > MAX_OWN_TALKS:
+            return 0
+        generation = self.engine.generation()
+        cached = _OWN_SAID.get(self.engine)
+        if cached is None or cached[0] != generation:
+            cached = _OWN_SAID[self.engine] = (generation, {})
+        counts = cached[1]
+        if word not in counts:
+            contents = [self.engine.talk(talk_id) for talk_id in sorted(own)]
+            counts[word] = sum(
+                word in spelling_words(text) for content in contents if content
+                for text in [content.record.get("title") or "",
+                             *(note.text for note in content.notes),
+                             *(passage.text for passage in content.passages)]
+            )  # fmt: skip
+        return counts[word]
 
     def _name_slips(self, runs: list[str], fields: tuple[str, ...]
                     ) -> dict[str, tuple[tuple[str, str], tuple[str, str]]]:  # fmt: skip
