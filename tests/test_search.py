@@ -203,6 +203,25 @@ def test_typos_are_corrected_with_did_you_mean(index):
     assert titles(index.search("mtoh")) == ["Grace Hopper - Rear Admiral"]  # swapped letters
 
 
+def test_a_correction_that_finds_nothing_is_said_not_offered(index, bundled_data):
+    """The closest spelling was searched already: a "did you mean" link to it would find
+    nothing again, so the answer says what it tried instead."""
+    result = index.search("nanosecnod year:1950")
+    assert result["total"] == 0 and result["suggestion"] is None
+    assert result["notices"] == [
+        "a word is in no talk as typed, and “nanosecond year:1950”, the closest spelling the "
+        "talks have, finds nothing either",
+        "no talk matches year:1950",
+    ]
+    assert index.search("nanosecond year:1950")["total"] == 0  # what the notice says
+    found = index.search("nanosecnod")
+    assert found["suggestion"] == "nanosecond" and not found["notices"]
+    # the bundled notes never say "market": its closest word, "make", is no fit either
+    unfit = search(bundled_data / "index", "product-market fit")
+    assert unfit["total"] == 0 and unfit["suggestion"] is None
+    assert "“product-make fit”" in unfit["notices"][0]
+
+
 def test_a_short_word_is_corrected_only_by_swapping_neighbouring_letters(index):
     """`bgu` is `bug` typed fast; `wau` is not `was`, nor `bog` a `bug`: one other edit
     from a short word lie many words, and a short word the talks lack is more often an

@@ -55,6 +55,11 @@ def search(
     budget = Budget(SEARCH_SECONDS)
     matches = engine.search(plan, (page - 1) * per_page, page * per_page, budget)
     matches.notices[:0] = planned.query.notices + notices
+    if matches.total == 0 and planned.suggestion and not matches.partial:
+        # the closest words were searched already: a link to them would find nothing again
+        matches.notices.append(f"a word is in no talk as typed, and “{planned.suggestion}”, the "
+                               "closest spelling the talks have, finds nothing either")
+        planned = replace(planned, suggestion=None)
     if matches.total == 0:
         matches.notices.extend(_empty_filters(engine, plan, budget)
                                or _filters_apart(engine, plan, budget)
