@@ -293,6 +293,7 @@ def test_other_contractions_still_match_as_people_type_them():
     ("productivity", "product"), ("production", "products"), ("founded", "found"),
     ("founded", "founder"),
     ("added", "ads"), ("address", "add"), ("additional", "adding"),
+    ("meeting", "meet"), ("meetings", "meets"), ("marketing", "market"), ("marketers", "markets"),
 ])  # fmt: skip
 def test_words_of_different_meaning_keep_different_stems(one, other):
     assert stem(one) != stem(other)
@@ -311,6 +312,8 @@ def test_words_of_different_meaning_keep_different_stems(one, other):
     ("likely", "likelihood"), ("meaning", "meanings", "meaningful"),
     ("productive", "productivity"), ("founded", "founding"), ("founder", "founders"),
     ("add", "adds", "added", "adding"), ("ad", "ads"),
+    ("meeting", "meetings"), ("meet", "meets"),
+    ("marketing", "marketer", "marketers"), ("market", "markets", "marketed"),
 ])  # fmt: skip
 def test_forms_of_one_word_still_share_a_stem(forms):
     assert len({stem(form) for form in forms}) == 1

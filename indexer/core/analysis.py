@@ -68,12 +68,13 @@ def word_pattern(text: str) -> re.Pattern[str]:
 
 
 #: Bumped whenever the terms of some text change, so engines rebuild indexes made before.
-ANALYZER_VERSION = 11  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
+ANALYZER_VERSION = 12  # 2: split stems; 3: also where Snowball stops short; 4: name forms;
 # 5: a name's words that are their own stem, marked; 6: symbols spelt out (C++, C#, .NET);
 # 7: soft hyphens inside words; 8: numbers grouped by commas whole, digits never joined;
 # 9: more split stems (quite, severe, positive, evening, illness, productivity…);
 # 10: contractions that spell another word without their apostrophe kept apart;
 # 11: the digits after a number's dot spelt as a fraction (`1.3` is 1 and `dot3`)
+# 12: meeting and marketing split from meet and market
 
 #: Ends a name's word as written where the word is its own stem (`name_forms`). A digit,
 #: since every engine's tokenizer keeps digits (Typesense drops most symbols).
@@ -140,12 +141,15 @@ _SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "product": ("productiv", "production"),
     "found": ("founded", "founding"),  # not every "found", nor every "founder"
     "ad": ("added", "adding"),  # not every "ad"
+    "meet": ("meeting",),  # a meeting is not every "meet"
+    "market": ("marketing", "marketer"),  # nor marketing every market
 }
 #: Their lengths: a Snowball stem's first letters are looked up, one length at a time.
 _SPLIT_SIZES = sorted({len(joined) for joined in _SPLIT_STEMS})
 #: British and American spellings of one split stem, and forms of one word.
 _SAME_STEM = {"organis": "organiz", "authoris": "authoriz", "severit": "severe",
-              "founding": "founded", "added": "add", "adding": "add"}  # fmt: skip
+              "founding": "founded", "added": "add", "adding": "add",
+              "marketer": "marketing"}  # fmt: skip
 
 #: Letters that are two letters, or none plus a sound, for readers who type plain ASCII.
 _EXTRA_FOLDS = {"\u00e6": "ae", "\u0153": "oe", "\u00f0": "d", "\u00fe": "th", "\u00df": "ss",
